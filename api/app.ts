@@ -1,0 +1,68 @@
+import express from 'express';
+import type { Client } from '@temporalio/client';
+import { pinoHttp } from 'pino-http';
+import crypto from 'node:crypto';
+import type { Db } from '../db';
+import type { Logger } from '../lib/logger';
+import { errorHandler, notFoundHandler } from './middleware/errors';
+import { requireApiKey } from './middleware/auth';
+import { openApiDocument } from './openapi';
+import { healthRouter } from './routes/health';
+import { pendingRoutesRouter, workerGeniesRouter } from './routes/worker-genies';
+import { GenieService } from './services/genies';
+import { ValidationError } from './errors';
+
+/** JSON bodies above this answer 413 in the envelope. */
+export const BODY_LIMIT = '1mb';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  namespace: string;
+  temporalUiUrl: string;
+}
+
+/** Rejects a non-empty request body that is not JSON (express.json would silently skip it). */
+const requireJsonBody: express.RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json') && ['POST', 'PATCH', 'PUT'].includes(req.method)) {
+    throw new ValidationError('Content-Type must be application/json', [
+      { field: '(body)', message: 'send JSON with Content-Type: application/json' },
+    ]);
+  }
+  next();
+};
+
+/** Builds the Express app (no `listen`): health, OpenAPI, and the authenticated `/v1` API. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = crypto.randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    })
+  );
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: BODY_LIMIT }));
+
+  const services = { genies: new GenieService(deps.db, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }) };
+
+  app.use(healthRouter(deps.db, deps.temporal));
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.use('/v1', requireApiKey(deps.db));
+  app.use('/v1/worker-genies', workerGeniesRouter(services));
+  app.use('/v1', pendingRoutesRouter());
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

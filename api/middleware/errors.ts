@@ -1,0 +1,74 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  ScheduleNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { KnexTimeoutError } from 'knex';
+import type { Logger } from '../../lib/logger';
+import { sendError } from '../envelope';
+import { ApiError, NotFoundError, PayloadTooLargeError, UpstreamUnavailableError, ValidationError } from '../errors';
+
+/** body-parser marks its errors with `type`; these are the client's fault, not ours. */
+function bodyParserError(err: unknown): ApiError | undefined {
+  const type = (err as { type?: unknown })?.type;
+  switch (type) {
+    case 'entity.too.large':
+      return new PayloadTooLargeError('1 MiB');
+    case 'entity.parse.failed':
+      return new ValidationError('Malformed JSON body', [{ field: '(body)', message: 'not valid JSON' }]);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ValidationError('Unsupported body encoding', [{ field: '(body)', message: 'use UTF-8 JSON' }]);
+    default:
+      return undefined;
+  }
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03']);
+
+function isPostgresDown(err: unknown): boolean {
+  if (err instanceof KnexTimeoutError) return true;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+}
+
+/** gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4) from the Temporal client. */
+function isTemporalDown(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } })?.cause;
+  const code = (err as { code?: unknown })?.code ?? cause?.code;
+  return (err as Error)?.name === 'ServiceError' && (code === 14 || code === 4);
+}
+
+/** Maps an error to the API's answer; unknown errors become a generic 500. */
+export function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof WorkflowNotFoundError) return new NotFoundError('Run');
+  if (err instanceof ScheduleNotFoundError) return new NotFoundError('Schedule');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return new ApiError(409, 'conflict', 'That workflow is already running.');
+  }
+  if (isTemporalDown(err)) return new UpstreamUnavailableError('Temporal');
+  if (isPostgresDown(err)) return new UpstreamUnavailableError('Postgres');
+  return bodyParserError(err);
+}
+
+/** The last middleware: every failure answers in the envelope, never with a stack trace. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const apiError = toApiError(err);
+    if (res.headersSent) return;
+    if (apiError) {
+      if (apiError.status >= 500) logger.warn({ err, reqId: req.id }, apiError.message);
+      sendError(res, apiError.status, apiError.code, apiError.message, apiError.details);
+      return;
+    }
+    logger.error({ err, reqId: req.id }, 'unhandled error');
+    sendError(res, 500, 'internal', `Internal error (request id ${String(req.id)}).`);
+  };
+}
+
+/** Answers 404 in the envelope for any route that does not exist. */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendError(res, 404, 'not_found', `No route ${req.method} ${req.path}`);
+};

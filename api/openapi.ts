@@ -1,0 +1,192 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../lib/schemas/genie';
+import { z } from '../lib/schemas/zod';
+import { ActionEnvelopeSchema } from './actions';
+import { ACTION_NAMES, ListGeniesSchema, PENDING_ACTIONS } from './routes/worker-genies';
+
+const ErrorSchema = z
+  .object({
+    success: z.literal(false),
+    error: z.object({
+      code: z.enum([
+        'unauthorized',
+        'forbidden',
+        'not_found',
+        'validation_error',
+        'conflict',
+        'payload_too_large',
+        'rate_limited',
+        'upstream_unavailable',
+        'not_implemented',
+        'internal',
+      ]),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+const RunSummarySchema = z
+  .object({
+    id: z.string().uuid(),
+    genie_id: z.string().uuid(),
+    workflow_id: z.string(),
+    temporal_ui_url: z.string(),
+    trigger_type: z.string(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out']),
+    input: z.unknown(),
+    output: z.string().nullable(),
+    error: z.object({ type: z.string(), message: z.string() }).nullable(),
+    turns: z.number().int(),
+    usage: z.object({
+      input_tokens: z.number().int(),
+      output_tokens: z.number().int(),
+      cache_read_input_tokens: z.number().int(),
+      cache_creation_input_tokens: z.number().int(),
+    }),
+    scheduled_at: z.string().nullable(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi('Run');
+
+const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+const errors = {
+  400: { description: 'validation_error: details name each bad field', content: json(ErrorSchema) },
+  401: { description: 'unauthorized: missing, invalid or revoked API key', content: json(ErrorSchema) },
+  404: { description: 'not_found (also for another user’s ids)', content: json(ErrorSchema) },
+  413: { description: 'payload_too_large: JSON body over 1 MiB', content: json(ErrorSchema) },
+  503: { description: 'upstream_unavailable: Postgres or Temporal is down', content: json(ErrorSchema) },
+};
+const notImplemented = { 501: { description: 'not_implemented (yet)', content: json(ErrorSchema) } };
+const GenieWithRuns = GenieSchema.extend({ recent_runs: z.array(RunSummarySchema) }).openapi('GenieWithRecentRuns');
+const GenieList = z.object({ items: z.array(GenieSchema), next_cursor: z.string().optional() }).openapi('GenieList');
+const IdParam = z.object({ id: z.string().uuid() });
+
+function buildRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: hg_live_<secret> (create one with `npm run cli -- api-key create --email EMAIL`)',
+  });
+  const security = [{ [bearer.name]: [] }];
+
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Health: 200 when Postgres and Temporal answer, 503 otherwise',
+    responses: { 200: { description: 'healthy' }, 503: { description: 'a dependency is down', content: json(ErrorSchema) } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/worker-genies',
+    summary: 'List genies, newest first',
+    security,
+    request: { query: ListGeniesSchema },
+    responses: { 200: { description: 'a page of genies', content: json(ok(GenieList)) }, ...errors },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/worker-genies',
+    summary: 'Resource/action endpoint',
+    description:
+      `\`action\` chooses the operation: ${ACTION_NAMES.join(', ')}. No action creates a genie (fields as GenieCreate). ` +
+      `Fields may sit at the top level or under \`data\` (data wins). \`update\` takes \`id\` and a GenieUpdate; ` +
+      `\`get\` and \`delete\` take \`id\`; \`list\`/\`all\` take ListGeniesQuery fields. ` +
+      `Not implemented yet (501): ${PENDING_ACTIONS.join(', ')}.`,
+    security,
+    request: {
+      body: {
+        content: json(
+          z.union([ActionEnvelopeSchema, GenieCreateSchema, GenieUpdateSchema.extend({ id: z.string().uuid() })])
+        ),
+      },
+    },
+    responses: {
+      200: { description: 'get/update/list/delete result', content: json(ok(z.unknown())) },
+      201: { description: 'the created genie', content: json(ok(GenieSchema)) },
+      409: { description: 'conflict', content: json(ErrorSchema) },
+      ...errors,
+      ...notImplemented,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/worker-genies/{id}',
+    summary: 'Get a genie with its recent runs',
+    security,
+    request: { params: IdParam },
+    responses: { 200: { description: 'the genie', content: json(ok(GenieWithRuns)) }, ...errors },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/worker-genies/{id}',
+    summary: 'Update a genie (same as action update)',
+    security,
+    request: { params: IdParam, body: { content: json(GenieUpdateSchema) } },
+    responses: { 200: { description: 'the updated genie', content: json(ok(GenieSchema)) }, ...errors },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/worker-genies/{id}',
+    summary: 'Delete a genie and its run history',
+    security,
+    request: { params: IdParam },
+    responses: {
+      200: { description: 'deleted', content: json(ok(z.object({ deleted: z.literal(true), id: z.string() }))) },
+      ...errors,
+    },
+  });
+  const pending: Array<[method: 'get' | 'post' | 'delete', path: string, summary: string]> = [
+    ['post', '/v1/worker-genies/{id}/run', 'Start a run'],
+    ['get', '/v1/worker-genies/{id}/runs', 'List a genie’s runs'],
+    ['post', '/v1/worker-genies/{id}/events', 'Send an event to a genie'],
+    ['get', '/v1/runs/{run_id}', 'Get a run with its steps'],
+    ['post', '/v1/runs/{run_id}/cancel', 'Cancel a run'],
+    ['get', '/v1/credentials', 'List credentials'],
+    ['post', '/v1/credentials', 'Store a credential'],
+    ['delete', '/v1/credentials/{id}', 'Delete a credential'],
+    ['get', '/v1/notifications', 'List notifications'],
+    ['post', '/v1/notifications/{id}/read', 'Mark a notification read'],
+    ['get', '/v1/data/{table}', 'Read business data'],
+    ['post', '/v1/data/{table}', 'Ingest business data'],
+    ['post', '/v1/events', 'Send an event to every subscribed genie'],
+  ];
+  for (const [method, path, summary] of pending) {
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    registry.registerPath({
+      method,
+      path,
+      summary: `${summary} (not implemented yet: 501)`,
+      security,
+      request: params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : undefined,
+      responses: { 401: errors[401], ...notImplemented },
+    });
+  }
+  return registry;
+}
+
+let cachedDocument: unknown;
+
+/** The OpenAPI 3.1 document of the API, generated from the zod schemas that validate requests. */
+export function openApiDocument(): unknown {
+  cachedDocument ??= new OpenApiGeneratorV31(buildRegistry().definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Worker Genies API',
+      version: '0.1.0',
+      description: 'Autonomous background AI agents on Temporal and Claude. Envelope: {success, data} or {success, error}.',
+    },
+  });
+  return cachedDocument;
+}

@@ -1,0 +1,142 @@
+import { Router, type Request, type Response } from 'express';
+import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../../lib/pagination';
+import { GenieCreateSchema, GenieUpdateSchema, TRIGGER_TYPES } from '../../lib/schemas/genie';
+import { z } from '../../lib/schemas/zod';
+import { parseActionBody, without } from '../actions';
+import { sendData } from '../envelope';
+import { NotImplementedError, ValidationError } from '../errors';
+import { ownerOf } from '../middleware/auth';
+import type { GenieService } from '../services/genies';
+import { parseOrThrow, requireId } from '../validation';
+
+export const ListGeniesSchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
+    cursor: z.string().min(1).optional(),
+    trigger_type: z.enum(TRIGGER_TYPES).optional(),
+    enabled: z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+      .optional()
+      .openapi({ type: 'boolean' }),
+  })
+  .openapi('ListGeniesQuery');
+
+export interface Services {
+  genies: GenieService;
+}
+
+interface ActionContext {
+  ownerId: string;
+  fields: Record<string, unknown>;
+  services: Services;
+}
+
+interface ActionResult {
+  status?: number;
+  data: unknown;
+}
+
+type ActionHandler = (ctx: ActionContext) => Promise<ActionResult>;
+
+const genieId = (fields: Record<string, unknown>) => requireId(fields.id, 'id', 'Genie');
+
+const listGenies: ActionHandler = async ({ ownerId, fields, services }) => {
+  const query = parseOrThrow(ListGeniesSchema, without(fields, 'id'), 'List request');
+  return {
+    data: await services.genies.list(ownerId, {
+      limit: query.limit,
+      cursor: query.cursor,
+      triggerType: query.trigger_type,
+      enabled: query.enabled,
+    }),
+  };
+};
+
+/** The implemented actions of POST /v1/worker-genies (CONTRACT.md §3). */
+const ACTIONS: Record<string, ActionHandler> = {
+  list: listGenies,
+  all: listGenies,
+  get: async ({ ownerId, fields, services }) => ({ data: await services.genies.get(ownerId, genieId(fields)) }),
+  create: async ({ ownerId, fields, services }) => ({
+    status: 201,
+    data: await services.genies.create(ownerId, parseOrThrow(GenieCreateSchema, fields, 'Genie')),
+  }),
+  update: async ({ ownerId, fields, services }) => {
+    const id = genieId(fields);
+    const patch = parseOrThrow(GenieUpdateSchema, without(fields, 'id'), 'Genie update');
+    return { data: await services.genies.update(ownerId, id, patch) };
+  },
+  delete: async ({ ownerId, fields, services }) => ({ data: await services.genies.delete(ownerId, genieId(fields)) }),
+};
+
+/** Actions of the contract that a later release implements; they answer 501 until then. */
+export const PENDING_ACTIONS = [
+  'run',
+  'runs',
+  'get-run',
+  'cancel-run',
+  'trigger',
+  'store-credential',
+  'list-credentials',
+  'delete-credential',
+  'test-credential',
+  'memory',
+] as const;
+
+export const ACTION_NAMES = [...Object.keys(ACTIONS), ...PENDING_ACTIONS];
+
+async function dispatch(action: string, ctx: ActionContext): Promise<ActionResult> {
+  const handler = ACTIONS[action];
+  if (handler) return handler(ctx);
+  if ((PENDING_ACTIONS as readonly string[]).includes(action)) throw new NotImplementedError(`Action "${action}"`);
+  throw new ValidationError(`Unknown action "${action}"; valid actions: ${ACTION_NAMES.join(', ')}`, [
+    { field: 'action', message: `must be one of ${ACTION_NAMES.join(', ')}` },
+  ]);
+}
+
+/** Runs `action` for the caller and answers in the envelope. */
+async function answer(res: Response, services: Services, action: string, fields: Record<string, unknown>) {
+  const result = await dispatch(action, { ownerId: ownerOf(res), fields, services });
+  sendData(res, result.data, result.status);
+}
+
+/** Fields of a REST alias body (top level or under `data`, data wins). */
+function bodyFields(req: Request): Record<string, unknown> {
+  return parseActionBody(req.body ?? {}).fields;
+}
+
+/** `/v1/worker-genies`: the seed-style action endpoint and its REST aliases. */
+export function workerGeniesRouter(services: Services): Router {
+  const router = Router();
+  router.get('/', (req, res) => answer(res, services, 'list', { ...req.query }));
+  router.post('/', (req, res) => {
+    const { action, fields } = parseActionBody(req.body);
+    return answer(res, services, action, fields);
+  });
+  router.get('/:id', (req, res) => answer(res, services, 'get', { id: req.params.id }));
+  router.patch('/:id', (req, res) => answer(res, services, 'update', { ...bodyFields(req), id: req.params.id }));
+  router.delete('/:id', (req, res) => answer(res, services, 'delete', { id: req.params.id }));
+  router.post('/:id/run', (req, res) => answer(res, services, 'run', { ...bodyFields(req), id: req.params.id }));
+  router.get('/:id/runs', (req, res) => answer(res, services, 'runs', { ...req.query, id: req.params.id }));
+  router.post('/:id/events', (req, res) => answer(res, services, 'trigger', { ...bodyFields(req), id: req.params.id }));
+  return router;
+}
+
+/** The REST aliases outside `/v1/worker-genies` that later releases implement. */
+export function pendingRoutesRouter(): Router {
+  const router = Router();
+  const pending = (what: string) => () => {
+    throw new NotImplementedError(what);
+  };
+  router.get('/runs/:run_id', pending('GET /v1/runs/{run_id}'));
+  router.post('/runs/:run_id/cancel', pending('POST /v1/runs/{run_id}/cancel'));
+  router.get('/credentials', pending('GET /v1/credentials'));
+  router.post('/credentials', pending('POST /v1/credentials'));
+  router.delete('/credentials/:id', pending('DELETE /v1/credentials/{id}'));
+  router.get('/notifications', pending('GET /v1/notifications'));
+  router.post('/notifications/:id/read', pending('POST /v1/notifications/{id}/read'));
+  router.get('/data/:table', pending('GET /v1/data/{table}'));
+  router.post('/data/:table', pending('POST /v1/data/{table}'));
+  router.post('/events', pending('POST /v1/events'));
+  return router;
+}

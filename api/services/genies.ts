@@ -1,0 +1,85 @@
+import * as genies from '../../db/repositories/genies';
+import { listRecentRuns } from '../../db/repositories/runs';
+import type { Db } from '../../db';
+import { decodeCursor, toPage } from '../../lib/pagination';
+import {
+  genieConsistencyProblems,
+  mergeGenieUpdate,
+  normalizeGenie,
+  type GenieCreate,
+  type GenieSpec,
+  type GenieUpdate,
+  type TriggerType,
+} from '../../lib/schemas/genie';
+import { NotFoundError, ValidationError } from '../errors';
+import { presentGenie, presentRun, type RunLinks } from '../presenters';
+
+/** How many runs `get` shows under `recent_runs`. */
+export const RECENT_RUNS_LIMIT = 10;
+
+function assertConsistent(spec: GenieSpec): void {
+  const problems = genieConsistencyProblems(spec);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `Genie is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      problems
+    );
+  }
+}
+
+function specOf(row: genies.GenieRow): GenieSpec {
+  const { id: _id, owner_id: _owner, created_at: _c, updated_at: _u, ...spec } = row;
+  return spec;
+}
+
+/**
+ * Genie operations behind the API. Each takes the caller's owner id; another owner's genie is
+ * indistinguishable from a missing one.
+ */
+export class GenieService {
+  constructor(
+    private readonly db: Db,
+    private readonly links: RunLinks
+  ) {}
+
+  async create(ownerId: string, input: GenieCreate) {
+    assertConsistent(input);
+    return presentGenie(await genies.insertGenie(this.db, ownerId, normalizeGenie(input)));
+  }
+
+  async get(ownerId: string, id: string) {
+    const row = await genies.findGenie(this.db, ownerId, id);
+    if (!row) throw new NotFoundError('Genie');
+    const runs = await listRecentRuns(this.db, ownerId, id, RECENT_RUNS_LIMIT);
+    return { ...presentGenie(row), recent_runs: runs.map((run) => presentRun(run, this.links)) };
+  }
+
+  async list(
+    ownerId: string,
+    options: { limit: number; cursor?: string; triggerType?: TriggerType; enabled?: boolean }
+  ) {
+    const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    if (options.cursor !== undefined && !cursor) {
+      throw new ValidationError('cursor is invalid', [{ field: 'cursor', message: 'not a cursor from this API' }]);
+    }
+    const rows = await genies.listGenies(this.db, ownerId, { ...options, cursor });
+    const page = toPage(rows, options.limit);
+    return { items: page.items.map(presentGenie), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) };
+  }
+
+  async update(ownerId: string, id: string, patch: GenieUpdate) {
+    return this.db.transaction(async (trx) => {
+      const current = await genies.findGenieForUpdate(trx, ownerId, id);
+      if (!current) throw new NotFoundError('Genie');
+      const next = mergeGenieUpdate(specOf(current), patch);
+      assertConsistent(next);
+      const row = await genies.updateGenie(trx, ownerId, id, normalizeGenie(next));
+      return presentGenie(row!);
+    });
+  }
+
+  async delete(ownerId: string, id: string) {
+    if (!(await genies.deleteGenie(this.db, ownerId, id))) throw new NotFoundError('Genie');
+    return { deleted: true, id };
+  }
+}

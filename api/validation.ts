@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import type { FieldProblem } from '../lib/schemas/genie';
+import { NotFoundError, ValidationError } from './errors';
+
+/** zod issues as `{field, message}` pairs, fields dotted (`schedule.cron`, `tools.2`). */
+export function fieldProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.flatMap((issue) => {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
+    }
+    return [{ field: base || '(body)', message: issue.message }];
+  });
+}
+
+/** Parses `input` with `schema` or throws a 400 whose details name each bad field. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = 'Request'): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = fieldProblems(result.error);
+    const summary = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    throw new ValidationError(`${what} is invalid: ${summary}`, problems);
+  }
+  return result.data;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The id as a uuid. A missing id is a 400; a malformed one answers 404, exactly as an id that does
+ * not exist (CONTRACT.md §2).
+ */
+export function requireId(value: unknown, field: string, what: string): string {
+  if (value === undefined || value === null || value === '') {
+    throw new ValidationError(`${field} is required`, [{ field, message: 'required' }]);
+  }
+  if (typeof value !== 'string') throw new ValidationError(`${field} must be a string`, [{ field, message: 'must be a string' }]);
+  if (!UUID.test(value)) throw new NotFoundError(what);
+  return value.toLowerCase();
+}

@@ -1,0 +1,24 @@
+// `npm run api`: the REST API alone, for production (Postgres and Temporal elsewhere).
+import { createApp } from '../api/app';
+import { close, listen } from '../api/server';
+import { createDb } from '../db';
+import { getConfig, temporalUiUrl } from '../lib/config';
+import { resolveDatabaseUrl } from '../lib/database-url';
+import { createLogger } from '../lib/logger';
+import { runMain, onShutdown } from '../lib/main';
+import { createTemporalClient } from '../lib/temporal';
+
+runMain('api', async () => {
+  const config = getConfig();
+  const logger = createLogger(config, 'api');
+  const db = createDb(resolveDatabaseUrl(config));
+  const temporal = createTemporalClient(config);
+  const app = createApp({ db, temporal, logger, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: temporalUiUrl(config) });
+  const server = await listen(app, config.PORT);
+  logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+  await onShutdown();
+  logger.info('API stopping');
+  await close(server);
+  await temporal.connection.close();
+  await db.destroy();
+});

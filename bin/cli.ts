@@ -1,0 +1,49 @@
+// `npm run cli -- <command>`: operator commands. Every command uses DATABASE_URL or the embedded
+// Postgres of GENIE_DATA_DIR (CONTRACT.md §1).
+import { parseArgs } from 'node:util';
+import { createApiKey } from '../db/repositories/api-keys';
+import { findOrCreateUserByEmail } from '../db/repositories/users';
+import { createDb, migrateLatest, type Db } from '../db';
+import { getConfig } from '../lib/config';
+import { openDatabase } from '../lib/dev/database';
+import { StartupError } from '../lib/errors';
+import { runMain } from '../lib/main';
+
+const USAGE = `Usage: npm run cli -- <command>
+
+Commands:
+  api-key create --email EMAIL [--name NAME]   create the user if needed and a new API key (last line)`;
+
+type Command = (db: Db, args: string[]) => Promise<void>;
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+const COMMANDS: Record<string, Command> = {
+  'api-key create': async (db, args) => {
+    const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } } });
+    if (!values.email || !EMAIL.test(values.email)) throw new StartupError('api-key create needs --email EMAIL');
+    const user = await findOrCreateUserByEmail(db, values.email);
+    const key = await createApiKey(db, user.id, values.name);
+    console.log(`Created API key ${key.prefix}… for ${user.email} (user ${user.id}). Keep it secret; it is shown once:`);
+    console.log(key.key);
+  },
+};
+
+runMain('cli', async () => {
+  const argv = process.argv.slice(2);
+  const name = Object.keys(COMMANDS).find((candidate) => argv.join(' ').startsWith(candidate));
+  if (!name) {
+    console.error(USAGE);
+    throw new StartupError(argv.length ? `unknown command "${argv.join(' ')}"` : 'no command given');
+  }
+  const config = getConfig();
+  const database = await openDatabase(config, (line) => console.error(line));
+  const db = createDb(database.url);
+  try {
+    await migrateLatest(db);
+    await COMMANDS[name]!(db, argv.slice(name.split(' ').length));
+  } finally {
+    await db.destroy();
+    await database.release();
+  }
+});

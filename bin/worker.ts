@@ -1,0 +1,43 @@
+// `npm run worker`: the Temporal worker alone, for production (Postgres and Temporal elsewhere).
+import { NativeConnection } from '@temporalio/worker';
+import { createDb } from '../db';
+import { getConfig } from '../lib/config';
+import { resolveDatabaseUrl } from '../lib/database-url';
+import { createLogger } from '../lib/logger';
+import { onShutdown, runMain } from '../lib/main';
+import { createTemporalClient, ensureSearchAttributes, temporalAddress } from '../lib/temporal';
+import { createGenieWorker } from '../worker/worker';
+
+runMain('worker', async () => {
+  const config = getConfig();
+  const logger = createLogger(config, 'worker');
+  const db = createDb(resolveDatabaseUrl(config));
+  const client = createTemporalClient(config);
+  const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  await client.connection.close();
+
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  try {
+    const worker = await createGenieWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      deps: { db, logger },
+    });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+    const running = worker.run();
+    // The SDK also stops the worker on SIGINT/SIGTERM itself; shut down only if it has not.
+    await Promise.race([
+      onShutdown().then(() => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }),
+      running,
+    ]);
+    await running;
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+});

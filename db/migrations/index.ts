@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import * as usersAndApiKeys from './20261128120000_users_and_api_keys';
+import * as genies from './20261128120100_genies';
+import * as runs from './20261128120200_runs';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
+ * tsx, jest and compiled JavaScript. Append new ones; never edit one that has landed.
+ */
+const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
+  ['20261128120000_users_and_api_keys', usersAndApiKeys],
+  ['20261128120100_genies', genies],
+  ['20261128120200_runs', runs],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

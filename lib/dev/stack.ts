@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { StartupError } from '../errors';
+import { PROJECT_ROOT } from '../temporal-cli';
+import { spawnChild, tsxArgs, type ChildHandle } from './processes';
+
+export const binPath = (name: string): string => path.join(PROJECT_ROOT, 'bin', `${name}.ts`);
+
+/** Starts a Node entry point of `bin/` as a child with an IPC channel. */
+export function spawnNodeChild(name: string, env: NodeJS.ProcessEnv, logFile?: string): ChildHandle {
+  return spawnChild(name, process.execPath, tsxArgs(binPath(name)), { env, ipc: true, logFile });
+}
+
+/**
+ * Runs the embedded Postgres of `dataDir` in a child process (bin/embedded-postgres.ts) and resolves
+ * with its URL once it accepts connections.
+ */
+export async function startPostgresProcess(options: {
+  dataDir: string;
+  port: number;
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ handle: ChildHandle; url: string }> {
+  const env = {
+    ...(options.env ?? process.env),
+    GENIE_DATA_DIR: options.dataDir,
+    GENIE_PG_PORT: String(options.port),
+  };
+  const handle = spawnNodeChild('embedded-postgres', env, options.logFile);
+  const url = await new Promise<string>((resolve, reject) => {
+    handle.child.on('message', (message: { ready?: boolean; url?: string; error?: string }) => {
+      if (message.url) resolve(message.url);
+      if (message.error) reject(new StartupError(message.error));
+    });
+    void handle.exited.then((code) =>
+      reject(new StartupError(`The embedded Postgres exited (${code}) while starting; see ${options.logFile}.`))
+    );
+  });
+  return { handle, url };
+}
+
+/** Polls `url` until it answers 200, the child exits, or `timeoutMs` passes. */
+export async function waitForHealthy(url: string, handle: ChildHandle, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitedWith: number | string | undefined;
+  void handle.exited.then((code) => (exitedWith = code));
+  while (Date.now() < deadline) {
+    if (exitedWith !== undefined) throw new StartupError(`The ${handle.name} exited (${exitedWith}) while starting.`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new StartupError(`${url} did not become healthy within ${timeoutMs / 1000}s.`);
+}

@@ -1,0 +1,7 @@
+/**
+ * A start-up failure whose message is fit to print to a user on one line, without a stack trace
+ * (a port in use, a missing binary, an unreachable database).
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}

@@ -1,0 +1,11 @@
+// npm postinstall: make sure a Temporal CLI (the dev server and its UI) is on this machine.
+import { StartupError } from '../lib/errors';
+import { installTemporalCli } from '../lib/temporal-cli';
+
+try {
+  const binary = installTemporalCli();
+  console.log(`worker-genies: Temporal CLI at ${binary}`);
+} catch (err) {
+  // A failed download must not fail `npm install`; `npm start` names the problem again.
+  console.warn(`worker-genies: ${err instanceof StartupError ? err.message : String(err)}`);
+}
