@@ -28,7 +28,9 @@ export interface ParsedAction {
 export function parseActionBody(body: unknown): ParsedAction {
   if (body === undefined || body === null) body = {};
   if (typeof body !== 'object' || Array.isArray(body)) {
-    throw new ValidationError('Request body must be a JSON object', [{ field: '(body)', message: 'must be an object' }]);
+    throw new ValidationError('Request body must be a JSON object', [
+      { field: '(body)', message: 'must be an object' },
+    ]);
   }
   const envelope = parseOrThrow(ActionEnvelopeSchema, body);
   const { resource: _resource, action, data, ...topLevel } = envelope;

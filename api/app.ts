@@ -53,7 +53,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT }));
 
-  const services = { genies: new GenieService(deps.db, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }) };
+  const services = {
+    genies: new GenieService(deps.db, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }),
+  };
 
   app.use(healthRouter(deps.db, deps.temporal));
   app.get('/v1/openapi.json', (_req, res) => {

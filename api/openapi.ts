@@ -79,7 +79,10 @@ function buildRegistry(): OpenAPIRegistry {
     method: 'get',
     path: '/healthz',
     summary: 'Health: 200 when Postgres and Temporal answer, 503 otherwise',
-    responses: { 200: { description: 'healthy' }, 503: { description: 'a dependency is down', content: json(ErrorSchema) } },
+    responses: {
+      200: { description: 'healthy' },
+      503: { description: 'a dependency is down', content: json(ErrorSchema) },
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -185,7 +188,8 @@ export function openApiDocument(): unknown {
     info: {
       title: 'Worker Genies API',
       version: '0.1.0',
-      description: 'Autonomous background AI agents on Temporal and Claude. Envelope: {success, data} or {success, error}.',
+      description:
+        'Autonomous background AI agents on Temporal and Claude. Envelope: {success, data} or {success, error}.',
     },
   });
   return cachedDocument;

@@ -8,7 +8,11 @@ export function listen(app: express.Express, port: number, host?: string): Promi
     const server = http.createServer(app);
     server.keepAliveTimeout = 65_000;
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new StartupError(`Port ${port} (API) is already in use; set PORT to a free port.`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new StartupError(`Port ${port} (API) is already in use; set PORT to a free port.`)
+          : err
+      );
     });
     server.listen({ port, host }, () => resolve(server));
   });

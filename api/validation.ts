@@ -34,7 +34,8 @@ export function requireId(value: unknown, field: string, what: string): string {
   if (value === undefined || value === null || value === '') {
     throw new ValidationError(`${field} is required`, [{ field, message: 'required' }]);
   }
-  if (typeof value !== 'string') throw new ValidationError(`${field} must be a string`, [{ field, message: 'must be a string' }]);
+  if (typeof value !== 'string')
+    throw new ValidationError(`${field} must be a string`, [{ field, message: 'must be a string' }]);
   if (!UUID.test(value)) throw new NotFoundError(what);
   return value.toLowerCase();
 }

@@ -13,7 +13,13 @@ runMain('api', async () => {
   const logger = createLogger(config, 'api');
   const db = createDb(resolveDatabaseUrl(config));
   const temporal = createTemporalClient(config);
-  const app = createApp({ db, temporal, logger, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: temporalUiUrl(config) });
+  const app = createApp({
+    db,
+    temporal,
+    logger,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: temporalUiUrl(config),
+  });
   const server = await listen(app, config.PORT);
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
   await onShutdown();

@@ -24,7 +24,9 @@ const COMMANDS: Record<string, Command> = {
     if (!values.email || !EMAIL.test(values.email)) throw new StartupError('api-key create needs --email EMAIL');
     const user = await findOrCreateUserByEmail(db, values.email);
     const key = await createApiKey(db, user.id, values.name);
-    console.log(`Created API key ${key.prefix}… for ${user.email} (user ${user.id}). Keep it secret; it is shown once:`);
+    console.log(
+      `Created API key ${key.prefix}… for ${user.email} (user ${user.id}). Keep it secret; it is shown once:`
+    );
     console.log(key.key);
   },
 };

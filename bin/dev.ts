@@ -7,7 +7,7 @@ import { createDb, migrateLatest } from '../db';
 import { getConfig, temporalUiUrl } from '../lib/config';
 import { ensureDevApiKey } from '../lib/dev/dev-key';
 import type { ChildHandle } from '../lib/dev/processes';
-import { spawnNodeChild, startPostgresProcess, waitForHealthy } from '../lib/dev/stack';
+import { spawnNodeChild, startPostgresProcess, waitForHealthy, waitForReady } from '../lib/dev/stack';
 import { startTemporalDevServer } from '../lib/dev/temporal-server';
 import { onShutdown, runMain } from '../lib/main';
 import { assertPortFree } from '../lib/ports';
@@ -72,7 +72,7 @@ runMain('worker-genies', async () => {
     const api = spawnNodeChild('api', env);
     children.push(api);
     const apiUrl = `http://localhost:${config.PORT}`;
-    await waitForHealthy(`${apiUrl}/healthz`, api, 60_000);
+    await Promise.all([waitForHealthy(`${apiUrl}/healthz`, api, 60_000), waitForReady(worker, 120_000)]);
 
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
     console.log(

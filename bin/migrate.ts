@@ -10,7 +10,9 @@ runMain('migrate', async () => {
   const db = createDb(database.url);
   try {
     const applied = await migrateLatest(db);
-    console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+    console.log(
+      applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.'
+    );
   } finally {
     await db.destroy();
     await database.release();

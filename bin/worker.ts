@@ -1,16 +1,18 @@
 // `npm run worker`: the Temporal worker alone, for production (Postgres and Temporal elsewhere).
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../db';
 import { getConfig } from '../lib/config';
 import { resolveDatabaseUrl } from '../lib/database-url';
 import { createLogger } from '../lib/logger';
 import { onShutdown, runMain } from '../lib/main';
 import { createTemporalClient, ensureSearchAttributes, temporalAddress } from '../lib/temporal';
+import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createGenieWorker } from '../worker/worker';
 
 runMain('worker', async () => {
   const config = getConfig();
   const logger = createLogger(config, 'worker');
+  Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' })) });
   const db = createDb(resolveDatabaseUrl(config));
   const client = createTemporalClient(config);
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
@@ -26,6 +28,7 @@ runMain('worker', async () => {
       deps: { db, logger },
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+    process.send?.({ ready: true }); // for `npm start`, which waits for it before printing the banner
     const running = worker.run();
     // The SDK also stops the worker on SIGINT/SIGTERM itself; shut down only if it has not.
     await Promise.race([

@@ -19,9 +19,7 @@ export function createTemporalClient(config: Config): Client {
 
 /** Resolves when the frontend answers, or rejects after `timeoutMs`. */
 export async function pingTemporal(client: Client, timeoutMs = 2000): Promise<void> {
-  await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-    client.workflowService.getSystemInfo({})
-  );
+  await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
 }
 
 /**

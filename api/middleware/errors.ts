@@ -1,9 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import {
-  ScheduleNotFoundError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { KnexTimeoutError } from 'knex';
 import type { Logger } from '../../lib/logger';
 import { sendError } from '../envelope';
@@ -25,7 +21,15 @@ function bodyParserError(err: unknown): ApiError | undefined {
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P03',
+]);
 
 function isPostgresDown(err: unknown): boolean {
   if (err instanceof KnexTimeoutError) return true;
@@ -64,7 +68,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error({ err, reqId: req.id }, 'unhandled error');
-    sendError(res, 500, 'internal', `Internal error (request id ${String(req.id)}).`);
+    sendError(res, 500, 'internal', `Internal error (request id ${typeof req.id === 'string' ? req.id : 'unknown'}).`);
   };
 }
 

@@ -14,7 +14,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {
-  getMigrations: async () => [...MIGRATIONS],
+  getMigrations: () => Promise.resolve([...MIGRATIONS]),
   getMigrationName: ([name]) => name,
-  getMigration: async ([, migration]) => migration,
+  getMigration: ([, migration]) => Promise.resolve(migration),
 };

@@ -33,11 +33,7 @@ export async function findGenie(db: Queryable, ownerId: string, id: string): Pro
 }
 
 /** The genie row locked for update, inside a transaction. */
-export async function findGenieForUpdate(
-  trx: Queryable,
-  ownerId: string,
-  id: string
-): Promise<GenieRow | undefined> {
+export async function findGenieForUpdate(trx: Queryable, ownerId: string, id: string): Promise<GenieRow | undefined> {
   return trx<GenieRow>('genies').where({ owner_id: ownerId, id }).forUpdate().first();
 }
 
@@ -52,10 +48,12 @@ export async function listGenies(
   if (options.cursor) {
     query.andWhereRaw('(created_at, id) < (?, ?)', [options.cursor.createdAt, options.cursor.id]);
   }
-  return query.orderBy([
-    { column: 'created_at', order: 'desc' },
-    { column: 'id', order: 'desc' },
-  ]).limit(options.limit + 1);
+  return query
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(options.limit + 1);
 }
 
 export async function updateGenie(

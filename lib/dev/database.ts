@@ -26,9 +26,9 @@ async function answers(url: string): Promise<boolean> {
  * length of the command.
  */
 export async function openDatabase(config: Config, log: (line: string) => void): Promise<OpenedDatabase> {
-  if (config.DATABASE_URL) return { url: config.DATABASE_URL, release: async () => undefined };
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, release: () => Promise.resolve() };
   const existing = embeddedDatabaseUrl(config.dataDir, config.GENIE_PG_PORT);
-  if (existing && (await answers(existing))) return { url: existing, release: async () => undefined };
+  if (existing && (await answers(existing))) return { url: existing, release: () => Promise.resolve() };
   log(`Starting the embedded Postgres of ${config.dataDir} on port ${config.GENIE_PG_PORT} for this command...`);
   const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.GENIE_PG_PORT });
   return { url: pg.url, release: () => pg.stop() };

@@ -55,3 +55,23 @@ export async function waitForHealthy(url: string, handle: ChildHandle, timeoutMs
   }
   throw new StartupError(`${url} did not become healthy within ${timeoutMs / 1000}s.`);
 }
+
+/** Resolves when a child started with IPC sends `{ready: true}`; rejects if it exits first. */
+export function waitForReady(handle: ChildHandle, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new StartupError(`The ${handle.name} did not get ready within ${timeoutMs / 1000}s.`)),
+      timeoutMs
+    );
+    handle.child.on('message', (message: { ready?: boolean }) => {
+      if (message.ready) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void handle.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new StartupError(`The ${handle.name} exited (${code}) while starting.`));
+    });
+  });
+}

@@ -38,7 +38,7 @@ export function isIanaTimeZone(name: string): boolean {
   }
 }
 
-export const ScheduleSchema = z
+const scheduleFields = z
   .object({
     cron: z.string().min(1).max(200).optional().openapi({ example: '0 9 * * 1-5' }),
     interval_seconds: z
@@ -53,18 +53,33 @@ export const ScheduleSchema = z
       .refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"')
       .optional()
       .openapi({ example: 'Europe/Berlin', description: 'IANA time zone for cron; default UTC' }),
-    overlap: z.enum(OVERLAP_POLICIES).optional().openapi({ description: 'what to do when a run is still going; default skip' }),
+    overlap: z
+      .enum(OVERLAP_POLICIES)
+      .optional()
+      .openapi({ description: 'what to do when a run is still going; default skip' }),
     paused: z.boolean().optional(),
   })
-  .strict()
-  .superRefine((schedule, ctx) => {
-    if ((schedule.cron === undefined) === (schedule.interval_seconds === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give exactly one of cron or interval_seconds' });
-    }
-    const problem = schedule.cron === undefined ? undefined : cronProblem(schedule.cron);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron: ${problem}` });
-  })
+  .strict();
+
+function checkSchedule(schedule: z.infer<typeof scheduleFields>, ctx: z.RefinementCtx, complete: boolean): void {
+  const hasCron = schedule.cron !== undefined;
+  const hasInterval = schedule.interval_seconds !== undefined;
+  if ((hasCron && hasInterval) || (complete && !hasCron && !hasInterval)) {
+    ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give exactly one of cron or interval_seconds' });
+  }
+  const problem = schedule.cron === undefined ? undefined : cronProblem(schedule.cron);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron: ${problem}` });
+}
+
+/** A complete schedule: exactly one of `cron` or `interval_seconds`. */
+export const ScheduleSchema = scheduleFields
+  .superRefine((schedule, ctx) => checkSchedule(schedule, ctx, true))
   .openapi('Schedule');
+
+/** A schedule in an update: any subset, merged into the genie's current schedule. */
+export const SchedulePatchSchema = scheduleFields
+  .superRefine((schedule, ctx) => checkSchedule(schedule, ctx, false))
+  .openapi('SchedulePatch');
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
 const nameList = (what: string, pattern: RegExp, max: number) =>
@@ -86,7 +101,7 @@ const genieFields = {
   trigger_type: z.enum(TRIGGER_TYPES),
   schedule: ScheduleSchema.nullable(),
   event_types: nameList('event_types', /^[A-Za-z0-9_.:\-/]+$/, 50),
-  credential_refs: nameList('credential_refs', /^[A-Za-z0-9_.\-]+$/, 50),
+  credential_refs: nameList('credential_refs', /^[A-Za-z0-9_.-]+$/, 50),
   tools: z.array(z.enum(TOOL_NAMES)).refine((items) => new Set(items).size === items.length, 'tools must not repeat'),
   model: z.string().min(1).max(100).nullable().openapi({ description: 'Claude model id; null uses GENIE_MODEL' }),
   max_turns: z.number().int().min(1).max(MAX_TURNS_LIMIT),
@@ -117,11 +132,12 @@ export type GenieCreate = z.infer<typeof GenieCreateSchema>;
 export type GenieSpec = GenieCreate;
 
 export const GenieUpdateSchema = z
-  .object(genieFields)
+  .object({ ...genieFields, schedule: SchedulePatchSchema.nullable() })
   .partial()
   .strict()
   .openapi('GenieUpdate', { description: 'Any subset of the genie fields; `schedule` merges into the current one.' });
 export type GenieUpdate = z.infer<typeof GenieUpdateSchema>;
+export type SchedulePatch = z.infer<typeof SchedulePatchSchema>;
 
 export interface FieldProblem {
   field: string;
@@ -133,6 +149,12 @@ export function genieConsistencyProblems(genie: GenieSpec): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (genie.trigger_type === 'schedule' && !genie.schedule) {
     problems.push({ field: 'schedule', message: 'required when trigger_type is "schedule"' });
+  }
+  if (genie.schedule) {
+    const result = ScheduleSchema.safeParse(genie.schedule);
+    for (const issue of result.error?.issues ?? []) {
+      problems.push({ field: ['schedule', ...issue.path].join('.'), message: issue.message });
+    }
   }
   if (genie.trigger_type !== 'schedule' && genie.schedule) {
     problems.push({ field: 'schedule', message: 'only allowed when trigger_type is "schedule"' });
@@ -163,11 +185,12 @@ export function mergeGenieUpdate(current: GenieSpec, patch: GenieUpdate): GenieS
   for (const [key, value] of Object.entries(patch) as Array<[keyof GenieUpdate, unknown]>) {
     if (value !== undefined) (next as Record<string, unknown>)[key] = value;
   }
-  if (patch.schedule && current.schedule) {
-    const base: Schedule = { ...current.schedule };
+  if (patch.schedule) {
+    const base: SchedulePatch = { ...current.schedule };
     if (patch.schedule.cron !== undefined) delete base.interval_seconds;
     if (patch.schedule.interval_seconds !== undefined) delete base.cron;
-    next.schedule = { ...base, ...patch.schedule };
+    // Possibly incomplete (no cron nor interval); genieConsistencyProblems says so.
+    next.schedule = { ...base, ...patch.schedule } as Schedule;
   }
   if (patch.trigger_type && patch.trigger_type !== 'schedule' && patch.schedule === undefined) next.schedule = null;
   if (patch.trigger_type && patch.trigger_type !== 'event' && patch.event_types === undefined) next.event_types = [];

@@ -1,0 +1,216 @@
+import { revokeApiKey, createApiKey } from '../../db/repositories/api-keys';
+import { freePort } from '../../lib/ports';
+import { startHarness, type Harness, type TestUser } from '../support/harness';
+
+let h: Harness;
+let user: TestUser;
+
+beforeAll(async () => {
+  h = await startHarness();
+  user = await h.createUser('contract');
+});
+afterAll(() => h.close());
+
+describe('authentication', () => {
+  it('answers 401 without a key, with a malformed key and with an unknown key', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer hg_live_short' },
+      { authorization: `Bearer hg_live_${'x'.repeat(40)}` },
+      { authorization: `Bearer ${user.key}x` },
+    ]) {
+      const res = await h.call('GET', '/v1/worker-genies', { headers });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ success: false, error: { code: 'unauthorized' } });
+    }
+  });
+
+  it('answers 401 for a revoked key while the user’s other keys still work', async () => {
+    const other = await createApiKey(h.db, user.id, 'second');
+    const res = await h.call('GET', '/v1/worker-genies', { key: other.key });
+    expect(res.status).toBe(200);
+    expect(await revokeApiKey(h.db, user.id, other.id)).toBe(true);
+    expect((await h.call('GET', '/v1/worker-genies', { key: other.key })).status).toBe(401);
+    expect((await h.call('GET', '/v1/worker-genies', { key: user.key })).status).toBe(200);
+  });
+
+  it('records when a key was last used', async () => {
+    const fresh = await createApiKey(h.db, user.id, 'usage');
+    expect((await h.db('api_keys').where({ id: fresh.id }).first()).last_used_at).toBeNull();
+    await h.call('GET', '/v1/worker-genies', { key: fresh.key });
+    expect((await h.db('api_keys').where({ id: fresh.id }).first()).last_used_at).toBeInstanceOf(Date);
+  });
+
+  it('stores only a hash of the secret', async () => {
+    const rows = await h.db('api_keys').where({ user_id: user.id });
+    const secret = user.key.slice('hg_live_'.length);
+    for (const row of rows) expect(JSON.stringify(row)).not.toContain(secret);
+  });
+});
+
+describe('bodies and dispatch', () => {
+  it('answers 413 in the envelope for a JSON body over 1 MiB', async () => {
+    const body = JSON.stringify({ name: 'big', soul_prompt: 'x'.repeat(1024 * 1024 + 10) });
+    const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'payload_too_large' } });
+  });
+
+  it('answers 400 in the envelope for malformed JSON', async () => {
+    const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body: '{"name": ' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      success: false,
+      error: { code: 'validation_error', message: 'Malformed JSON body' },
+    });
+  });
+
+  it('answers 400 for a body that is not JSON, or not an object', async () => {
+    const form = await h.call('POST', '/v1/worker-genies', {
+      key: user.key,
+      body: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(400);
+    const array = await h.call('POST', '/v1/worker-genies', { key: user.key, body: '[1,2]' });
+    expect(array.status).toBe(400);
+    const badData = await h.call('POST', '/v1/worker-genies', { key: user.key, body: { action: 'create', data: 'x' } });
+    expect(badData.status).toBe(400);
+    expect(badData.body.error.details[0].field).toBe('data');
+  });
+
+  it('answers 400 naming the valid actions for an unknown action', async () => {
+    const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body: { action: 'explode' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_error');
+    expect(res.body.error.message).toContain('list, all, get, create, update, delete');
+  });
+
+  it('answers 400 for a resource other than worker-genies', async () => {
+    const res = await h.call('POST', '/v1/worker-genies', {
+      key: user.key,
+      body: { resource: 'users', action: 'list' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('resource');
+  });
+
+  it.each([
+    'run',
+    'runs',
+    'get-run',
+    'cancel-run',
+    'trigger',
+    'store-credential',
+    'list-credentials',
+    'delete-credential',
+    'test-credential',
+    'memory',
+  ])('answers 501 not_implemented for the pending action %s', async (action) => {
+    const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body: { action } });
+    expect(res.status).toBe(501);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'not_implemented' } });
+  });
+
+  it.each([
+    ['POST', '/v1/worker-genies/00000000-0000-4000-8000-000000000000/run'],
+    ['GET', '/v1/worker-genies/00000000-0000-4000-8000-000000000000/runs'],
+    ['POST', '/v1/worker-genies/00000000-0000-4000-8000-000000000000/events'],
+    ['GET', '/v1/runs/00000000-0000-4000-8000-000000000000'],
+    ['POST', '/v1/runs/00000000-0000-4000-8000-000000000000/cancel'],
+    ['GET', '/v1/credentials'],
+    ['POST', '/v1/credentials'],
+    ['DELETE', '/v1/credentials/x'],
+    ['GET', '/v1/notifications'],
+    ['POST', '/v1/notifications/x/read'],
+    ['GET', '/v1/data/leads'],
+    ['POST', '/v1/data/leads'],
+    ['POST', '/v1/events'],
+  ])('answers 501 for the pending route %s %s', async (method, path) => {
+    const res = await h.call(method, path, { key: user.key, body: method === 'POST' ? {} : undefined });
+    expect(res.status).toBe(501);
+    expect(res.body.error.code).toBe('not_implemented');
+  });
+
+  it('answers 404 in the envelope for an unknown route, and 401 for it without a key', async () => {
+    const res = await h.call('GET', '/v1/nothing-here', { key: user.key });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'not_found' } });
+    expect((await h.call('GET', '/v1/nothing-here')).status).toBe(401);
+    expect((await h.call('GET', '/nothing')).body.error.code).toBe('not_found');
+  });
+
+  it('sets a request id on every answer', async () => {
+    const res = await h.call('GET', '/v1/worker-genies', { key: user.key });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('health', () => {
+  it('answers 200 when Postgres and Temporal answer, without a key', async () => {
+    const res = await h.call('GET', '/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, data: { status: 'ok', checks: { postgres: 'ok', temporal: 'ok' } } });
+  });
+
+  it('answers 503 when Temporal is unreachable', async () => {
+    const down = await startHarness({ temporalAddress: `127.0.0.1:${await freePort()}` });
+    try {
+      const res = await down.call('GET', '/healthz');
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({
+        code: 'upstream_unavailable',
+        details: { postgres: 'ok', temporal: 'unavailable' },
+      });
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe('OpenAPI', () => {
+  it('describes every route the API serves, and needs no key', async () => {
+    const res = await h.call('GET', '/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const described = Object.entries(res.body.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`)
+    );
+    expect(described.sort()).toEqual(
+      [
+        'GET /healthz',
+        'GET /v1/openapi.json',
+        'GET /v1/worker-genies',
+        'POST /v1/worker-genies',
+        'GET /v1/worker-genies/{id}',
+        'PATCH /v1/worker-genies/{id}',
+        'DELETE /v1/worker-genies/{id}',
+        'POST /v1/worker-genies/{id}/run',
+        'GET /v1/worker-genies/{id}/runs',
+        'POST /v1/worker-genies/{id}/events',
+        'GET /v1/runs/{run_id}',
+        'POST /v1/runs/{run_id}/cancel',
+        'GET /v1/credentials',
+        'POST /v1/credentials',
+        'DELETE /v1/credentials/{id}',
+        'GET /v1/notifications',
+        'POST /v1/notifications/{id}/read',
+        'GET /v1/data/{table}',
+        'POST /v1/data/{table}',
+        'POST /v1/events',
+      ].sort()
+    );
+    const genie = res.body.components.schemas.GenieCreate;
+    expect(genie.required).toEqual(expect.arrayContaining(['name', 'soul_prompt']));
+    expect(genie.properties.max_turns).toMatchObject({ minimum: 1, maximum: 100 });
+    expect(genie.properties.tools.items.enum).toEqual([
+      'web_fetch',
+      'memory_read',
+      'memory_write',
+      'query_data',
+      'notify_owner',
+    ]);
+  });
+});
