@@ -190,7 +190,7 @@ export function mergeGenieUpdate(current: GenieSpec, patch: GenieUpdate): GenieS
     if (patch.schedule.cron !== undefined) delete base.interval_seconds;
     if (patch.schedule.interval_seconds !== undefined) delete base.cron;
     // Possibly incomplete (no cron nor interval); genieConsistencyProblems says so.
-    next.schedule = { ...base, ...patch.schedule } as Schedule;
+    next.schedule = { ...base, ...patch.schedule };
   }
   if (patch.trigger_type && patch.trigger_type !== 'schedule' && patch.schedule === undefined) next.schedule = null;
   if (patch.trigger_type && patch.trigger_type !== 'event' && patch.event_types === undefined) next.event_types = [];

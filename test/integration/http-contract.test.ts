@@ -13,14 +13,15 @@ afterAll(() => h.close());
 
 describe('authentication', () => {
   it('answers 401 without a key, with a malformed key and with an unknown key', async () => {
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       {},
       { authorization: 'Bearer' },
       { authorization: 'Basic dXNlcjpwYXNz' },
       { authorization: 'Bearer hg_live_short' },
       { authorization: `Bearer hg_live_${'x'.repeat(40)}` },
       { authorization: `Bearer ${user.key}x` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await h.call('GET', '/v1/worker-genies', { headers });
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ success: false, error: { code: 'unauthorized' } });
