@@ -1,13 +1,26 @@
 import { ConfigError } from './config';
 import { StartupError } from './errors';
 
-/** Resolves on the first SIGINT or SIGTERM (or when the parent's IPC channel closes). */
-export function onShutdown(): Promise<NodeJS.Signals | 'disconnect'> {
+/**
+ * Resolves on the first SIGINT or SIGTERM (or when the parent's IPC channel closes). The listeners
+ * stay, so a second signal (a relayed copy, an impatient Ctrl-C) cannot kill an orderly shutdown.
+ */
+export function onShutdown(): Promise<NodeJS.Signals | 'disconnect' | 'orphaned'> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
     // Started by `npm start` with an IPC channel: stop when the supervisor goes away.
     if (process.send) process.once('disconnect', () => resolve('disconnect'));
+    // `kill <npm pid>` ends npm and its shell without passing the signal on; being re-parented is
+    // the only sign of it, and staying up then would leave the stack running with no owner.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watch);
+        resolve('orphaned');
+      }
+    }, 500);
+    watch.unref();
   });
 }
 

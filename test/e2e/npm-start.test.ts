@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, isPortFree } from '../../lib/ports';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface RunningStack {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves when every process writing to npm's output (npm, its shell, the supervisor) is gone. */
+  closed: Promise<void>;
+}
+
+/** Runs `npm start` as a user would, in its own process group, and waits for the printed dev key. */
+async function npmStart(env: NodeJS.ProcessEnv): Promise<RunningStack & { key: string; apiUrl: string }> {
+  const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = new Promise<void>((resolve) => child.stdout!.once('close', () => resolve()));
+  const deadline = Date.now() + 150_000;
+  while (!/Press Ctrl-C to stop/.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const key = /^(hg_live_\S+)$/m.exec(output)![1]!;
+  const apiUrl = /API\s+(http:\/\/\S+)/.exec(output)![1]!;
+  return { child, output: () => output, closed, key, apiUrl };
+}
+
+/**
+ * SIGTERM to the whole `npm start` process group, as a service manager sends it, or to npm alone,
+ * as `kill <pid>` does. Either way the supervisor must stop every child and say so.
+ */
+async function stop(stack: RunningStack, target: 'group' | 'npm'): Promise<void> {
+  process.kill(target === 'group' ? -stack.child.pid! : stack.child.pid!, 'SIGTERM');
+  await stack.closed;
+  expect(stack.output()).toContain('Stopped.');
+}
+
+async function expectPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
+  for (const name of ['PORT', 'GENIE_PG_PORT', 'TEMPORAL_DEV_PORT', 'TEMPORAL_UI_PORT']) {
+    expect([name, await isPortFree(Number(env[name]))]).toEqual([name, true]);
+  }
+}
+
+const json = async (res: Response) => (await res.json()) as any;
+
+describe('npm start', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-e2e-'));
+    fs.chmodSync(dir, 0o755);
+    env = {
+      GENIE_DATA_DIR: path.join(dir, 'data'),
+      PORT: String(await freePort()),
+      GENIE_PG_PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      LOG_LEVEL: 'warn',
+    };
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the whole stack, stops on SIGTERM, and finds its data again on the next start', async () => {
+    const first = await npmStart(env);
+    expect(first.output()).toContain(`Temporal UI  http://localhost:${env.TEMPORAL_UI_PORT}`);
+    expect((await fetch(`${first.apiUrl}/healthz`)).status).toBe(200);
+    const ui = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/`);
+    expect(ui.status).toBe(200);
+
+    const headers = { authorization: `Bearer ${first.key}`, 'content-type': 'application/json' };
+    const created = await fetch(`${first.apiUrl}/v1/worker-genies`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Survivor', soul_prompt: 'Outlive restarts.' }),
+    });
+    expect(created.status).toBe(201);
+    const genie = (await json(created)).data;
+    const listed = await json(await fetch(`${first.apiUrl}/v1/worker-genies`, { headers }));
+    expect(listed.data.items.map((g: { id: string }) => g.id)).toEqual([genie.id]);
+
+    await stop(first, 'group');
+    await expectPortsFree(env);
+
+    const second = await npmStart(env);
+    try {
+      expect(second.key).toBe(first.key);
+      const again = await json(await fetch(`${second.apiUrl}/v1/worker-genies/${genie.id}`, { headers }));
+      expect(again.data).toMatchObject({ id: genie.id, name: 'Survivor' });
+    } finally {
+      await stop(second, 'npm');
+    }
+    await expectPortsFree(env);
+  }, 400_000);
+
+  it('says in one line which port is taken', async () => {
+    const blocker = (await import('node:net')).createServer().listen(Number(env.PORT));
+    try {
+      const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(`Port ${env.PORT} (API) is already in use; set PORT to a free port.`);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
+  it('says in one line when the Temporal binary is missing', async () => {
+    const child = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, TEMPORAL_CLI_PATH: path.join(dir, 'no-such-temporal') },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/TEMPORAL_CLI_PATH=.*no-such-temporal is not an executable file\./);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 60_000);
+});
