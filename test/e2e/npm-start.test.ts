@@ -17,9 +17,9 @@ interface RunningStack {
 async function npmStart(env: NodeJS.ProcessEnv): Promise<RunningStack & { key: string; apiUrl: string }> {
   const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const closed = new Promise<void>((resolve) => child.stdout!.once('close', () => resolve()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = new Promise<void>((resolve) => child.stdout.once('close', () => resolve()));
   const deadline = Date.now() + 150_000;
   while (!/Press Ctrl-C to stop/.test(output)) {
     if (Date.now() > deadline || child.exitCode !== null) {
