@@ -2,6 +2,11 @@
 import { StartupError } from '../lib/errors';
 import { installTemporalCli } from '../lib/temporal-cli';
 
+if (process.env.GENIE_SKIP_TEMPORAL_CLI_INSTALL) {
+  // Production images talk to an external Temporal and need no CLI.
+  process.exit(0);
+}
+
 try {
   const binary = installTemporalCli();
   console.log(`worker-genies: Temporal CLI at ${binary}`);
