@@ -14,5 +14,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
+  // The Temporal SDK's native runtime keeps the event loop alive after its workers stop.
+  forceExit: true,
   slowTestThreshold: 30,
 };

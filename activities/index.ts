@@ -1,15 +1,26 @@
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
+import { createCallModel, type ModelSettings } from './model';
+import { createFinishRun, createStartRun } from './run-lifecycle';
+import { runToolCall, type RunToolInput } from './tools/run-tool';
 
 /** What activities need from the process; the worker wires real clients, tests wire their own. */
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
+  model: ModelSettings;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return {
+    startRun: createStartRun(deps.db),
+    callModel: createCallModel(deps.db, deps.model),
+    /** Runs one tool call effectively once per `(run, tool_use_id)`; see runToolCall. */
+    runTool: (input: RunToolInput) => runToolCall(deps.db, input),
+    finishRun: createFinishRun(deps.db),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+export type { ModelSettings };

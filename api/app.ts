@@ -8,8 +8,10 @@ import { errorHandler, notFoundHandler } from './middleware/errors';
 import { requireApiKey } from './middleware/auth';
 import { openApiDocument } from './openapi';
 import { healthRouter } from './routes/health';
-import { pendingRoutesRouter, workerGeniesRouter } from './routes/worker-genies';
+import { pendingRoutesRouter, runsRouter, workerGeniesRouter } from './routes/worker-genies';
 import { GenieService } from './services/genies';
+import { MemoryService } from './services/memory';
+import { RunService } from './services/runs';
 import { ValidationError } from './errors';
 
 /** JSON bodies above this answer 413 in the envelope. */
@@ -21,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   namespace: string;
   temporalUiUrl: string;
+  /** Where runs are started (the worker polls it). */
+  taskQueue: string;
 }
 
 /** Rejects a non-empty request body that is not JSON (express.json would silently skip it). */
@@ -53,8 +57,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT }));
 
+  const links = { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace };
   const services = {
-    genies: new GenieService(deps.db, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }),
+    genies: new GenieService(deps.db, deps.temporal, links),
+    runs: new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }),
+    memory: new MemoryService(deps.db),
   };
 
   app.use(healthRouter(deps.db, deps.temporal));
@@ -63,6 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/v1', requireApiKey(deps.db));
   app.use('/v1/worker-genies', workerGeniesRouter(services));
+  app.use('/v1/runs', runsRouter(services));
   app.use('/v1', pendingRoutesRouter());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

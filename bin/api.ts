@@ -19,6 +19,7 @@ runMain('api', async () => {
     logger,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: temporalUiUrl(config),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
   const server = await listen(app, config.PORT);
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** Default Claude model for genies that name none. */
-export const DEFAULT_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 

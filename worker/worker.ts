@@ -1,5 +1,20 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities, type ActivityDeps, type ModelSettings } from '../activities';
+import type { Config } from '../lib/config';
+
+/** Output tokens per Claude call. */
+export const MODEL_MAX_OUTPUT_TOKENS = 8192;
+
+/** How activities reach Claude, from the process configuration. */
+export function modelSettings(config: Config): ModelSettings {
+  return {
+    apiKey: config.ANTHROPIC_API_KEY,
+    baseURL: config.ANTHROPIC_BASE_URL,
+    defaultModel: config.GENIE_MODEL,
+    maxOutputTokens: MODEL_MAX_OUTPUT_TOKENS,
+    requestTimeoutMs: 120_000,
+  };
+}
 
 export interface GenieWorkerOptions {
   connection: NativeConnection;

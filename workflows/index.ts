@@ -1,3 +1,3 @@
 // Workflow code the worker bundles (workflowsPath). Deterministic only: see the lint rule on
 // workflows/** and DESIGN.md decision 10.
-export {};
+export { genieRun, statusQuery } from './genie-run';

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../../lib/pagination';
+import { RUN_STATUSES } from '../../db/repositories/runs';
 import { GenieCreateSchema, GenieUpdateSchema, TRIGGER_TYPES } from '../../lib/schemas/genie';
 import { z } from '../../lib/schemas/zod';
 import { parseActionBody, without } from '../actions';
@@ -7,6 +8,8 @@ import { sendData } from '../envelope';
 import { NotImplementedError, ValidationError } from '../errors';
 import { ownerOf } from '../middleware/auth';
 import type { GenieService } from '../services/genies';
+import type { MemoryService } from '../services/memory';
+import type { RunService } from '../services/runs';
 import { parseOrThrow, requireId } from '../validation';
 
 export const ListGeniesSchema = z
@@ -21,8 +24,33 @@ export const ListGeniesSchema = z
   })
   .openapi('ListGeniesQuery');
 
+export const RunRequestSchema = z
+  .object({
+    input: z.json().optional().openapi({ description: 'text or JSON; becomes the first user message' }),
+  })
+  .strict()
+  .openapi('RunRequest');
+
+export const ListRunsSchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
+    cursor: z.string().min(1).optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+  })
+  .openapi('ListRunsQuery');
+
+export const ListMemorySchema = z
+  .object({
+    scope: z.enum(['genie', 'account']).optional().openapi({ description: 'default: both' }),
+    prefix: z.string().max(256).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .openapi('ListMemoryQuery');
+
 export interface Services {
   genies: GenieService;
+  runs: RunService;
+  memory: MemoryService;
 }
 
 interface ActionContext {
@@ -39,6 +67,7 @@ interface ActionResult {
 type ActionHandler = (ctx: ActionContext) => Promise<ActionResult>;
 
 const genieId = (fields: Record<string, unknown>) => requireId(fields.id, 'id', 'Genie');
+const runId = (fields: Record<string, unknown>) => requireId(fields.run_id, 'run_id', 'Run');
 
 const listGenies: ActionHandler = async ({ ownerId, fields, services }) => {
   const query = parseOrThrow(ListGeniesSchema, without(fields, 'id'), 'List request');
@@ -67,20 +96,32 @@ const ACTIONS: Record<string, ActionHandler> = {
     return { data: await services.genies.update(ownerId, id, patch) };
   },
   delete: async ({ ownerId, fields, services }) => ({ data: await services.genies.delete(ownerId, genieId(fields)) }),
+  run: async ({ ownerId, fields, services }) => {
+    const id = genieId(fields);
+    const { input } = parseOrThrow(RunRequestSchema, without(fields, 'id'), 'Run request');
+    return { status: 202, data: await services.runs.start(ownerId, id, input ?? null) };
+  },
+  runs: async ({ ownerId, fields, services }) => {
+    const id = fields.id === undefined ? undefined : genieId(fields);
+    const query = parseOrThrow(ListRunsSchema, without(fields, 'id'), 'Runs request');
+    return { data: await services.runs.list(ownerId, { ...query, genieId: id }) };
+  },
+  'get-run': async ({ ownerId, fields, services }) => ({ data: await services.runs.get(ownerId, runId(fields)) }),
+  'cancel-run': async ({ ownerId, fields, services }) => ({ data: await services.runs.cancel(ownerId, runId(fields)) }),
+  memory: async ({ ownerId, fields, services }) => {
+    const id = genieId(fields);
+    const query = parseOrThrow(ListMemorySchema, without(fields, 'id'), 'Memory request');
+    return { data: await services.memory.list(ownerId, id, query) };
+  },
 };
 
 /** Actions of the contract that a later release implements; they answer 501 until then. */
 export const PENDING_ACTIONS = [
-  'run',
-  'runs',
-  'get-run',
-  'cancel-run',
   'trigger',
   'store-credential',
   'list-credentials',
   'delete-credential',
   'test-credential',
-  'memory',
 ] as const;
 
 export const ACTION_NAMES = [...Object.keys(ACTIONS), ...PENDING_ACTIONS];
@@ -122,14 +163,20 @@ export function workerGeniesRouter(services: Services): Router {
   return router;
 }
 
+/** `/v1/runs`: REST aliases of get-run and cancel-run. */
+export function runsRouter(services: Services): Router {
+  const router = Router();
+  router.get('/:run_id', (req, res) => answer(res, services, 'get-run', { run_id: req.params.run_id }));
+  router.post('/:run_id/cancel', (req, res) => answer(res, services, 'cancel-run', { run_id: req.params.run_id }));
+  return router;
+}
+
 /** The REST aliases outside `/v1/worker-genies` that later releases implement. */
 export function pendingRoutesRouter(): Router {
   const router = Router();
   const pending = (what: string) => () => {
     throw new NotImplementedError(what);
   };
-  router.get('/runs/:run_id', pending('GET /v1/runs/{run_id}'));
-  router.post('/runs/:run_id/cancel', pending('POST /v1/runs/{run_id}/cancel'));
   router.get('/credentials', pending('GET /v1/credentials'));
   router.post('/credentials', pending('POST /v1/credentials'));
   router.delete('/credentials/:id', pending('DELETE /v1/credentials/{id}'));

@@ -1,5 +1,6 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
-import { listRecentRuns } from '../../db/repositories/runs';
+import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import type { Db } from '../../db';
 import { decodeCursor, toPage } from '../../lib/pagination';
 import {
@@ -39,6 +40,7 @@ function specOf(row: genies.GenieRow): GenieSpec {
 export class GenieService {
   constructor(
     private readonly db: Db,
+    private readonly temporal: Client,
     private readonly links: RunLinks
   ) {}
 
@@ -78,7 +80,20 @@ export class GenieService {
     });
   }
 
+  /**
+   * Deletes the genie with its run history and memory. Its unfinished runs are stopped first; if
+   * Temporal cannot be reached the genie stays (the caller gets 503) rather than leave runs behind.
+   */
   async delete(ownerId: string, id: string) {
+    if (!(await genies.findGenie(this.db, ownerId, id))) throw new NotFoundError('Genie');
+    for (const run of await listUnfinishedRuns(this.db, ownerId, id)) {
+      await this.temporal.workflow
+        .getHandle(run.workflow_id)
+        .terminate('The genie was deleted.')
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
+    }
     if (!(await genies.deleteGenie(this.db, ownerId, id))) throw new NotFoundError('Genie');
     return { deleted: true, id };
   }

@@ -1,8 +1,9 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from './zod';
 
-export const TOOL_NAMES = ['web_fetch', 'memory_read', 'memory_write', 'query_data', 'notify_owner'] as const;
-export type ToolName = (typeof TOOL_NAMES)[number];
+import { TOOL_NAMES } from '../tools';
+
+export { TOOL_NAMES, type ToolName } from '../tools';
 export const TRIGGER_TYPES = ['manual', 'schedule', 'event'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other'] as const;

@@ -37,12 +37,19 @@ export interface Harness {
 }
 
 /** The real API app on a free port, against the suite's Postgres and Temporal. */
-export async function startHarness(options: { temporalAddress?: string } = {}): Promise<Harness> {
+export async function startHarness(options: { temporalAddress?: string; taskQueue?: string } = {}): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = createApp({ db, temporal, logger, namespace: 'default', temporalUiUrl: 'http://localhost:8233' });
+  const app = createApp({
+    db,
+    temporal,
+    logger,
+    namespace: 'default',
+    temporalUiUrl: 'http://localhost:8233',
+    taskQueue: options.taskQueue ?? 'test-no-worker',
+  });
   const server: http.Server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,0 +1,19 @@
+import { Context } from '@temporalio/activity';
+
+/** How often a long activity tells Temporal it is alive (well inside every heartbeatTimeout). */
+export const HEARTBEAT_EVERY_MS = 3000;
+
+/**
+ * Runs `work` while heartbeating, so a dead worker is noticed within the heartbeat timeout (not the
+ * start-to-close timeout) and a cancellation reaches the activity; `work` gets the abort signal.
+ */
+export async function withHeartbeat<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work(context.cancellationSignal);
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,16 @@
+import type { ToolName } from '../../lib/tools';
+import { memoryRead, memoryWrite } from './memory';
+import type { ToolDefinition } from './registry';
+
+/** Every tool this release runs, by name. Tools not listed here are never offered to the model. */
+export const TOOL_REGISTRY: Partial<Record<ToolName, ToolDefinition>> = {
+  memory_read: memoryRead,
+  memory_write: memoryWrite,
+};
+
+/** The tools a genie is offered: those it lists that the platform can run, in registry order. */
+export function offeredTools(genieTools: readonly string[]): ToolDefinition[] {
+  return Object.values(TOOL_REGISTRY).filter(
+    (tool): tool is ToolDefinition => !!tool && genieTools.includes(tool.name)
+  );
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { Queryable } from '../../db';
+import type { ToolName } from '../../lib/tools';
+
+/** What a tool runs with: the owner and genie it acts for, and the tool call's idempotency key. */
+export interface ToolContext {
+  db: Queryable;
+  ownerId: string;
+  genieId: string;
+  runId: string;
+  toolUseId: string;
+}
+
+/** A tool's answer to the model: JSON, or for `isError` results a sentence saying why (the run goes on). */
+export type ToolOutcome = { result: unknown; isError: false } | { result: string; isError: true };
+
+/** An `is_error` result whose text tells the model what was wrong. */
+export const toolError = (message: string): ToolOutcome => ({ isError: true, result: message });
+
+export interface ToolDefinition<I = unknown> {
+  name: ToolName;
+  description: string;
+  input: z.ZodType<I>;
+  /** One line naming the tool and its target, for the Temporal UI. */
+  summarize(input: Partial<I>): string;
+  /**
+   * Runs the tool. Throws only for platform faults (Temporal retries those); anything that is the
+   * input's fault returns `{isError: true}`.
+   */
+  execute(ctx: ToolContext, input: I): Promise<ToolOutcome>;
+  /**
+   * True when every effect is in Postgres: the effect and the step record commit together, so a
+   * repeated attempt changes nothing twice.
+   */
+  transactional: boolean;
+}
+
+/** A tool whose input failed validation: the model gets the reasons and may retry. */
+export function invalidInput(tool: string, error: z.ZodError): ToolOutcome {
+  const reasons = error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
+  return toolError(`Invalid input for ${tool}: ${reasons.join('; ')}`);
+}
+
+/** The tool's input schema as the JSON Schema the Messages API expects. */
+export function inputJsonSchema(tool: ToolDefinition): Record<string, unknown> {
+  const { $schema: _schema, ...schema } = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return { type: 'object', ...schema };
+}
+
+export const defineTool = <I>(tool: ToolDefinition<I>): ToolDefinition => tool;

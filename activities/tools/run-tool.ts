@@ -1,0 +1,92 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { findGenie } from '../../db/repositories/genies';
+import { findMessage, findToolStep, saveStep, type NewStep } from '../../db/repositories/run-records';
+import type { Db, Queryable } from '../../db';
+import type { ToolRunSummary } from '../../workflows/types';
+import { preview } from '../previews';
+import { offeredTools } from './index';
+import { invalidInput, toolError, type ToolOutcome } from './registry';
+
+export interface RunToolInput {
+  runId: string;
+  ownerId: string;
+  genieId: string;
+  /** The turn whose assistant message holds the tool_use block. */
+  turn: number;
+  toolUseId: string;
+}
+
+interface ToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+const summaryOf = (step: { is_error: boolean; output_preview: string | null }): ToolRunSummary => ({
+  isError: step.is_error,
+  preview: step.output_preview ?? '',
+});
+
+/**
+ * Runs one tool call of the model, effectively once per `(run, tool_use_id)`: the tool input is read
+ * from the stored assistant message (never passed through workflow history), the full result is
+ * stored as a run step, and a repeated attempt returns the stored step instead of acting again.
+ */
+export async function runToolCall(db: Db, input: RunToolInput): Promise<ToolRunSummary> {
+  const { runId, ownerId, genieId, turn, toolUseId } = input;
+  const done = await findToolStep(db, ownerId, runId, toolUseId);
+  if (done) return summaryOf(done);
+
+  const message = await findMessage(db, ownerId, runId, turn, 'assistant');
+  const block = message?.content.find((b): b is ToolUseBlock & typeof b => b.type === 'tool_use' && b.id === toolUseId);
+  if (!block) throw ApplicationFailure.nonRetryable(`No tool call ${toolUseId} in turn ${turn}`, 'ToolCallMissing');
+  const genie = await findGenie(db, ownerId, genieId);
+  if (!genie) throw ApplicationFailure.nonRetryable('The genie no longer exists', 'GenieNotFound');
+
+  const offered = offeredTools(genie.tools);
+  const tool = offered.find((t) => t.name === block.name);
+  const startedAt = new Date();
+  const step = (outcome: ToolOutcome): NewStep => ({
+    run_id: runId,
+    turn,
+    kind: 'tool',
+    tool: block.name,
+    tool_use_id: toolUseId,
+    input: block.input,
+    result: outcome.result,
+    output_preview: preview(outcome.result),
+    is_error: outcome.isError,
+    usage: null,
+    started_at: startedAt,
+    duration_ms: Date.now() - startedAt.getTime(),
+  });
+
+  if (!tool) {
+    const outcome = toolError(
+      `Unknown tool "${block.name}"; available: ${offered.map((t) => t.name).join(', ') || 'none'}`
+    );
+    await saveStep(db, ownerId, step(outcome));
+    return summaryOf(step(outcome));
+  }
+  const parsed = tool.input.safeParse(block.input);
+  if (!parsed.success) {
+    const outcome = invalidInput(tool.name, parsed.error);
+    await saveStep(db, ownerId, step(outcome));
+    return summaryOf(step(outcome));
+  }
+
+  const execute = async (q: Queryable) => {
+    const outcome = await tool.execute({ db: q, ownerId, genieId, runId, toolUseId }, parsed.data);
+    await saveStep(q, ownerId, step(outcome));
+    return summaryOf(step(outcome));
+  };
+  if (!tool.transactional) return execute(db);
+  // The effect and its step commit together. Claiming the step row first makes a concurrent
+  // attempt (a worker presumed dead that is still running) wait here, then find the step and stop.
+  return db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`${runId}:${toolUseId}`]);
+    const raced = await findToolStep(trx, ownerId, runId, toolUseId);
+    return raced ? summaryOf(raced) : execute(trx);
+  });
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import pino from 'pino';
+import { NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createDb } from '../../db';
+import { PinoSdkLogger } from '../../worker/sdk-logger';
+import { createGenieWorker } from '../../worker/worker';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let runtimeInstalled = false;
+
+/** The workflows bundled once per test file (bundling takes seconds). */
+function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../workflows'),
+    logger: new PinoSdkLogger(pino({ level: 'warn' })),
+  });
+  return bundle;
+}
+
+export interface TestWorker {
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real worker (real workflows and activities) on its own task queue, against the suite's
+ * Postgres and Temporal, calling the model at `anthropicBaseUrl`.
+ */
+export async function startTestWorker(options: {
+  taskQueue: string;
+  anthropicBaseUrl: string;
+  anthropicApiKey?: string | null;
+}): Promise<TestWorker> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new PinoSdkLogger(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' })) });
+    runtimeInstalled = true;
+  }
+  const db = createDb(process.env.DATABASE_URL!);
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const worker = await createGenieWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: options.taskQueue,
+    workflowBundle: await workflowBundle(),
+    deps: {
+      db,
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      model: {
+        apiKey: options.anthropicApiKey === null ? undefined : (options.anthropicApiKey ?? 'sk-ant-fake-test-key'),
+        baseURL: options.anthropicBaseUrl,
+        defaultModel: 'claude-sonnet-5-5',
+        maxOutputTokens: 1024,
+        requestTimeoutMs: 30_000,
+      },
+    },
+  });
+  const running = worker.run();
+  return {
+    taskQueue: options.taskQueue,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}

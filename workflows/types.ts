@@ -1,0 +1,75 @@
+// Types shared by the workflow, its activities and the API. Pure: no imports.
+
+/** How a run was started. */
+export interface RunTrigger {
+  type: 'manual' | 'schedule' | 'event';
+  /** ISO time the schedule meant the run for. */
+  scheduledAt?: string;
+  eventType?: string;
+}
+
+/** Input of the `genieRun` workflow: ids only (the transcript lives in Postgres). */
+export interface GenieRunInput {
+  runId: string;
+  genieId: string;
+  ownerId: string;
+  trigger: RunTrigger;
+}
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+/** What a run was set up with (returned by the startRun activity). */
+export interface RunPlan {
+  genieName: string;
+  maxTurns: number;
+  maxTokensPerRun: number | null;
+}
+
+export interface ToolCallRef {
+  id: string;
+  name: string;
+  /** One line for the Temporal UI, e.g. `memory_write notes/today`. */
+  summary: string;
+}
+
+/** One model turn as the workflow sees it: no message content, only what steers the loop. */
+export interface ModelTurn {
+  stopReason: string;
+  toolCalls: ToolCallRef[];
+  usage: TokenUsage;
+}
+
+export interface ToolRunSummary {
+  isError: boolean;
+  preview: string;
+}
+
+export type RunEndStatus = 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+
+export interface RunEnd {
+  status: RunEndStatus;
+  error: { type: string; message: string } | null;
+}
+
+/** Answer of the `status` query. */
+export interface RunStatusView {
+  phase: 'starting' | 'calling_model' | 'running_tools' | 'finishing' | 'done';
+  turn: number;
+  currentTools: string[];
+  usage: TokenUsage;
+}
+
+/** Failure types that retrying cannot fix (activities throw them non-retryable). */
+export const PERMANENT_FAILURES = [
+  'ModelNotConfigured',
+  'ModelRequestRejected',
+  'GenieNotFound',
+  'RunNotFound',
+  'RunAlreadyEnded',
+  'ToolCallMissing',
+];
