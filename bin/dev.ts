@@ -7,8 +7,7 @@ import { createDb, migrateLatest } from '../db';
 import { getConfig, temporalUiUrl } from '../lib/config';
 import { ensureDevApiKey } from '../lib/dev/dev-key';
 import type { ChildHandle } from '../lib/dev/processes';
-import { spawnNodeChild, startPostgresProcess, waitForHealthy, waitForReady } from '../lib/dev/stack';
-import { startTemporalDevServer } from '../lib/dev/temporal-server';
+import { spawnNodeChild, startServices, waitForHealthy, waitForReady } from '../lib/dev/stack';
 import { onShutdown, runMain } from '../lib/main';
 import { assertPortFree } from '../lib/ports';
 import { requireTemporalCli } from '../lib/temporal-cli';
@@ -36,22 +35,19 @@ runMain('worker-genies', async () => {
 
   try {
     console.log(`Starting Worker Genies (data in ${config.dataDir})...`);
-    const [postgres, temporal] = await Promise.all([
-      config.DATABASE_URL
-        ? Promise.resolve(undefined)
-        : startPostgresProcess({ dataDir: config.dataDir, port: config.GENIE_PG_PORT, logFile: logFile('postgres') }),
-      embeddedTemporal
-        ? startTemporalDevServer({
+    const { postgres, temporal } = await startServices({
+      postgres: config.DATABASE_URL
+        ? undefined
+        : { dataDir: config.dataDir, port: config.GENIE_PG_PORT, logFile: logFile('postgres') },
+      temporal: embeddedTemporal
+        ? {
             dataDir: config.dataDir,
             port: config.TEMPORAL_DEV_PORT,
             uiPort: config.TEMPORAL_UI_PORT,
             cliPath: config.TEMPORAL_CLI_PATH,
             logFile: logFile('temporal'),
-          })
-        : Promise.resolve(undefined),
-    ]).catch(async (err: unknown) => {
-      await stopAll();
-      throw err;
+          }
+        : undefined,
     });
     if (postgres) children.push(postgres.handle);
     if (temporal) children.push(temporal);

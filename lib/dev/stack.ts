@@ -2,6 +2,7 @@ import path from 'node:path';
 import { StartupError } from '../errors';
 import { PROJECT_ROOT } from '../temporal-cli';
 import { spawnChild, tsxArgs, type ChildHandle } from './processes';
+import { startTemporalDevServer, type TemporalDevServerOptions } from './temporal-server';
 
 export const binPath = (name: string): string => path.join(PROJECT_ROOT, 'bin', `${name}.ts`);
 
@@ -74,4 +75,26 @@ export function waitForReady(handle: ChildHandle, timeoutMs: number): Promise<vo
       reject(new StartupError(`The ${handle.name} exited (${code}) while starting.`));
     });
   });
+}
+
+export type PostgresProcessOptions = Parameters<typeof startPostgresProcess>[0];
+
+/**
+ * Starts the embedded Postgres and the Temporal dev server side by side (either may be skipped).
+ * If one fails, the other is stopped before the error is thrown: nothing is left running.
+ */
+export async function startServices(options: {
+  postgres?: PostgresProcessOptions;
+  temporal?: TemporalDevServerOptions;
+}): Promise<{ postgres?: { handle: ChildHandle; url: string }; temporal?: ChildHandle }> {
+  const [postgres, temporal] = await Promise.allSettled([
+    options.postgres ? startPostgresProcess(options.postgres) : Promise.resolve(undefined),
+    options.temporal ? startTemporalDevServer(options.temporal) : Promise.resolve(undefined),
+  ]);
+  if (postgres.status === 'rejected' || temporal.status === 'rejected') {
+    if (postgres.status === 'fulfilled') await postgres.value?.handle.stop();
+    if (temporal.status === 'fulfilled') await temporal.value?.stop();
+    throw postgres.status === 'rejected' ? postgres.reason : (temporal as PromiseRejectedResult).reason;
+  }
+  return { postgres: postgres.value, temporal: temporal.value };
 }

@@ -267,3 +267,21 @@ describe('run lifecycle', () => {
     expect(theirs.body.data.items).toEqual([]);
   });
 });
+
+describe('a worker without ANTHROPIC_API_KEY', () => {
+  it('fails runs at once with a clear, non-retried error', async () => {
+    const queue = `${taskQueue}-nokey`;
+    const keyless = await startTestWorker({ taskQueue: queue, anthropicBaseUrl: fake.url, anthropicApiKey: null });
+    const api = await startHarness({ taskQueue: queue });
+    try {
+      const { genie, marker } = await createScriptedGenie(api, user);
+      const run = await waitForRun(api, user, (await startRun(api, user, genie.id)).run_id);
+      expect(run).toMatchObject({ status: 'failed', turns: 0, error: { type: 'ModelNotConfigured' } });
+      expect(run.error.message).toContain('ANTHROPIC_API_KEY is not set');
+      expect(fake.requestsFor(marker)).toHaveLength(0);
+    } finally {
+      await api.close();
+      await keyless.stop();
+    }
+  });
+});

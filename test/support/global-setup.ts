@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../../db';
-import { startPostgresProcess } from '../../lib/dev/stack';
-import { startTemporalDevServer } from '../../lib/dev/temporal-server';
+import { startServices } from '../../lib/dev/stack';
 import type { ChildHandle } from '../../lib/dev/processes';
 import { freePort } from '../../lib/ports';
 
@@ -21,17 +20,17 @@ export default async function globalSetup(): Promise<void> {
   fs.chmodSync(dir, 0o755); // the embedded Postgres runs as user postgres when we are root
   const started = Date.now();
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
-  const [postgres, temporal] = await Promise.all([
-    startPostgresProcess({ dataDir: path.join(dir, 'data'), port: pgPort, logFile: path.join(dir, 'postgres.log') }),
-    startTemporalDevServer({
+  const { postgres, temporal } = (await startServices({
+    postgres: { dataDir: path.join(dir, 'data'), port: pgPort, logFile: path.join(dir, 'postgres.log') },
+    temporal: {
       dataDir: dir,
       port: temporalPort,
       uiPort: 0,
       headless: true,
       persistent: false,
       logFile: path.join(dir, 'temporal.log'),
-    }),
-  ]);
+    },
+  })) as Required<Awaited<ReturnType<typeof startServices>>>;
   globalThis.__GENIE_TEST_STACK__ = { handles: [temporal, postgres.handle], dir };
   const db = createDb(postgres.url);
   try {

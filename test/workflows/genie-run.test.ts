@@ -1,0 +1,212 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import pino from 'pino';
+import { ApplicationFailure } from '@temporalio/activity';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import { statusQuery } from '../../workflows/genie-run';
+import type { GenieRunInput, ModelTurn, RunEnd, ToolCallRef } from '../../workflows/types';
+import { PinoSdkLogger } from '../../worker/sdk-logger';
+
+/**
+ * The loop logic of genieRun on a real dev server, with its activities replaced by a scripted model
+ * and recording stubs (the integration tests run the real activities).
+ */
+
+const usage = (n = 10) => ({
+  input_tokens: n,
+  output_tokens: n,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+});
+const reply = (stopReason: string, toolCalls: ToolCallRef[] = [], n = 10): ModelTurn => ({
+  stopReason,
+  toolCalls,
+  usage: usage(n),
+});
+const call = (name: string): ToolCallRef => ({ id: `toolu_${crypto.randomUUID()}`, name, summary: `${name} x` });
+
+interface Script {
+  replies: Array<ModelTurn | Error | (() => Promise<ModelTurn>)>;
+  plan?: { maxTurns?: number; maxTokensPerRun?: number | null };
+}
+
+let bundle: WorkflowBundleWithSourceMap;
+let connection: NativeConnection;
+let client: Client;
+const scripts = new Map<string, Script>();
+const calls: Array<{ runId: string; activity: string; arg: any; at: number; done?: number }> = [];
+const ends = new Map<string, RunEnd>();
+
+const stubs: Activities = {
+  startRun: async ({ runId }) => {
+    const plan = scripts.get(runId)!.plan ?? {};
+    return { genieName: 'stub', maxTurns: plan.maxTurns ?? 20, maxTokensPerRun: plan.maxTokensPerRun ?? null };
+  },
+  callModel: async ({ runId, turn }) => {
+    calls.push({ runId, activity: 'callModel', arg: turn, at: Date.now() });
+    const next = scripts.get(runId)!.replies.shift();
+    if (!next) throw ApplicationFailure.nonRetryable('script exhausted', 'ScriptExhausted');
+    if (next instanceof Error) throw next;
+    return typeof next === 'function' ? next() : next;
+  },
+  runTool: async ({ runId, toolUseId }) => {
+    const entry: { runId: string; activity: string; arg: any; at: number; done?: number } = {
+      runId,
+      activity: 'runTool',
+      arg: toolUseId,
+      at: Date.now(),
+    };
+    calls.push(entry);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    entry.done = Date.now();
+    return { isError: false, preview: 'ok' };
+  },
+  finishRun: async ({ runId, status, error }) => {
+    ends.set(runId, { status, error });
+  },
+};
+
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `genie-run-wf-${Date.now()}`;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'error' })) });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../workflows'),
+    logger: new PinoSdkLogger(pino({ level: 'warn' })),
+  });
+  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities: stubs });
+  running = worker.run();
+  client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+}, 120_000);
+
+afterAll(async () => {
+  worker.shutdown();
+  await running;
+  await client.connection.close();
+  await connection.close();
+});
+
+function start(script: Script) {
+  const runId = crypto.randomUUID();
+  scripts.set(runId, script);
+  const input: GenieRunInput = {
+    runId,
+    genieId: crypto.randomUUID(),
+    ownerId: crypto.randomUUID(),
+    trigger: { type: 'manual' },
+  };
+  return {
+    runId,
+    handle: client.workflow.start('genieRun', { taskQueue, workflowId: `genie-run-${runId}`, args: [input] }),
+  };
+}
+
+const callsOf = (runId: string, activity?: string) =>
+  calls.filter((c) => c.runId === runId && (!activity || c.activity === activity));
+
+describe('genieRun', () => {
+  it('runs the tool calls of a turn concurrently, feeds back, and succeeds on end_turn', async () => {
+    const { runId, handle } = start({
+      replies: [reply('tool_use', [call('memory_read'), call('memory_write')]), reply('end_turn')],
+    });
+    expect(await (await handle).result()).toEqual({ status: 'succeeded', error: null });
+    const tools = callsOf(runId, 'runTool');
+    expect(tools).toHaveLength(2);
+    expect(tools[1]!.at).toBeLessThan(tools[0]!.done!); // the second started before the first finished
+    expect(callsOf(runId, 'callModel').map((c) => c.arg)).toEqual([1, 2]);
+    expect(ends.get(runId)).toEqual({ status: 'succeeded', error: null });
+  });
+
+  it('treats stop_sequence as the end of the run', async () => {
+    const { runId, handle } = start({ replies: [reply('stop_sequence')] });
+    await (await handle).result();
+    expect(ends.get(runId)!.status).toBe('succeeded');
+  });
+
+  it.each(['pause_turn', 'max_tokens'])('continues after %s without running tools', async (stopReason) => {
+    const { runId, handle } = start({ replies: [reply(stopReason, [call('memory_read')]), reply('end_turn')] });
+    await (await handle).result();
+    expect(callsOf(runId, 'callModel')).toHaveLength(2);
+    expect(callsOf(runId, 'runTool')).toHaveLength(0);
+    expect(ends.get(runId)!.status).toBe('succeeded');
+  });
+
+  it.each([
+    ['refusal', 'refusal'],
+    ['model_context_window_exceeded', 'context_window_exceeded'],
+    ['something_new', 'unexpected_stop_reason'],
+  ])('fails the run on %s, and fails the workflow the same way', async (stopReason, type) => {
+    const { runId, handle } = start({ replies: [reply(stopReason)] });
+    const err = await (await handle).result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe(type);
+    expect(ends.get(runId)).toEqual({ status: 'failed', error: { type, message: expect.any(String) } });
+  });
+
+  it('stops at max_turns without running the last turn’s tools', async () => {
+    const toolTurn = () => reply('tool_use', [call('memory_read')]);
+    const { runId, handle } = start({
+      replies: [toolTurn(), toolTurn(), toolTurn(), toolTurn()],
+      plan: { maxTurns: 3 },
+    });
+    await (await handle).result().catch(() => undefined);
+    expect(callsOf(runId, 'callModel')).toHaveLength(3);
+    expect(callsOf(runId, 'runTool')).toHaveLength(2);
+    expect(ends.get(runId)!.error!.type).toBe('max_turns_exceeded');
+  });
+
+  it('stops when the token budget is spent', async () => {
+    const toolTurn = () => reply('tool_use', [call('memory_read')], 30);
+    const { runId, handle } = start({ replies: [toolTurn(), toolTurn(), toolTurn()], plan: { maxTokensPerRun: 100 } });
+    await (await handle).result().catch(() => undefined);
+    expect(callsOf(runId, 'callModel')).toHaveLength(2); // 60 tokens, then 120 ≥ 100
+    expect(ends.get(runId)!.error!.type).toBe('token_budget_exceeded');
+  });
+
+  it('records a permanent model failure with its type and message', async () => {
+    const { runId, handle } = start({
+      replies: [ApplicationFailure.nonRetryable('Anthropic answered 401: bad key', 'ModelRequestRejected')],
+    });
+    await (await handle).result().catch(() => undefined);
+    expect(ends.get(runId)).toEqual({
+      status: 'failed',
+      error: { type: 'ModelRequestRejected', message: 'Anthropic answered 401: bad key' },
+    });
+  });
+
+  it('answers the status query mid-run, and records cancelled when cancelled', async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const { runId, handle } = start({
+      replies: [
+        async () => {
+          await blocked;
+          return reply('end_turn');
+        },
+      ],
+    });
+    const wf = await handle;
+    let status;
+    for (let i = 0; i < 50 && status?.phase !== 'calling_model'; i++) {
+      status = await wf.query(statusQuery);
+      if (status.phase !== 'calling_model') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toEqual({ phase: 'calling_model', turn: 1, currentTools: [], usage: usage(0) });
+    await wf.cancel();
+    await expect(wf.result()).rejects.toThrow();
+    release();
+    expect(ends.get(runId)!.status).toBe('cancelled');
+    expect((await wf.describe()).status.name).toBe('CANCELLED');
+  });
+});
