@@ -2,7 +2,14 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../lib/schemas/genie';
 import { z } from '../lib/schemas/zod';
 import { ActionEnvelopeSchema } from './actions';
-import { ACTION_NAMES, ListGeniesSchema, PENDING_ACTIONS } from './routes/worker-genies';
+import {
+  ACTION_NAMES,
+  ListGeniesSchema,
+  ListMemorySchema,
+  ListRunsSchema,
+  PENDING_ACTIONS,
+  RunRequestSchema,
+} from './routes/worker-genies';
 
 const ErrorSchema = z
   .object({
@@ -62,6 +69,27 @@ const errors = {
   503: { description: 'upstream_unavailable: Postgres or Temporal is down', content: json(ErrorSchema) },
 };
 const notImplemented = { 501: { description: 'not_implemented (yet)', content: json(ErrorSchema) } };
+const StepSchema = z
+  .object({
+    seq: z.number().int(),
+    kind: z.enum(['model', 'tool']),
+    turn: z.number().int(),
+    tool: z.string().optional(),
+    tool_use_id: z.string().optional(),
+    input: z.unknown(),
+    output_preview: z.string().nullable(),
+    is_error: z.boolean(),
+    usage: RunSummarySchema.shape.usage.optional(),
+    started_at: z.string(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi('RunStep');
+const RunWithSteps = RunSummarySchema.extend({ steps: z.array(StepSchema) }).openapi('RunWithSteps');
+const RunList = z.object({ items: z.array(RunSummarySchema), next_cursor: z.string().optional() }).openapi('RunList');
+const RunStarted = z
+  .object({ run_id: z.string().uuid(), workflow_id: z.string(), status: z.literal('queued') })
+  .openapi('RunStarted');
+const RunIdParam = z.object({ run_id: z.string().uuid() });
 const GenieWithRuns = GenieSchema.extend({ recent_runs: z.array(RunSummarySchema) }).openapi('GenieWithRecentRuns');
 const GenieList = z.object({ items: z.array(GenieSchema), next_cursor: z.string().optional() }).openapi('GenieList');
 const IdParam = z.object({ id: z.string().uuid() });
@@ -105,7 +133,9 @@ function buildRegistry(): OpenAPIRegistry {
     description:
       `\`action\` chooses the operation: ${ACTION_NAMES.join(', ')}. No action creates a genie (fields as GenieCreate). ` +
       `Fields may sit at the top level or under \`data\` (data wins). \`update\` takes \`id\` and a GenieUpdate; ` +
-      `\`get\` and \`delete\` take \`id\`; \`list\`/\`all\` take ListGeniesQuery fields. ` +
+      `\`get\` and \`delete\` take \`id\`; \`list\`/\`all\` take ListGeniesQuery fields; ` +
+      `\`run\` takes \`id\` and RunRequest (202, RunStarted); \`runs\` takes an optional \`id\` and ListRunsQuery; ` +
+      `\`get-run\` and \`cancel-run\` take \`run_id\` (RunWithSteps); \`memory\` takes \`id\` and ListMemoryQuery. ` +
       `Not implemented yet (501): ${PENDING_ACTIONS.join(', ')}.`,
     security,
     request: {
@@ -150,12 +180,49 @@ function buildRegistry(): OpenAPIRegistry {
       ...errors,
     },
   });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/worker-genies/{id}/run',
+    summary: 'Start a run (same as action run); it goes on in the background',
+    security,
+    request: { params: IdParam, body: { content: json(RunRequestSchema) } },
+    responses: {
+      202: { description: 'queued', content: json(ok(RunStarted)) },
+      409: { description: 'conflict: the genie is disabled', content: json(ErrorSchema) },
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/worker-genies/{id}/runs',
+    summary: 'A genie’s runs, newest first (same as action runs with id)',
+    security,
+    request: { params: IdParam, query: ListRunsSchema },
+    responses: { 200: { description: 'a page of runs', content: json(ok(RunList)) }, ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/runs/{run_id}',
+    summary: 'A run with its steps (same as action get-run)',
+    security,
+    request: { params: RunIdParam },
+    responses: { 200: { description: 'the run', content: json(ok(RunWithSteps)) }, ...errors },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/runs/{run_id}/cancel',
+    summary: 'Cancel a run and wait briefly for it to stop (same as action cancel-run)',
+    security,
+    request: { params: RunIdParam },
+    responses: {
+      200: { description: 'the run, status cancelled once the workflow confirms', content: json(ok(RunWithSteps)) },
+      409: { description: 'conflict: the run already ended', content: json(ErrorSchema) },
+      ...errors,
+    },
+  });
+  registry.register('ListMemoryQuery', ListMemorySchema);
   const pending: Array<[method: 'get' | 'post' | 'delete', path: string, summary: string]> = [
-    ['post', '/v1/worker-genies/{id}/run', 'Start a run'],
-    ['get', '/v1/worker-genies/{id}/runs', 'List a genie’s runs'],
     ['post', '/v1/worker-genies/{id}/events', 'Send an event to a genie'],
-    ['get', '/v1/runs/{run_id}', 'Get a run with its steps'],
-    ['post', '/v1/runs/{run_id}/cancel', 'Cancel a run'],
     ['get', '/v1/credentials', 'List credentials'],
     ['post', '/v1/credentials', 'Store a credential'],
     ['delete', '/v1/credentials/{id}', 'Delete a credential'],

@@ -26,7 +26,8 @@ export const ListGeniesSchema = z
 
 export const RunRequestSchema = z
   .object({
-    input: z.json().optional().openapi({ description: 'text or JSON; becomes the first user message' }),
+    // Any JSON (the body was parsed from JSON); becomes the run's first user message.
+    input: z.unknown().optional().openapi({ description: 'text or JSON; becomes the first user message' }),
   })
   .strict()
   .openapi('RunRequest');

@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { freePort, isPortFree } from '../../lib/ports';
+import { requireTemporalCli } from '../../lib/temporal-cli';
+import { FakeAnthropic } from '../fakes/anthropic';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -54,8 +57,10 @@ const json = async (res: Response) => (await res.json()) as any;
 describe('npm start', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
+  let fake: FakeAnthropic;
 
   beforeAll(async () => {
+    fake = await new FakeAnthropic().start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-e2e-'));
     fs.chmodSync(dir, 0o755);
     env = {
@@ -67,9 +72,14 @@ describe('npm start', () => {
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
       LOG_LEVEL: 'warn',
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: 'sk-ant-fake-e2e',
     };
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('runs the whole stack, stops on SIGTERM, and finds its data again on the next start', async () => {
     const first = await npmStart(env);
@@ -88,6 +98,37 @@ describe('npm start', () => {
     const genie = (await json(created)).data;
     const listed = await json(await fetch(`${first.apiUrl}/v1/worker-genies`, { headers }));
     expect(listed.data.items.map((g: { id: string }) => g.id)).toEqual([genie.id]);
+
+    // A run through the stack's own worker, against the fake Messages API (its default demo reply
+    // saves the input to memory, then reports).
+    const started = await json(
+      await fetch(`${first.apiUrl}/v1/worker-genies/${genie.id}/run`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ input: 'hello from e2e' }),
+      })
+    );
+    let run: any;
+    for (let i = 0; i < 150 && !['succeeded', 'failed'].includes(run?.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      run = (await json(await fetch(`${first.apiUrl}/v1/runs/${started.data.run_id}`, { headers }))).data;
+    }
+    expect(run).toMatchObject({ status: 'succeeded', turns: 2 });
+    expect(run.steps.map((s: any) => s.kind)).toEqual(['model', 'tool', 'model']);
+    const described = JSON.parse(
+      execFileSync(requireTemporalCli(), [
+        'workflow',
+        'describe',
+        '--workflow-id',
+        started.data.workflow_id,
+        '--address',
+        `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
+        '-o',
+        'json',
+      ]).toString()
+    );
+    expect(JSON.stringify(described)).toContain('COMPLETED');
+    expect(JSON.stringify(described)).toContain('Survivor');
 
     await stop(first, 'group');
     await expectPortsFree(env);
