@@ -208,6 +208,17 @@ describe('run lifecycle', () => {
     expect(again.status).toBe(409);
   });
 
+  it('deleting a genie stops its running runs and removes their history', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user);
+    fake.script(marker, [{ ...text('never seen'), latencyMs: 5000 }]);
+    const { run_id, workflow_id } = await startRun(h, user, genie.id);
+    await waitForRun(h, user, run_id, { until: () => fake.requestsFor(marker).length === 1 });
+    expect((await h.call('DELETE', `/v1/worker-genies/${genie.id}`, { key: user.key })).status).toBe(200);
+    expect((await h.temporal.workflow.getHandle(workflow_id).describe()).status.name).toBe('TERMINATED');
+    expect((await h.call('GET', `/v1/runs/${run_id}`, { key: user.key })).status).toBe(404);
+    expect(await h.db('run_steps').where({ run_id })).toEqual([]);
+  });
+
   it('refuses to run a disabled genie', async () => {
     const { genie } = await createScriptedGenie(h, user, { enabled: false });
     const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body: { action: 'run', id: genie.id } });
