@@ -1,5 +1,8 @@
 import type { Db } from '../db';
+import type { FetchPolicy } from '../lib/fetch/ssrf';
 import type { Logger } from '../lib/logger';
+import type { Vault } from '../lib/vault';
+import { withHeartbeat } from './heartbeat';
 import { createCallModel, type ModelSettings } from './model';
 import { createFinishRun, createStartRun } from './run-lifecycle';
 import { runToolCall, type RunToolInput } from './tools/run-tool';
@@ -9,6 +12,8 @@ export interface ActivityDeps {
   db: Db;
   logger: Logger;
   model: ModelSettings;
+  vault: Vault;
+  fetchPolicy: FetchPolicy;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
@@ -17,7 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     startRun: createStartRun(deps.db),
     callModel: createCallModel(deps.db, deps.model),
     /** Runs one tool call effectively once per `(run, tool_use_id)`; see runToolCall. */
-    runTool: (input: RunToolInput) => runToolCall(deps.db, input),
+    runTool: (input: RunToolInput) => withHeartbeat((signal) => runToolCall(deps, input, signal)),
     finishRun: createFinishRun(deps.db),
   };
 }

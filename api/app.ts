@@ -3,12 +3,15 @@ import type { Client } from '@temporalio/client';
 import { pinoHttp } from 'pino-http';
 import crypto from 'node:crypto';
 import type { Db } from '../db';
+import type { FetchPolicy } from '../lib/fetch/ssrf';
 import type { Logger } from '../lib/logger';
+import type { Vault } from '../lib/vault';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { requireApiKey } from './middleware/auth';
 import { openApiDocument } from './openapi';
 import { healthRouter } from './routes/health';
-import { pendingRoutesRouter, runsRouter, workerGeniesRouter } from './routes/worker-genies';
+import { credentialsRouter, pendingRoutesRouter, runsRouter, workerGeniesRouter } from './routes/worker-genies';
+import { CredentialService } from './services/credentials';
 import { GenieService } from './services/genies';
 import { MemoryService } from './services/memory';
 import { RunService } from './services/runs';
@@ -25,6 +28,9 @@ export interface AppDeps {
   temporalUiUrl: string;
   /** Where runs are started (the worker polls it). */
   taskQueue: string;
+  vault: Vault;
+  /** What test-credential may reach (GENIE_FETCH_ALLOW_HOSTS). */
+  fetchPolicy: FetchPolicy;
 }
 
 /** Rejects a non-empty request body that is not JSON (express.json would silently skip it). */
@@ -58,8 +64,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: BODY_LIMIT }));
 
   const links = { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace };
+  const credentials = new CredentialService(deps.db, deps.vault, deps.fetchPolicy);
   const services = {
-    genies: new GenieService(deps.db, deps.temporal, links),
+    credentials,
+    genies: new GenieService(deps.db, deps.temporal, links, credentials),
     runs: new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }),
     memory: new MemoryService(deps.db),
   };
@@ -71,6 +79,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1', requireApiKey(deps.db));
   app.use('/v1/worker-genies', workerGeniesRouter(services));
   app.use('/v1/runs', runsRouter(services));
+  app.use('/v1/credentials', credentialsRouter(services));
   app.use('/v1', pendingRoutesRouter());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -9,7 +9,9 @@ import {
   ListRunsSchema,
   PENDING_ACTIONS,
   RunRequestSchema,
+  TestCredentialSchema,
 } from './routes/worker-genies';
+import { CredentialSchema, StoreCredentialSchema } from '../lib/schemas/credential';
 
 const ErrorSchema = z
   .object({
@@ -135,7 +137,9 @@ function buildRegistry(): OpenAPIRegistry {
       `Fields may sit at the top level or under \`data\` (data wins). \`update\` takes \`id\` and a GenieUpdate; ` +
       `\`get\` and \`delete\` take \`id\`; \`list\`/\`all\` take ListGeniesQuery fields; ` +
       `\`run\` takes \`id\` and RunRequest (202, RunStarted); \`runs\` takes an optional \`id\` and ListRunsQuery; ` +
-      `\`get-run\` and \`cancel-run\` take \`run_id\` (RunWithSteps); \`memory\` takes \`id\` and ListMemoryQuery. ` +
+      `\`get-run\` and \`cancel-run\` take \`run_id\` (RunWithSteps); \`memory\` takes \`id\` and ListMemoryQuery; ` +
+      `\`store-credential\` takes StoreCredential; \`list-credentials\`; \`delete-credential\` takes \`id\` or \`name\`; ` +
+      `\`test-credential\` takes TestCredential and answers {ok, status?, latency_ms?, error?}. ` +
       `Not implemented yet (501): ${PENDING_ACTIONS.join(', ')}.`,
     security,
     request: {
@@ -221,11 +225,40 @@ function buildRegistry(): OpenAPIRegistry {
     },
   });
   registry.register('ListMemoryQuery', ListMemorySchema);
+  registry.register('TestCredential', TestCredentialSchema);
+  const CredentialList = z.object({ items: z.array(CredentialSchema) }).openapi('CredentialList');
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/credentials',
+    summary: 'List credentials (never a value; same as action list-credentials)',
+    security,
+    responses: { 200: { description: 'credentials', content: json(ok(CredentialList)) }, ...errors },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/credentials',
+    summary: 'Store a credential, encrypted at rest (same as action store-credential)',
+    security,
+    request: { body: { content: json(StoreCredentialSchema) } },
+    responses: {
+      201: { description: 'stored (200 when replaced)', content: json(ok(CredentialSchema)) },
+      409: { description: 'conflict: the name exists and replace is not set', content: json(ErrorSchema) },
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/credentials/{id}',
+    summary: 'Delete a credential by id or name (same as action delete-credential)',
+    security,
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: { description: 'deleted', content: json(ok(z.object({ deleted: z.literal(true), id: z.string() }))) },
+      ...errors,
+    },
+  });
   const pending: Array<[method: 'get' | 'post' | 'delete', path: string, summary: string]> = [
     ['post', '/v1/worker-genies/{id}/events', 'Send an event to a genie'],
-    ['get', '/v1/credentials', 'List credentials'],
-    ['post', '/v1/credentials', 'Store a credential'],
-    ['delete', '/v1/credentials/{id}', 'Delete a credential'],
     ['get', '/v1/notifications', 'List notifications'],
     ['post', '/v1/notifications/{id}/read', 'Mark a notification read'],
     ['get', '/v1/data/{table}', 'Read business data'],

@@ -18,6 +18,7 @@ import { findOrCreateUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
 import { startServices } from '../lib/dev/stack';
 import { freePort } from '../lib/ports';
+import { generateKeySpec, parseKeys, Vault } from '../lib/vault';
 import { GenieCreateSchema } from '../lib/schemas/genie';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
 import { PinoSdkLogger } from '../worker/sdk-logger';
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
             maxOutputTokens: 1024,
             requestTimeoutMs: 30_000,
           },
+          vault: new Vault(parseKeys(generateKeySpec('bench'))),
+          fetchPolicy: { allowHosts: [] },
         }),
         ...createBenchActivities(),
       },

@@ -7,6 +7,7 @@ import { resolveDatabaseUrl } from '../lib/database-url';
 import { createLogger } from '../lib/logger';
 import { runMain, onShutdown } from '../lib/main';
 import { createTemporalClient } from '../lib/temporal';
+import { resolveEncryptionKeys, Vault } from '../lib/vault';
 
 runMain('api', async () => {
   const config = getConfig();
@@ -20,6 +21,8 @@ runMain('api', async () => {
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: temporalUiUrl(config),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    vault: new Vault(resolveEncryptionKeys(config)),
+    fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
   });
   const server = await listen(app, config.PORT);
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);

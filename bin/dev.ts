@@ -12,6 +12,7 @@ import { onShutdown, runMain } from '../lib/main';
 import { assertPortFree } from '../lib/ports';
 import { requireTemporalCli } from '../lib/temporal-cli';
 import { temporalAddress } from '../lib/temporal';
+import { resolveEncryptionKeys } from '../lib/vault';
 
 runMain('worker-genies', async () => {
   const startedAt = Date.now();
@@ -62,6 +63,7 @@ runMain('worker-genies', async () => {
       await db.destroy();
     }
 
+    resolveEncryptionKeys(config); // generated once into the data dir before the API and worker read it
     const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress(config) };
     const worker = spawnNodeChild('worker', env);
     children.push(worker);

@@ -7,7 +7,7 @@ import { createLogger } from '../lib/logger';
 import { onShutdown, runMain } from '../lib/main';
 import { createTemporalClient, ensureSearchAttributes, temporalAddress } from '../lib/temporal';
 import { PinoSdkLogger } from '../worker/sdk-logger';
-import { createGenieWorker, modelSettings } from '../worker/worker';
+import { createActivityDeps, createGenieWorker } from '../worker/worker';
 
 runMain('worker', async () => {
   const config = getConfig();
@@ -25,7 +25,7 @@ runMain('worker', async () => {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { db, logger, model: modelSettings(config) },
+      deps: createActivityDeps(config, db, logger),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
     process.send?.({ ready: true }); // for `npm start`, which waits for it before printing the banner

@@ -73,6 +73,13 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
 
+/** Rules across variables: production needs its own encryption keys. */
+const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
+  if (config.NODE_ENV === 'production' && !config.GENIE_ENCRYPTION_KEYS) {
+    ctx.addIssue({ code: 'custom', path: ['GENIE_ENCRYPTION_KEYS'], message: 'is required in production' });
+  }
+});
+
 /** Thrown by {@link parseConfig}; its message names every bad variable on one line. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -80,7 +87,7 @@ export class ConfigError extends Error {
 
 /** Parses an environment into a `Config`, throwing a `ConfigError` that names each bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const result = ConfigSchema.safeParse(env);
+  const result = ConfigRules.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');

@@ -1,6 +1,9 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type ModelSettings } from '../activities';
+import type { Db } from '../db';
 import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { resolveEncryptionKeys, Vault } from '../lib/vault';
 
 /** Output tokens per Claude call. */
 export const MODEL_MAX_OUTPUT_TOKENS = 8192;
@@ -23,6 +26,17 @@ export interface GenieWorkerOptions {
   deps: ActivityDeps;
   /** A pre-built bundle (tests bundle once per file); otherwise `workflows/` is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Everything activities need, from the process configuration. */
+export function createActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
+  return {
+    db,
+    logger,
+    model: modelSettings(config),
+    vault: new Vault(resolveEncryptionKeys(config)),
+    fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
+  };
 }
 
 /** A worker polling the genie task queue with every workflow and activity of the service. */

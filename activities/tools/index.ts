@@ -1,9 +1,11 @@
 import type { ToolName } from '../../lib/tools';
 import { memoryRead, memoryWrite } from './memory';
 import type { ToolDefinition } from './registry';
+import { webFetch } from './web-fetch';
 
 /** Every tool this release runs, by name. Tools not listed here are never offered to the model. */
 export const TOOL_REGISTRY: Partial<Record<ToolName, ToolDefinition>> = {
+  web_fetch: webFetch,
   memory_read: memoryRead,
   memory_write: memoryWrite,
 };

@@ -34,7 +34,7 @@ export const memoryRead = defineTool({
   summarize: (input) => `memory_read ${input.scope ?? 'genie'}:${input.key ?? `${input.prefix ?? ''}*`}`,
   transactional: true,
   async execute(ctx, input) {
-    const place = { scope: input.scope, genieId: ctx.genieId };
+    const place = { scope: input.scope, genieId: ctx.genie.id };
     if (input.key !== undefined) {
       const row = await readMemory(ctx.db, ctx.ownerId, place, input.key);
       return { isError: false, result: row ? { found: true, value: row.value } : { found: false, value: null } };
@@ -59,7 +59,7 @@ export const memoryWrite = defineTool({
   summarize: (input) => `memory_write ${input.scope ?? 'genie'}:${input.key ?? '?'}`,
   transactional: true,
   async execute(ctx, input) {
-    const place = { scope: input.scope, genieId: ctx.genieId };
+    const place = { scope: input.scope, genieId: ctx.genie.id };
     if (input.value === null) {
       const existed = await deleteMemory(ctx.db, ctx.ownerId, place, input.key);
       return { isError: false, result: { ok: true, deleted: existed } };

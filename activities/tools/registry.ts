@@ -1,14 +1,28 @@
 import { z } from 'zod';
-import type { Queryable } from '../../db';
+import type { GenieRow } from '../../db/repositories/genies';
+import type { Db, Queryable } from '../../db';
+import type { FetchPolicy } from '../../lib/fetch/ssrf';
 import type { ToolName } from '../../lib/tools';
+import type { Vault } from '../../lib/vault';
+
+/** What tools need from the process (injected, like every activity dependency). */
+export interface ToolDeps {
+  db: Db;
+  vault: Vault;
+  fetchPolicy: FetchPolicy;
+}
 
 /** What a tool runs with: the owner and genie it acts for, and the tool call's idempotency key. */
 export interface ToolContext {
+  /** The pool, or the transaction of a transactional tool. */
   db: Queryable;
+  deps: ToolDeps;
   ownerId: string;
-  genieId: string;
+  genie: GenieRow;
   runId: string;
   toolUseId: string;
+  /** Aborts when the activity is cancelled. */
+  signal?: AbortSignal;
 }
 
 /** A tool's answer to the model: JSON, or for `isError` results a sentence saying why (the run goes on). */

@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { findGenie } from '../../db/repositories/genies';
 import { findMessage, findToolStep, saveStep, type NewStep } from '../../db/repositories/run-records';
-import type { Db, Queryable } from '../../db';
+import type { Queryable } from '../../db';
 import type { ToolRunSummary } from '../../workflows/types';
 import { preview } from '../previews';
 import { offeredTools } from './index';
-import { invalidInput, toolError, type ToolOutcome } from './registry';
+import { invalidInput, toolError, type ToolDeps, type ToolOutcome } from './registry';
 
 export interface RunToolInput {
   runId: string;
@@ -33,7 +33,8 @@ const summaryOf = (step: { is_error: boolean; output_preview: string | null }): 
  * from the stored assistant message (never passed through workflow history), the full result is
  * stored as a run step, and a repeated attempt returns the stored step instead of acting again.
  */
-export async function runToolCall(db: Db, input: RunToolInput): Promise<ToolRunSummary> {
+export async function runToolCall(deps: ToolDeps, input: RunToolInput, signal?: AbortSignal): Promise<ToolRunSummary> {
+  const { db } = deps;
   const { runId, ownerId, genieId, turn, toolUseId } = input;
   const done = await findToolStep(db, ownerId, runId, toolUseId);
   if (done) return summaryOf(done);
@@ -77,7 +78,7 @@ export async function runToolCall(db: Db, input: RunToolInput): Promise<ToolRunS
   }
 
   const execute = async (q: Queryable) => {
-    const outcome = await tool.execute({ db: q, ownerId, genieId, runId, toolUseId }, parsed.data);
+    const outcome = await tool.execute({ db: q, deps, ownerId, genie, runId, toolUseId, signal }, parsed.data);
     await saveStep(q, ownerId, step(outcome));
     return summaryOf(step(outcome));
   };

@@ -7,6 +7,10 @@ import { parseActionBody, without } from '../actions';
 import { sendData } from '../envelope';
 import { NotImplementedError, ValidationError } from '../errors';
 import { ownerOf } from '../middleware/auth';
+import { CREDENTIAL_TYPES } from '../../lib/credentials';
+import { WEB_FETCH_TIMEOUT_MAX_MS } from '../../lib/fetch/guarded-fetch';
+import { CredentialDefinitionSchema, CredentialNameSchema, StoreCredentialSchema } from '../../lib/schemas/credential';
+import type { CredentialService } from '../services/credentials';
 import type { GenieService } from '../services/genies';
 import type { MemoryService } from '../services/memory';
 import type { RunService } from '../services/runs';
@@ -48,10 +52,26 @@ export const ListMemorySchema = z
   })
   .openapi('ListMemoryQuery');
 
+export const TestCredentialSchema = z
+  .object({
+    name: CredentialNameSchema.optional().openapi({ description: 'a stored credential; or give a new one' }),
+    credential_type: z.enum(CREDENTIAL_TYPES).optional(),
+    value: z.string().optional(),
+    header_name: z.string().optional(),
+    query_param: z.string().optional(),
+    allowed_hosts: z.array(z.string()).optional(),
+    url: z.string().min(1).max(8192).optional().openapi({ description: 'make a real request with it' }),
+    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+    timeout_ms: z.number().int().min(1).max(WEB_FETCH_TIMEOUT_MAX_MS).default(10_000),
+  })
+  .strict()
+  .openapi('TestCredential');
+
 export interface Services {
   genies: GenieService;
   runs: RunService;
   memory: MemoryService;
+  credentials: CredentialService;
 }
 
 interface ActionContext {
@@ -109,6 +129,29 @@ const ACTIONS: Record<string, ActionHandler> = {
   },
   'get-run': async ({ ownerId, fields, services }) => ({ data: await services.runs.get(ownerId, runId(fields)) }),
   'cancel-run': async ({ ownerId, fields, services }) => ({ data: await services.runs.cancel(ownerId, runId(fields)) }),
+  'store-credential': async ({ ownerId, fields, services }) =>
+    services.credentials.store(ownerId, parseOrThrow(StoreCredentialSchema, fields, 'Credential')),
+  'list-credentials': async ({ ownerId, services }) => ({ data: await services.credentials.list(ownerId) }),
+  'delete-credential': async ({ ownerId, fields, services }) => {
+    if (fields.id !== undefined) {
+      return { data: await services.credentials.delete(ownerId, { id: requireId(fields.id, 'id', 'Credential') }) };
+    }
+    const { name } = parseOrThrow(z.object({ name: CredentialNameSchema }), fields, 'Delete request');
+    return { data: await services.credentials.delete(ownerId, { name }) };
+  },
+  'test-credential': async ({ ownerId, fields, services }) => {
+    const request = parseOrThrow(TestCredentialSchema, fields, 'Test request');
+    const { name, url, method, timeout_ms, ...definition } = request;
+    return {
+      data: await services.credentials.test(ownerId, {
+        name,
+        definition: name === undefined ? parseOrThrow(CredentialDefinitionSchema, definition, 'Credential') : undefined,
+        url,
+        method,
+        timeoutMs: timeout_ms,
+      }),
+    };
+  },
   memory: async ({ ownerId, fields, services }) => {
     const id = genieId(fields);
     const query = parseOrThrow(ListMemorySchema, without(fields, 'id'), 'Memory request');
@@ -117,13 +160,7 @@ const ACTIONS: Record<string, ActionHandler> = {
 };
 
 /** Actions of the contract that a later release implements; they answer 501 until then. */
-export const PENDING_ACTIONS = [
-  'trigger',
-  'store-credential',
-  'list-credentials',
-  'delete-credential',
-  'test-credential',
-] as const;
+export const PENDING_ACTIONS = ['trigger'] as const;
 
 export const ACTION_NAMES = [...Object.keys(ACTIONS), ...PENDING_ACTIONS];
 
@@ -172,15 +209,30 @@ export function runsRouter(services: Services): Router {
   return router;
 }
 
+const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `/v1/credentials`: REST aliases of store-, list- and delete-credential. */
+export function credentialsRouter(services: Services): Router {
+  const router = Router();
+  router.get('/', (_req, res) => answer(res, services, 'list-credentials', {}));
+  router.post('/', (req, res) => answer(res, services, 'store-credential', bodyFields(req)));
+  router.delete('/:ref', (req, res) =>
+    answer(
+      res,
+      services,
+      'delete-credential',
+      UUID_LIKE.test(req.params.ref) ? { id: req.params.ref } : { name: req.params.ref }
+    )
+  );
+  return router;
+}
+
 /** The REST aliases outside `/v1/worker-genies` that later releases implement. */
 export function pendingRoutesRouter(): Router {
   const router = Router();
   const pending = (what: string) => () => {
     throw new NotImplementedError(what);
   };
-  router.get('/credentials', pending('GET /v1/credentials'));
-  router.post('/credentials', pending('POST /v1/credentials'));
-  router.delete('/credentials/:id', pending('DELETE /v1/credentials/{id}'));
   router.get('/notifications', pending('GET /v1/notifications'));
   router.post('/notifications/:id/read', pending('POST /v1/notifications/{id}/read'));
   router.get('/data/:table', pending('GET /v1/data/{table}'));

@@ -14,6 +14,7 @@ import {
 } from '../../lib/schemas/genie';
 import { NotFoundError, ValidationError } from '../errors';
 import { presentGenie, presentRun, type RunLinks } from '../presenters';
+import type { CredentialService } from './credentials';
 
 /** How many runs `get` shows under `recent_runs`. */
 export const RECENT_RUNS_LIMIT = 10;
@@ -41,11 +42,13 @@ export class GenieService {
   constructor(
     private readonly db: Db,
     private readonly temporal: Client,
-    private readonly links: RunLinks
+    private readonly links: RunLinks,
+    private readonly credentials: CredentialService
   ) {}
 
   async create(ownerId: string, input: GenieCreate) {
     assertConsistent(input);
+    await this.credentials.assertExist(ownerId, input.credential_refs);
     return presentGenie(await genies.insertGenie(this.db, ownerId, normalizeGenie(input)));
   }
 
@@ -75,6 +78,7 @@ export class GenieService {
       if (!current) throw new NotFoundError('Genie');
       const next = mergeGenieUpdate(specOf(current), patch);
       assertConsistent(next);
+      if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
       const row = await genies.updateGenie(trx, ownerId, id, normalizeGenie(next));
       return presentGenie(row!);
     });

@@ -3,6 +3,7 @@ import * as usersAndApiKeys from './20261128120000_users_and_api_keys';
 import * as genies from './20261128120100_genies';
 import * as runs from './20261128120200_runs';
 import * as memory from './20261128130000_memory';
+import * as credentials from './20261128140000_credentials';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -13,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128120100_genies', genies],
   ['20261128120200_runs', runs],
   ['20261128130000_memory', memory],
+  ['20261128140000_credentials', credentials],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

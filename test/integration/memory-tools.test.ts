@@ -6,6 +6,7 @@ import { insertRun } from '../../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
 import { GenieCreateSchema } from '../../lib/schemas/genie';
+import { testVault } from '../support/keys';
 
 /** The memory tools through runToolCall (what the runTool activity does), against real Postgres. */
 
@@ -37,13 +38,16 @@ async function setup() {
       role: 'assistant',
       content: [{ type: 'tool_use', id: toolUseId, name, input }],
     });
-    const summary = await runToolCall(db, {
-      runId,
-      ownerId: owner.id,
-      genieId: options.genieId ?? genie.id,
-      turn,
-      toolUseId,
-    });
+    const summary = await runToolCall(
+      { db, vault: testVault(), fetchPolicy: { allowHosts: [] } },
+      {
+        runId,
+        ownerId: owner.id,
+        genieId: options.genieId ?? genie.id,
+        turn,
+        toolUseId,
+      }
+    );
     const step = await db('run_steps').where({ run_id: runId, tool_use_id: toolUseId }).first();
     return { ...summary, result: step.result, toolUseId, turn };
   };
@@ -118,7 +122,11 @@ it('acts once per tool_use_id, however often or concurrently the activity repeat
     role: 'assistant',
     content: [{ type: 'tool_use', id: toolUseId, name: 'memory_write', input: { key: 'counter', value: 1 } }],
   });
-  const attempt = () => runToolCall(db, { runId, ownerId: owner.id, genieId: genie.id, turn: 1, toolUseId });
+  const attempt = () =>
+    runToolCall(
+      { db, vault: testVault(), fetchPolicy: { allowHosts: [] } },
+      { runId, ownerId: owner.id, genieId: genie.id, turn: 1, toolUseId }
+    );
   // Attempts racing each other (a worker presumed dead that is still running), then a late retry.
   const results = [...(await Promise.all([attempt(), attempt(), attempt()])), await attempt()];
   for (const result of results) expect(result).toEqual({ isError: false, preview: '{"ok":true}' });

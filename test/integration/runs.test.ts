@@ -87,9 +87,13 @@ describe('a multi-turn run', () => {
   });
 
   it('builds requests with the soul prompt, preamble, tools and cache breakpoints, and no API key in the prompt', async () => {
+    await h.call('POST', '/v1/credentials', {
+      key: user.key,
+      body: { name: 'crm_token', credential_type: 'bearer_token', value: 'sk-crm-secret-value-123', replace: true },
+    });
     const { genie, marker } = await createScriptedGenie(h, user, {
       credential_refs: ['crm_token'],
-      tools: ['memory_read', 'web_fetch'],
+      tools: ['memory_read', 'query_data'],
     });
     fake.script(marker, [text('ok')]);
     const run = await waitForRun(h, user, (await startRun(h, user, genie.id, { lead: 42 })).run_id);
@@ -104,7 +108,8 @@ describe('a multi-turn run', () => {
     expect(body.system[0].text).toContain('crm_token');
     expect(body.system[0].text).toContain('trigger: manual');
     expect(JSON.stringify(body)).not.toContain('sk-ant-fake-test-key');
-    // Only tools that exist are offered (web_fetch is not built yet), with JSON schemas.
+    expect(JSON.stringify(body)).not.toContain('sk-crm-secret-value-123');
+    // Only tools that exist are offered (query_data is not built yet), with JSON schemas.
     expect(body.tools.map((t: any) => t.name)).toEqual(['memory_read']);
     expect(body.tools[0].input_schema).toMatchObject({ type: 'object', properties: { key: { type: 'string' } } });
     expect(body.tools[0].cache_control).toEqual({ type: 'ephemeral' });

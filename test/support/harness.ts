@@ -8,6 +8,7 @@ import { close, listen } from '../../api/server';
 import { createApiKey } from '../../db/repositories/api-keys';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
+import { testVault } from './keys';
 
 export interface TestUser {
   id: string;
@@ -37,7 +38,9 @@ export interface Harness {
 }
 
 /** The real API app on a free port, against the suite's Postgres and Temporal. */
-export async function startHarness(options: { temporalAddress?: string; taskQueue?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { temporalAddress?: string; taskQueue?: string; fetchAllowHosts?: string[] } = {}
+): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection });
@@ -49,6 +52,8 @@ export async function startHarness(options: { temporalAddress?: string; taskQueu
     namespace: 'default',
     temporalUiUrl: 'http://localhost:8233',
     taskQueue: options.taskQueue ?? 'test-no-worker',
+    vault: testVault(),
+    fetchPolicy: { allowHosts: options.fetchAllowHosts ?? [] },
   });
   const server: http.Server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

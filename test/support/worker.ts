@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithS
 import { createDb } from '../../db';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
 import { createGenieWorker } from '../../worker/worker';
+import { testVault } from './keys';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
@@ -30,6 +31,8 @@ export async function startTestWorker(options: {
   taskQueue: string;
   anthropicBaseUrl: string;
   anthropicApiKey?: string | null;
+  /** GENIE_FETCH_ALLOW_HOSTS of this worker. */
+  fetchAllowHosts?: string[];
 }): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new PinoSdkLogger(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' })) });
@@ -52,6 +55,8 @@ export async function startTestWorker(options: {
         maxOutputTokens: 1024,
         requestTimeoutMs: 30_000,
       },
+      vault: testVault(),
+      fetchPolicy: { allowHosts: options.fetchAllowHosts ?? [] },
     },
   });
   const running = worker.run();

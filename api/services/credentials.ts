@@ -1,0 +1,163 @@
+import crypto from 'node:crypto';
+import type { z } from 'zod';
+import {
+  deleteCredential,
+  findCredentialById,
+  findCredentialByName,
+  findCredentialsByNames,
+  insertCredential,
+  listCredentials,
+  updateCredential,
+  type CredentialRow,
+} from '../../db/repositories/credentials';
+import type { Db } from '../../db';
+import { hintFor, secretParts, type CredentialShape } from '../../lib/credentials';
+import { Redactor } from '../../lib/fetch/redact';
+import { credentialAllowed, FetchFailedError, guardedFetch } from '../../lib/fetch/guarded-fetch';
+import { FetchRefusedError, type FetchPolicy } from '../../lib/fetch/ssrf';
+import type { CredentialDefinition, StoreCredentialSchema } from '../../lib/schemas/credential';
+import { type Vault, VaultError } from '../../lib/vault';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+
+/** The public shape of a credential: never its value; a hint of at most its last 4 characters. */
+export function presentCredential(row: CredentialRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    credential_type: row.credential_type,
+    header_name: row.header_name,
+    query_param: row.query_param,
+    allowed_hosts: row.allowed_hosts,
+    hint: row.hint,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+  };
+}
+
+const shapeOf = (name: string, definition: CredentialDefinition): CredentialShape => ({
+  name,
+  credential_type: definition.credential_type,
+  header_name: definition.header_name ?? null,
+  query_param: definition.query_param ?? null,
+  allowed_hosts: definition.allowed_hosts,
+});
+
+export interface TestCredentialRequest {
+  name?: string;
+  definition?: CredentialDefinition;
+  url?: string;
+  method: 'GET' | 'HEAD' | 'POST';
+  timeoutMs: number;
+}
+
+/** Credentials behind the API: sealed by the vault on the way in, never shown on the way out. */
+export class CredentialService {
+  constructor(
+    private readonly db: Db,
+    private readonly vault: Vault,
+    private readonly fetchPolicy: FetchPolicy
+  ) {}
+
+  /** Stores a credential (201), or replaces one of the same name when `replace` is set (200). */
+  async store(ownerId: string, input: z.infer<typeof StoreCredentialSchema>) {
+    const { name, replace, value, ...definition } = input;
+    const fields = {
+      name,
+      credential_type: definition.credential_type,
+      header_name: definition.header_name ?? null,
+      query_param: definition.query_param ?? null,
+      allowed_hosts: definition.allowed_hosts,
+      hint: hintFor(value),
+    };
+    return this.db.transaction(async (trx) => {
+      const existing = await findCredentialByName(trx, ownerId, name);
+      if (existing && !replace) {
+        throw new ConflictError(`A credential named "${name}" exists; send "replace": true to replace it.`);
+      }
+      const id = existing?.id ?? crypto.randomUUID();
+      const ciphertext = this.vault.encrypt(value, { ownerId, credentialId: id });
+      const sealed = { ciphertext, key_id: this.vault.primaryKeyId };
+      const row = existing
+        ? await updateCredential(trx, ownerId, id, { ...fields, ...sealed })
+        : await insertCredential(trx, ownerId, id, { ...fields, ...sealed });
+      return { status: existing ? 200 : 201, data: presentCredential(row!) };
+    });
+  }
+
+  async list(ownerId: string) {
+    return { items: (await listCredentials(this.db, ownerId)).map(presentCredential) };
+  }
+
+  async delete(ownerId: string, ref: { id?: string; name?: string }) {
+    const row = ref.id
+      ? await findCredentialById(this.db, ownerId, ref.id)
+      : await findCredentialByName(this.db, ownerId, ref.name ?? '');
+    if (!row || !(await deleteCredential(this.db, ownerId, row.id))) throw new NotFoundError('Credential');
+    return { deleted: true, id: row.id };
+  }
+
+  /** 400 naming each credential a genie refers to that the owner does not have. */
+  async assertExist(ownerId: string, names: string[]): Promise<void> {
+    const found = new Set((await findCredentialsByNames(this.db, ownerId, names)).map((c) => c.name));
+    const missing = names.map((name, i) => ({ name, i })).filter(({ name }) => !found.has(name));
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `credential_refs names credentials that do not exist: ${missing.map((m) => m.name).join(', ')}`,
+        missing.map(({ name, i }) => ({ field: `credential_refs.${i}`, message: `no credential named "${name}"` }))
+      );
+    }
+  }
+
+  /**
+   * Checks a stored credential (it decrypts) or a new one (it parses), and with `url` makes a real
+   * request through the same guarded fetcher as web_fetch, reporting status and latency.
+   */
+  async test(ownerId: string, request: TestCredentialRequest) {
+    let shape: CredentialShape;
+    let secret: string;
+    if (request.name !== undefined) {
+      const row = await findCredentialByName(this.db, ownerId, request.name);
+      if (!row) throw new NotFoundError('Credential');
+      try {
+        secret = this.vault.decrypt(row.ciphertext, { ownerId, credentialId: row.id });
+      } catch (err) {
+        if (err instanceof VaultError)
+          return { ok: false, error: 'The stored secret does not decrypt; store it again.' };
+        throw err;
+      }
+      shape = row;
+    } else {
+      const { value, ...definition } = request.definition!;
+      shape = shapeOf('(new)', { ...definition, value });
+      secret = value;
+    }
+    if (!request.url) return { ok: true };
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      throw new ValidationError('url is not a valid absolute URL', [{ field: 'url', message: 'not a valid URL' }]);
+    }
+    if (!credentialAllowed(shape, url, url.hostname)) {
+      return {
+        ok: false,
+        error: `The credential may not be sent to ${url.hostname} (allowed: ${shape.allowed_hosts.join(', ')}).`,
+      };
+    }
+    const started = Date.now();
+    try {
+      const result = await guardedFetch(
+        { url: url.toString(), method: request.method, headers: {}, timeoutMs: request.timeoutMs },
+        { policy: this.fetchPolicy, credential: { shape, secret } }
+      );
+      return { ok: result.status < 400, status: result.status, latency_ms: Date.now() - started };
+    } catch (err) {
+      if (err instanceof FetchRefusedError || err instanceof FetchFailedError) {
+        const redactor = new Redactor(secretParts(shape, secret).map((value) => ({ name: shape.name, value })));
+        return { ok: false, error: redactor.text(err.message), latency_ms: Date.now() - started };
+      }
+      throw err;
+    }
+  }
+}

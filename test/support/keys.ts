@@ -1,0 +1,6 @@
+import { parseKeys, Vault } from '../../lib/vault';
+
+/** The suite's encryption keys (API and worker must share them, as in production). */
+export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 17).toString('base64')}`;
+
+export const testVault = () => new Vault(parseKeys(TEST_ENCRYPTION_KEYS));
