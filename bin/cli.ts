@@ -4,17 +4,21 @@ import { parseArgs } from 'node:util';
 import { createApiKey } from '../db/repositories/api-keys';
 import { findOrCreateUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
-import { getConfig } from '../lib/config';
+import { getConfig, type Config } from '../lib/config';
 import { openDatabase } from '../lib/dev/database';
 import { StartupError } from '../lib/errors';
 import { runMain } from '../lib/main';
+import { rotateCredentialKeys } from '../lib/rotate-keys';
+import { resolveEncryptionKeys, Vault } from '../lib/vault';
 
 const USAGE = `Usage: npm run cli -- <command>
 
 Commands:
-  api-key create --email EMAIL [--name NAME]   create the user if needed and a new API key (last line)`;
+  api-key create --email EMAIL [--name NAME]   create the user if needed and a new API key (last line)
+  keys rotate                                  re-encrypt every credential under the first key of
+                                               GENIE_ENCRYPTION_KEYS (the others keep decrypting)`;
 
-type Command = (db: Db, args: string[]) => Promise<void>;
+type Command = (db: Db, args: string[], config: Config) => Promise<void>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -28,6 +32,18 @@ const COMMANDS: Record<string, Command> = {
       `Created API key ${key.prefix}… for ${user.email} (user ${user.id}). Keep it secret; it is shown once:`
     );
     console.log(key.key);
+  },
+  'keys rotate': async (db, _args, config) => {
+    const vault = new Vault(resolveEncryptionKeys(config));
+    const report = await rotateCredentialKeys(db, vault);
+    for (const failure of report.failed)
+      console.error(`cannot re-encrypt credential ${failure.name} (${failure.id}): ${failure.reason}`);
+    console.log(
+      `Credentials: ${report.total}; re-encrypted under key "${vault.primaryKeyId}": ${report.reencrypted}; ` +
+        `already under it: ${report.alreadyCurrent}; failed: ${report.failed.length}`
+    );
+    if (report.failed.length > 0)
+      throw new StartupError(`${report.failed.length} credential(s) could not be re-encrypted`);
   },
 };
 
@@ -43,7 +59,7 @@ runMain('cli', async () => {
   const db = createDb(database.url);
   try {
     await migrateLatest(db);
-    await COMMANDS[name]!(db, argv.slice(name.split(' ').length));
+    await COMMANDS[name]!(db, argv.slice(name.split(' ').length), config);
   } finally {
     await db.destroy();
     await database.release();

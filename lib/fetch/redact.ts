@@ -13,6 +13,7 @@ export function secretForms(value: string): string[] {
     Buffer.from(value, 'utf8').toString('base64url'),
     encodeURIComponent(value),
     encodeURIComponent(value).replace(/%20/g, '+'),
+    new URLSearchParams({ v: value }).toString().slice(2), // as a query parameter
   ]);
   return [...forms].filter((form) => form.length > 0);
 }

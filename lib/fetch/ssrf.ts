@@ -54,14 +54,17 @@ function inAllowedRange(address: ipaddr.IPv4 | ipaddr.IPv6, policy: CompiledPoli
   return policy.ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
 }
 
-/** Why connecting to `address` is refused, or undefined when it is a public unicast address. */
+/**
+ * Why connecting to `address` is refused — the address and its range, e.g. `127.0.0.1 (loopback)` —
+ * or undefined when it is a public unicast address.
+ */
 export function addressProblem(address: string, policy: CompiledPolicy): string | undefined {
-  if (!ipaddr.isValid(address)) return `"${address}" is not an IP address`;
+  if (!ipaddr.isValid(address)) return `${address} (not an IP address)`;
   const parsed = ipaddr.parse(address);
   if (inAllowedRange(parsed, policy)) return undefined;
-  if (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE)) return `${address} is an IPv4-compatible IPv6 address`;
+  if (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE)) return `${address} (IPv4-compatible IPv6)`;
   const range = parsed.range();
-  return range === 'unicast' ? undefined : `${address} is a ${range} address`;
+  return range === 'unicast' ? undefined : `${address} (${range})`;
 }
 
 /**
@@ -78,7 +81,7 @@ export function checkUrl(url: URL, policy: CompiledPolicy): void {
   if (policy.names.has(host)) return;
   if (ipaddr.isValid(host)) {
     const problem = addressProblem(host, policy);
-    if (problem) throw new FetchRefusedError(`Refused to connect to ${host}: ${problem}`);
+    if (problem) throw new FetchRefusedError(`Refused to connect to ${problem}: not a public address`);
     return;
   }
   if (BLOCKED_NAMES.has(host) || BLOCKED_SUFFIXES.some((suffix) => host.endsWith(suffix))) {
@@ -101,7 +104,10 @@ export function guardedLookup(policy: CompiledPolicy): LookupFunction {
         if (!policy.names.has(host)) {
           for (const { address } of addresses) {
             const problem = addressProblem(address, policy);
-            if (problem) throw new FetchRefusedError(`Refused to connect to ${host}: it resolves to ${problem}`);
+            if (problem)
+              throw new FetchRefusedError(
+                `Refused to connect to ${host}: it resolves to ${problem}, not a public address`
+              );
           }
         }
         const family = typeof options === 'object' ? options.family : undefined;

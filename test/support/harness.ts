@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
+import type { FetchPolicy } from '../../lib/fetch/ssrf';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { close, listen } from '../../api/server';
@@ -39,12 +40,19 @@ export interface Harness {
 
 /** The real API app on a free port, against the suite's Postgres and Temporal. */
 export async function startHarness(
-  options: { temporalAddress?: string; taskQueue?: string; fetchAllowHosts?: string[] } = {}
+  options: {
+    temporalAddress?: string;
+    taskQueue?: string;
+    fetchPolicy?: FetchPolicy;
+    logStream?: DestinationStream;
+  } = {}
 ): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logStream
+    ? pino({ level: 'trace' }, options.logStream)
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createApp({
     db,
     temporal,
@@ -53,7 +61,7 @@ export async function startHarness(
     temporalUiUrl: 'http://localhost:8233',
     taskQueue: options.taskQueue ?? 'test-no-worker',
     vault: testVault(),
-    fetchPolicy: { allowHosts: options.fetchAllowHosts ?? [] },
+    fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
   });
   const server: http.Server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
+import type { FetchPolicy } from '../../lib/fetch/ssrf';
 import { NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDb } from '../../db';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
@@ -31,8 +32,10 @@ export async function startTestWorker(options: {
   taskQueue: string;
   anthropicBaseUrl: string;
   anthropicApiKey?: string | null;
-  /** GENIE_FETCH_ALLOW_HOSTS of this worker. */
-  fetchAllowHosts?: string[];
+  /** What web_fetch may reach (GENIE_FETCH_ALLOW_HOSTS, and a DNS to inject). */
+  fetchPolicy?: FetchPolicy;
+  /** Where the worker's own logs go (tests scan them for secrets). */
+  logStream?: DestinationStream;
 }): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new PinoSdkLogger(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' })) });
@@ -47,7 +50,9 @@ export async function startTestWorker(options: {
     workflowBundle: await workflowBundle(),
     deps: {
       db,
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      logger: options.logStream
+        ? pino({ level: 'trace' }, options.logStream)
+        : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       model: {
         apiKey: options.anthropicApiKey === null ? undefined : (options.anthropicApiKey ?? 'sk-ant-fake-test-key'),
         baseURL: options.anthropicBaseUrl,
@@ -56,7 +61,7 @@ export async function startTestWorker(options: {
         requestTimeoutMs: 30_000,
       },
       vault: testVault(),
-      fetchPolicy: { allowHosts: options.fetchAllowHosts ?? [] },
+      fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
     },
   });
   const running = worker.run();
