@@ -1,6 +1,8 @@
 import type { Db } from '../db';
 import type { FetchPolicy } from '../lib/fetch/ssrf';
+import { Context } from '@temporalio/activity';
 import type { Logger } from '../lib/logger';
+import type { Mailer } from '../lib/mailer';
 import type { Vault } from '../lib/vault';
 import { withHeartbeat } from './heartbeat';
 import { createCallModel, type ModelSettings } from './model';
@@ -14,6 +16,9 @@ export interface ActivityDeps {
   model: ModelSettings;
   vault: Vault;
   fetchPolicy: FetchPolicy;
+  mailer?: Mailer;
+  notify: { maxPerRun: number };
+  faults?: string[];
 }
 
 /** The activities the worker registers, bound to their dependencies. */
@@ -22,7 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     startRun: createStartRun(deps.db),
     callModel: createCallModel(deps.db, deps.model),
     /** Runs one tool call effectively once per `(run, tool_use_id)`; see runToolCall. */
-    runTool: (input: RunToolInput) => withHeartbeat((signal) => runToolCall(deps, input, signal)),
+    runTool: (input: RunToolInput) =>
+      withHeartbeat((signal) => runToolCall(deps, input, { signal, attempt: Context.current().info.attempt })),
     finishRun: createFinishRun(deps.db),
   };
 }

@@ -12,6 +12,9 @@ import {
   TestCredentialSchema,
 } from './routes/worker-genies';
 import { CredentialSchema, StoreCredentialSchema } from '../lib/schemas/credential';
+import { DATA_TABLE_NAMES } from '../lib/data-tables';
+import { IngestRowsSchema } from '../lib/schemas/data';
+import { ListNotificationsSchema } from './routes/notifications';
 
 const ErrorSchema = z
   .object({
@@ -257,12 +260,85 @@ function buildRegistry(): OpenAPIRegistry {
       ...errors,
     },
   });
+  const TableParam = z.object({ table: z.enum(DATA_TABLE_NAMES) });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/data/{table}',
+    summary:
+      'Read business rows; filters as query_data: ?column=op.value (eq neq gt gte lt lte in contains is_null), limit, offset, order=column.desc, columns=a,b, count_only=true',
+    security,
+    request: { params: TableParam },
+    responses: {
+      200: {
+        description: '{rows, row_count, truncated}',
+        content: json(
+          ok(
+            z.object({
+              rows: z.array(z.record(z.string(), z.unknown())),
+              row_count: z.number().int(),
+              truncated: z.boolean(),
+            })
+          )
+        ),
+      },
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/data/{table}',
+    summary: 'Ingest up to 1000 rows, all or nothing; each bad row reported',
+    security,
+    request: { params: TableParam, body: { content: json(IngestRowsSchema) } },
+    responses: {
+      201: {
+        description: 'inserted',
+        content: json(ok(z.object({ inserted: z.number().int(), ids: z.array(z.string()) }))),
+      },
+      409: { description: 'conflict: an id exists', content: json(ErrorSchema) },
+      ...errors,
+    },
+  });
+  const NotificationSchema = z
+    .object({
+      id: z.string().uuid(),
+      genie_id: z.string().nullable(),
+      run_id: z.string().nullable(),
+      subject: z.string(),
+      message: z.string(),
+      priority: z.enum(['low', 'normal', 'high', 'urgent']),
+      channel: z.enum(['dashboard', 'email', 'both']),
+      email_status: z.enum(['pending', 'sent', 'skipped', 'failed']).nullable(),
+      email_error: z.string().nullable(),
+      read: z.boolean(),
+      read_at: z.string().nullable(),
+      created_at: z.string(),
+    })
+    .openapi('Notification');
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/notifications',
+    summary: 'Notifications from genies, newest first',
+    security,
+    request: { query: ListNotificationsSchema },
+    responses: {
+      200: {
+        description: 'a page',
+        content: json(ok(z.object({ items: z.array(NotificationSchema), next_cursor: z.string().optional() }))),
+      },
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/notifications/{id}/read',
+    summary: 'Mark a notification read',
+    security,
+    request: { params: IdParam },
+    responses: { 200: { description: 'the notification', content: json(ok(NotificationSchema)) }, ...errors },
+  });
   const pending: Array<[method: 'get' | 'post' | 'delete', path: string, summary: string]> = [
     ['post', '/v1/worker-genies/{id}/events', 'Send an event to a genie'],
-    ['get', '/v1/notifications', 'List notifications'],
-    ['post', '/v1/notifications/{id}/read', 'Mark a notification read'],
-    ['get', '/v1/data/{table}', 'Read business data'],
-    ['post', '/v1/data/{table}', 'Ingest business data'],
     ['post', '/v1/events', 'Send an event to every subscribed genie'],
   ];
   for (const [method, path, summary] of pending) {

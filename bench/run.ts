@@ -93,6 +93,7 @@ async function main(): Promise<void> {
           },
           vault: new Vault(parseKeys(generateKeySpec('bench'))),
           fetchPolicy: { allowHosts: [] },
+          notify: { maxPerRun: 20 },
         }),
         ...createBenchActivities(),
       },

@@ -2,6 +2,8 @@
 // Postgres of GENIE_DATA_DIR (CONTRACT.md §1).
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../db/repositories/api-keys';
+import { insertRows } from '../db/repositories/business-data';
+import { demoData, DEMO_TABLE_ORDER } from '../lib/demo-data';
 import { findOrCreateUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
 import { getConfig, type Config } from '../lib/config';
@@ -15,6 +17,7 @@ const USAGE = `Usage: npm run cli -- <command>
 
 Commands:
   api-key create --email EMAIL [--name NAME]   create the user if needed and a new API key (last line)
+  seed-demo --email EMAIL                       load a demo business (leads, calls, …) for the user
   keys rotate                                  re-encrypt every credential under the first key of
                                                GENIE_ENCRYPTION_KEYS (the others keep decrypting)`;
 
@@ -32,6 +35,23 @@ const COMMANDS: Record<string, Command> = {
       `Created API key ${key.prefix}… for ${user.email} (user ${user.id}). Keep it secret; it is shown once:`
     );
     console.log(key.key);
+  },
+  'seed-demo': async (db, args) => {
+    const { values } = parseArgs({ args, options: { email: { type: 'string' } } });
+    if (!values.email || !EMAIL.test(values.email)) throw new StartupError('seed-demo needs --email EMAIL');
+    const user = await findOrCreateUserByEmail(db, values.email);
+    if (await db('agents').where({ owner_id: user.id }).whereRaw(`metadata @> '{"demo": true}'`).first()) {
+      console.log(`${user.email} already has the demo data; nothing added.`);
+      return;
+    }
+    const rows = demoData();
+    await db.transaction(async (trx) => {
+      for (const table of DEMO_TABLE_ORDER) await insertRows(trx, user.id, table, rows[table]);
+    });
+    console.log(
+      `Loaded demo data for ${user.email}: ` +
+        DEMO_TABLE_ORDER.map((table) => `${rows[table].length} ${table}`).join(', ')
+    );
   },
   'keys rotate': async (db, _args, config) => {
     const vault = new Vault(resolveEncryptionKeys(config));

@@ -68,6 +68,12 @@ export const ConfigSchema = z.object({
   GENIE_ENCRYPTION_KEYS: encryptionKeys,
   GENIE_FETCH_ALLOW_HOSTS: csv,
   SMTP_URL: smtpUrl,
+  /** Sender of notification emails. */
+  SMTP_FROM: z.string().min(3).default('Worker Genies <genies@localhost>'),
+  /** notify_owner calls one run may make (a looping genie cannot flood an inbox). */
+  GENIE_NOTIFY_MAX_PER_RUN: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Test-only fault injection (the crash tests use it); never set in production. */
+  GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

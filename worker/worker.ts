@@ -3,6 +3,7 @@ import { createActivities, type ActivityDeps, type ModelSettings } from '../acti
 import type { Db } from '../db';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { createMailer } from '../lib/mailer';
 import { resolveEncryptionKeys, Vault } from '../lib/vault';
 
 /** Output tokens per Claude call. */
@@ -36,6 +37,9 @@ export function createActivityDeps(config: Config, db: Db, logger: Logger): Acti
     model: modelSettings(config),
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
+    mailer: config.SMTP_URL ? createMailer(config.SMTP_URL, config.SMTP_FROM) : undefined,
+    notify: { maxPerRun: config.GENIE_NOTIFY_MAX_PER_RUN },
+    faults: config.GENIE_FAULT_INJECTION ? [config.GENIE_FAULT_INJECTION] : [],
   };
 }
 

@@ -1,5 +1,7 @@
 import type { ToolName } from '../../lib/tools';
 import { memoryRead, memoryWrite } from './memory';
+import { notifyOwner } from './notify-owner';
+import { queryDataTool } from './query-data';
 import type { ToolDefinition } from './registry';
 import { webFetch } from './web-fetch';
 
@@ -8,6 +10,8 @@ export const TOOL_REGISTRY: Partial<Record<ToolName, ToolDefinition>> = {
   web_fetch: webFetch,
   memory_read: memoryRead,
   memory_write: memoryWrite,
+  query_data: queryDataTool,
+  notify_owner: notifyOwner,
 };
 
 /** The tools a genie is offered: those it lists that the platform can run, in registry order. */

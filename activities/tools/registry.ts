@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GenieRow } from '../../db/repositories/genies';
 import type { Db, Queryable } from '../../db';
 import type { FetchPolicy } from '../../lib/fetch/ssrf';
+import type { Mailer } from '../../lib/mailer';
 import type { ToolName } from '../../lib/tools';
 import type { Vault } from '../../lib/vault';
 
@@ -10,6 +11,11 @@ export interface ToolDeps {
   db: Db;
   vault: Vault;
   fetchPolicy: FetchPolicy;
+  /** Undefined when SMTP_URL is not set: emails are recorded as skipped. */
+  mailer?: Mailer;
+  notify: { maxPerRun: number };
+  /** Test-only fault injection points (GENIE_FAULT_INJECTION). */
+  faults?: string[];
 }
 
 /** What a tool runs with: the owner and genie it acts for, and the tool call's idempotency key. */
@@ -23,6 +29,8 @@ export interface ToolContext {
   toolUseId: string;
   /** Aborts when the activity is cancelled. */
   signal?: AbortSignal;
+  /** The activity attempt (1 first). */
+  attempt?: number;
 }
 
 /** A tool's answer to the model: JSON, or for `isError` results a sentence saying why (the run goes on). */

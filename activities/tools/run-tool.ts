@@ -33,7 +33,11 @@ const summaryOf = (step: { is_error: boolean; output_preview: string | null }): 
  * from the stored assistant message (never passed through workflow history), the full result is
  * stored as a run step, and a repeated attempt returns the stored step instead of acting again.
  */
-export async function runToolCall(deps: ToolDeps, input: RunToolInput, signal?: AbortSignal): Promise<ToolRunSummary> {
+export async function runToolCall(
+  deps: ToolDeps,
+  input: RunToolInput,
+  options: { signal?: AbortSignal; attempt?: number } = {}
+): Promise<ToolRunSummary> {
   const { db } = deps;
   const { runId, ownerId, genieId, turn, toolUseId } = input;
   const done = await findToolStep(db, ownerId, runId, toolUseId);
@@ -78,7 +82,7 @@ export async function runToolCall(deps: ToolDeps, input: RunToolInput, signal?: 
   }
 
   const execute = async (q: Queryable) => {
-    const outcome = await tool.execute({ db: q, deps, ownerId, genie, runId, toolUseId, signal }, parsed.data);
+    const outcome = await tool.execute({ db: q, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
     await saveStep(q, ownerId, step(outcome));
     return summaryOf(step(outcome));
   };

@@ -233,10 +233,6 @@ export function pendingRoutesRouter(): Router {
   const pending = (what: string) => () => {
     throw new NotImplementedError(what);
   };
-  router.get('/notifications', pending('GET /v1/notifications'));
-  router.post('/notifications/:id/read', pending('POST /v1/notifications/{id}/read'));
-  router.get('/data/:table', pending('GET /v1/data/{table}'));
-  router.post('/data/:table', pending('POST /v1/data/{table}'));
   router.post('/events', pending('POST /v1/events'));
   return router;
 }

@@ -4,6 +4,8 @@ import * as genies from './20261128120100_genies';
 import * as runs from './20261128120200_runs';
 import * as memory from './20261128130000_memory';
 import * as credentials from './20261128140000_credentials';
+import * as businessTables from './20261128150000_business_tables';
+import * as notifications from './20261128150100_notifications';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -15,6 +17,8 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128120200_runs', runs],
   ['20261128130000_memory', memory],
   ['20261128140000_credentials', credentials],
+  ['20261128150000_business_tables', businessTables],
+  ['20261128150100_notifications', notifications],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -6,7 +6,7 @@ import { insertRun } from '../../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
 import { GenieCreateSchema } from '../../lib/schemas/genie';
-import { testVault } from '../support/keys';
+import { testToolDeps } from '../support/keys';
 
 /** The memory tools through runToolCall (what the runTool activity does), against real Postgres. */
 
@@ -39,7 +39,7 @@ async function setup() {
       content: [{ type: 'tool_use', id: toolUseId, name, input }],
     });
     const summary = await runToolCall(
-      { db, vault: testVault(), fetchPolicy: { allowHosts: [] } },
+      testToolDeps(db),
       {
         runId,
         ownerId: owner.id,
@@ -124,7 +124,7 @@ it('acts once per tool_use_id, however often or concurrently the activity repeat
   });
   const attempt = () =>
     runToolCall(
-      { db, vault: testVault(), fetchPolicy: { allowHosts: [] } },
+      testToolDeps(db),
       { runId, ownerId: owner.id, genieId: genie.id, turn: 1, toolUseId }
     );
   // Attempts racing each other (a worker presumed dead that is still running), then a late retry.

@@ -1,6 +1,17 @@
+import type { ToolDeps } from '../../activities/tools/registry';
+import type { Db } from '../../db';
 import { parseKeys, Vault } from '../../lib/vault';
 
 /** The suite's encryption keys (API and worker must share them, as in production). */
 export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 17).toString('base64')}`;
 
 export const testVault = () => new Vault(parseKeys(TEST_ENCRYPTION_KEYS));
+
+/** Tool dependencies for calling tools directly (no SMTP, nothing private reachable). */
+export const testToolDeps = (db: Db, overrides: Partial<ToolDeps> = {}): ToolDeps => ({
+  db,
+  vault: testVault(),
+  fetchPolicy: { allowHosts: [] },
+  notify: { maxPerRun: 20 },
+  ...overrides,
+});

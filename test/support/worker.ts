@@ -3,6 +3,7 @@ import pino, { type DestinationStream } from 'pino';
 import type { FetchPolicy } from '../../lib/fetch/ssrf';
 import { NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDb } from '../../db';
+import { createMailer } from '../../lib/mailer';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
 import { createGenieWorker } from '../../worker/worker';
 import { testVault } from './keys';
@@ -36,6 +37,9 @@ export async function startTestWorker(options: {
   fetchPolicy?: FetchPolicy;
   /** Where the worker's own logs go (tests scan them for secrets). */
   logStream?: DestinationStream;
+  /** SMTP_URL of this worker (none: emails are skipped). */
+  smtpUrl?: string;
+  notifyMaxPerRun?: number;
 }): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new PinoSdkLogger(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' })) });
@@ -62,6 +66,8 @@ export async function startTestWorker(options: {
       },
       vault: testVault(),
       fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
+      mailer: options.smtpUrl ? createMailer(options.smtpUrl, 'Genies <genies@test.local>') : undefined,
+      notify: { maxPerRun: options.notifyMaxPerRun ?? 20 },
     },
   });
   const running = worker.run();
