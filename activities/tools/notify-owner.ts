@@ -12,15 +12,27 @@ import { defineTool, toolError, type ToolContext } from './registry';
 
 /** Attempts an email gets when the SMTP server is briefly unreachable, before it is `failed`. */
 const EMAIL_ATTEMPTS = 3;
-const PRIORITY_MAIL: Record<string, 'high' | 'normal' | 'low'> = { low: 'low', normal: 'normal', high: 'high', urgent: 'high' };
+const PRIORITY_MAIL: Record<string, 'high' | 'normal' | 'low'> = {
+  low: 'low',
+  normal: 'normal',
+  high: 'high',
+  urgent: 'high',
+};
 
 /**
  * Sends the notification's email once. `sent` is recorded the moment the server accepts it, so a
  * repeated attempt sends nothing; the only window left is a crash between the server's "250 OK" and
  * that write.
  */
-async function deliverEmail(ctx: ToolContext, notification: NotificationRow): Promise<{ status: string; reason?: string }> {
-  if (notification.email_status === 'sent' || notification.email_status === 'skipped' || notification.email_status === 'failed') {
+async function deliverEmail(
+  ctx: ToolContext,
+  notification: NotificationRow
+): Promise<{ status: string; reason?: string }> {
+  if (
+    notification.email_status === 'sent' ||
+    notification.email_status === 'skipped' ||
+    notification.email_status === 'failed'
+  ) {
     return { status: notification.email_status, reason: notification.email_error ?? undefined };
   }
   const skip = async (reason: string) => {
@@ -64,16 +76,16 @@ export const notifyOwner = defineTool({
   summarize: (input) => `notify_owner ${input.channel ?? 'dashboard'}: ${String(input.subject ?? '').slice(0, 80)}`,
   transactional: false,
   async execute(ctx, input) {
-    const existing = await findNotificationOfToolCall(ctx.db, ctx.ownerId, ctx.runId, ctx.toolUseId);
-    if (!existing) {
-      const sent = await countRunNotifications(ctx.db, ctx.ownerId, ctx.runId);
-      const max = ctx.deps.notify.maxPerRun;
-      if (sent >= max) return toolError(`This run has already sent ${sent} notifications, the most one run may send (${max}).`);
-    }
     const wantsEmail = input.channel !== 'dashboard';
-    const notification =
-      existing ??
-      (await claimNotification(ctx.db, ctx.ownerId, {
+    const max = ctx.deps.notify.maxPerRun;
+    // Counting and claiming under one per-run lock, so parallel calls cannot all slip under the cap.
+    const claimed = await ctx.deps.db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`notify:${ctx.runId}`]);
+      const existing = await findNotificationOfToolCall(trx, ctx.ownerId, ctx.runId, ctx.toolUseId);
+      if (existing) return existing;
+      const sent = await countRunNotifications(trx, ctx.ownerId, ctx.runId);
+      if (sent >= max) return sent;
+      return claimNotification(trx, ctx.ownerId, {
         genie_id: ctx.genie.id,
         run_id: ctx.runId,
         tool_use_id: ctx.toolUseId,
@@ -82,11 +94,22 @@ export const notifyOwner = defineTool({
         priority: input.priority,
         channel: input.channel,
         email_status: wantsEmail ? 'pending' : null,
-      }));
-    const email = wantsEmail ? await deliverEmail(ctx, notification) : { status: 'skipped', reason: 'channel is dashboard' };
+      });
+    });
+    if (typeof claimed === 'number') {
+      return toolError(`This run has already sent ${claimed} notifications, the most one run may send (${max}).`);
+    }
+    const notification = claimed;
+    const email = wantsEmail
+      ? await deliverEmail(ctx, notification)
+      : { status: 'skipped', reason: 'channel is dashboard' };
     return {
       isError: false,
-      result: { notification_id: notification.id, email: email.status, ...(email.reason ? { email_detail: email.reason } : {}) },
+      result: {
+        notification_id: notification.id,
+        email: email.status,
+        ...(email.reason ? { email_detail: email.reason } : {}),
+      },
     };
   },
 });

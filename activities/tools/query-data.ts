@@ -19,7 +19,10 @@ export const queryDataTool = defineTool({
         .max(20)
         .optional(),
       columns: z.array(z.string()).max(20).optional(),
-      order_by: z.object({ column: z.string(), direction: z.enum(['asc', 'desc']).default('asc') }).strict().optional(),
+      order_by: z
+        .object({ column: z.string(), direction: z.enum(['asc', 'desc']).default('asc') })
+        .strict()
+        .optional(),
       limit: z.number().int().min(1).max(QUERY_LIMIT_MAX).default(20),
       offset: z.number().int().min(0).max(100_000).default(0),
       count_only: z.boolean().default(false),

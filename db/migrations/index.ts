@@ -6,6 +6,7 @@ import * as memory from './20261128130000_memory';
 import * as credentials from './20261128140000_credentials';
 import * as businessTables from './20261128150000_business_tables';
 import * as notifications from './20261128150100_notifications';
+import * as millisecondCursors from './20261128150200_millisecond_cursors';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128140000_credentials', credentials],
   ['20261128150000_business_tables', businessTables],
   ['20261128150100_notifications', notifications],
+  ['20261128150200_millisecond_cursors', millisecondCursors],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

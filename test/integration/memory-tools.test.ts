@@ -38,16 +38,13 @@ async function setup() {
       role: 'assistant',
       content: [{ type: 'tool_use', id: toolUseId, name, input }],
     });
-    const summary = await runToolCall(
-      testToolDeps(db),
-      {
-        runId,
-        ownerId: owner.id,
-        genieId: options.genieId ?? genie.id,
-        turn,
-        toolUseId,
-      }
-    );
+    const summary = await runToolCall(testToolDeps(db), {
+      runId,
+      ownerId: owner.id,
+      genieId: options.genieId ?? genie.id,
+      turn,
+      toolUseId,
+    });
     const step = await db('run_steps').where({ run_id: runId, tool_use_id: toolUseId }).first();
     return { ...summary, result: step.result, toolUseId, turn };
   };
@@ -123,10 +120,7 @@ it('acts once per tool_use_id, however often or concurrently the activity repeat
     content: [{ type: 'tool_use', id: toolUseId, name: 'memory_write', input: { key: 'counter', value: 1 } }],
   });
   const attempt = () =>
-    runToolCall(
-      testToolDeps(db),
-      { runId, ownerId: owner.id, genieId: genie.id, turn: 1, toolUseId }
-    );
+    runToolCall(testToolDeps(db), { runId, ownerId: owner.id, genieId: genie.id, turn: 1, toolUseId });
   // Attempts racing each other (a worker presumed dead that is still running), then a late retry.
   const results = [...(await Promise.all([attempt(), attempt(), attempt()])), await attempt()];
   for (const result of results) expect(result).toEqual({ isError: false, preview: '{"ok":true}' });

@@ -109,10 +109,11 @@ describe('a multi-turn run', () => {
     expect(body.system[0].text).toContain('trigger: manual');
     expect(JSON.stringify(body)).not.toContain('sk-ant-fake-test-key');
     expect(JSON.stringify(body)).not.toContain('sk-crm-secret-value-123');
-    // Only tools that exist are offered (query_data is not built yet), with JSON schemas.
-    expect(body.tools.map((t: any) => t.name)).toEqual(['memory_read']);
+    // Only the genie's own tools are offered, with JSON schemas; the cache breakpoint is on the last.
+    expect(body.tools.map((t: any) => t.name)).toEqual(['memory_read', 'query_data']);
     expect(body.tools[0].input_schema).toMatchObject({ type: 'object', properties: { key: { type: 'string' } } });
-    expect(body.tools[0].cache_control).toEqual({ type: 'ephemeral' });
+    expect(body.tools[0].cache_control).toBeUndefined();
+    expect(body.tools[1].cache_control).toEqual({ type: 'ephemeral' });
     expect(body.messages).toEqual([
       {
         role: 'user',
