@@ -99,22 +99,51 @@ export const apiKeyOf = (headers: http.IncomingHttpHeaders): string | undefined 
 const estimateTokens = (value: unknown) => Math.ceil(JSON.stringify(value ?? '').length / 4);
 
 /**
- * With no script for a request, a small demo genie: it saves the run's input to memory if it may,
- * then reports what it did.
+ * With no script for a request, a small demo genie: it looks at the best leads (query_data) or saves
+ * the run's input (memory_write), reports what it found to its owner (notify_owner) when it may,
+ * then answers.
  */
 function defaultReply(body: any): FakeReply {
   const messages: any[] = body.messages ?? [];
+  const offered = new Set<string>((body.tools ?? []).map((t: any) => t.name));
+  const calls = messages
+    .filter((m) => m.role === 'assistant' && Array.isArray(m.content))
+    .flatMap((m) => m.content.filter((b: any) => b.type === 'tool_use').map((b: any) => b.name as string));
   const last = messages[messages.length - 1];
   const results = Array.isArray(last?.content) ? last.content.filter((b: any) => b.type === 'tool_result') : [];
+  const summary = results.map((r: any) => String(r.content).slice(0, 500)).join(' | ');
   if (results.length > 0) {
-    return text(`Done. Tool results: ${results.map((r: any) => String(r.content).slice(0, 200)).join(' | ')}`);
+    if (offered.has('notify_owner') && !calls.includes('notify_owner')) {
+      return toolUse(
+        [{ name: 'notify_owner', input: { subject: 'What I found', message: summary, channel: 'both' } }],
+        {
+          text: 'Telling my owner.',
+        }
+      );
+    }
+    return text(`Done. Tool results: ${summary.slice(0, 400)}`);
   }
   const firstUser = messages[0];
   const opening = Array.isArray(firstUser?.content)
     ? firstUser.content.map((b: any) => b.text ?? '').join('\n')
     : String(firstUser?.content ?? '');
-  const canWrite = (body.tools ?? []).some((t: any) => t.name === 'memory_write');
-  if (canWrite) {
+  if (offered.has('query_data')) {
+    return toolUse(
+      [
+        {
+          name: 'query_data',
+          input: {
+            table: 'leads',
+            columns: ['name', 'company', 'status', 'score'],
+            order_by: { column: 'score', direction: 'desc' },
+            limit: 3,
+          },
+        },
+      ],
+      { text: 'Looking at the best leads.' }
+    );
+  }
+  if (offered.has('memory_write')) {
     return toolUse([{ name: 'memory_write', input: { key: 'last_run_input', value: opening.slice(0, 2000) } }], {
       text: 'Saving the input to memory.',
     });
