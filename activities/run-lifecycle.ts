@@ -1,7 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import crypto from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { scheduledTimeOf } from '../lib/schedules';
 import { findGenie } from '../db/repositories/genies';
 import { listMessages, saveMessage } from '../db/repositories/run-records';
-import { finishRun, findRun, markRunRunning } from '../db/repositories/runs';
+import { ensureRun, finishRun, findRun, markRunRunning } from '../db/repositories/runs';
 import type { Db } from '../db';
 import type { GenieRunInput, RunEnd, RunPlan } from '../workflows/types';
 import { textOf } from './conversation';
@@ -12,7 +14,28 @@ import { openingMessage } from './prompt';
  * returns the limits the loop runs under. Repeating it changes nothing.
  */
 export function createStartRun(db: Db) {
-  return async function startRun({ runId, ownerId, genieId, trigger }: GenieRunInput): Promise<RunPlan> {
+  return async function startRun(input: GenieRunInput): Promise<RunPlan> {
+    const { ownerId, genieId } = input;
+    let trigger = input.trigger;
+    let runId = input.runId;
+    if (!runId) {
+      // A scheduled run: record it under the workflow id Temporal gave it (once, however often this repeats).
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      const scheduledAt = scheduledTimeOf(workflowId, genieId);
+      trigger = { ...trigger, scheduledAt };
+      const genie = await findGenie(db, ownerId, genieId);
+      if (!genie) throw ApplicationFailure.nonRetryable('The genie was deleted', 'GenieNotFound');
+      runId = (
+        await ensureRun(db, ownerId, {
+          id: crypto.randomUUID(),
+          genieId,
+          workflowId,
+          triggerType: trigger.type,
+          input: null,
+          scheduledAt: scheduledAt ? new Date(scheduledAt) : undefined,
+        })
+      ).id;
+    }
     const run = await markRunRunning(db, ownerId, runId);
     if (!run) {
       const existing = await findRun(db, ownerId, runId);
@@ -29,7 +52,7 @@ export function createStartRun(db: Db) {
       role: 'user',
       content: [{ type: 'text', text: openingMessage(run.input, trigger) }],
     });
-    return { genieName: genie.name, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
+    return { runId, genieName: genie.name, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
   };
 }
 

@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import type { FetchPolicy } from '../lib/fetch/ssrf';
 import type { Logger } from '../lib/logger';
 import type { Vault } from '../lib/vault';
+import { GenieSchedules } from '../lib/genie-schedules';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { requireApiKey } from './middleware/auth';
 import { openApiDocument } from './openapi';
@@ -71,7 +72,13 @@ export function createApp(deps: AppDeps): express.Express {
   const credentials = new CredentialService(deps.db, deps.vault, deps.fetchPolicy);
   const services = {
     credentials,
-    genies: new GenieService(deps.db, deps.temporal, links, credentials),
+    genies: new GenieService(
+      deps.db,
+      deps.temporal,
+      links,
+      credentials,
+      new GenieSchedules(deps.temporal, deps.taskQueue)
+    ),
     runs: new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }),
     memory: new MemoryService(deps.db),
   };

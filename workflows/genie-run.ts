@@ -81,7 +81,8 @@ function endFor(reply: ModelTurn): RunEnd | undefined {
 }
 
 async function agentLoop(input: GenieRunInput, plan: RunPlan, state: RunStatusView): Promise<RunEnd> {
-  const { runId, ownerId, genieId } = input;
+  const { ownerId, genieId } = input;
+  const { runId } = plan;
   const runToolCall = (call: ToolCallRef, turn: number) =>
     runTool.executeWithOptions(
       {
@@ -141,19 +142,26 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
   };
   setHandler(statusQuery, () => state);
+  let runId = input.runId;
   const finish = async (end: RunEnd) => {
     state.phase = 'finishing';
-    await CancellationScope.nonCancellable(() =>
-      lifecycle.finishRun({ runId: input.runId, ownerId: input.ownerId, ...end })
-    );
+    // A scheduled run whose genie vanished before its row was made has nothing to record.
+    const recordedRunId = runId;
+    if (recordedRunId) {
+      await CancellationScope.nonCancellable(() =>
+        lifecycle.finishRun({ runId: recordedRunId, ownerId: input.ownerId, ...end })
+      );
+    }
     state.phase = 'done';
   };
 
   let end: RunEnd;
   try {
-    end = await CancellationScope.withTimeout(RUN_TIMEOUT_MS, async () =>
-      agentLoop(input, await lifecycle.startRun(input), state)
-    );
+    end = await CancellationScope.withTimeout(RUN_TIMEOUT_MS, async () => {
+      const plan = await lifecycle.startRun(input);
+      runId = plan.runId;
+      return agentLoop(input, plan, state);
+    });
   } catch (err) {
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
       await finish({ status: 'cancelled', error: { type: 'cancelled', message: 'The run was cancelled on request.' } });

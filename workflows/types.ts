@@ -6,11 +6,16 @@ export interface RunTrigger {
   /** ISO time the schedule meant the run for. */
   scheduledAt?: string;
   eventType?: string;
+  /** The stored event (payload in Postgres) that started an event run. */
+  eventId?: string;
 }
 
-/** Input of the `genieRun` workflow: ids only (the transcript lives in Postgres). */
+/**
+ * Input of the `genieRun` workflow: ids only (the transcript lives in Postgres). Scheduled runs
+ * have no `runId`: their schedule's arguments are fixed, so `startRun` records the run itself.
+ */
 export interface GenieRunInput {
-  runId: string;
+  runId?: string;
   genieId: string;
   ownerId: string;
   trigger: RunTrigger;
@@ -25,6 +30,7 @@ export interface TokenUsage {
 
 /** What a run was set up with (returned by the startRun activity). */
 export interface RunPlan {
+  runId: string;
   genieName: string;
   maxTurns: number;
   maxTokensPerRun: number | null;

@@ -15,6 +15,9 @@ import {
 import { NotFoundError, ValidationError } from '../errors';
 import { presentGenie, presentRun, type RunLinks } from '../presenters';
 import type { CredentialService } from './credentials';
+import type { GenieSchedules } from '../../lib/genie-schedules';
+import type { ScheduledGenie } from '../../lib/schedules';
+import { eventInboxWorkflowId } from '../../lib/temporal-names';
 
 /** How many runs `get` shows under `recent_runs`. */
 export const RECENT_RUNS_LIMIT = 10;
@@ -28,6 +31,9 @@ function assertConsistent(spec: GenieSpec): void {
     );
   }
 }
+
+const isScheduled = (row: genies.GenieRow): row is genies.GenieRow & ScheduledGenie =>
+  row.trigger_type === 'schedule' && row.schedule !== null;
 
 function specOf(row: genies.GenieRow): GenieSpec {
   const { id: _id, owner_id: _owner, created_at: _c, updated_at: _u, ...spec } = row;
@@ -43,20 +49,32 @@ export class GenieService {
     private readonly db: Db,
     private readonly temporal: Client,
     private readonly links: RunLinks,
-    private readonly credentials: CredentialService
+    private readonly credentials: CredentialService,
+    private readonly schedules: GenieSchedules
   ) {}
 
   async create(ownerId: string, input: GenieCreate) {
     assertConsistent(input);
     await this.credentials.assertExist(ownerId, input.credential_refs);
-    return presentGenie(await genies.insertGenie(this.db, ownerId, normalizeGenie(input)));
+    // The schedule is made inside the transaction: if Temporal refuses, the genie is not kept.
+    return this.db.transaction(async (trx) => {
+      const row = await genies.insertGenie(trx, ownerId, normalizeGenie(input));
+      if (isScheduled(row)) await this.schedules.upsert(row);
+      return presentGenie(row);
+    });
   }
 
   async get(ownerId: string, id: string) {
     const row = await genies.findGenie(this.db, ownerId, id);
     if (!row) throw new NotFoundError('Genie');
     const runs = await listRecentRuns(this.db, ownerId, id, RECENT_RUNS_LIMIT);
-    return { ...presentGenie(row), recent_runs: runs.map((run) => presentRun(run, this.links)) };
+    const genie = { ...presentGenie(row), recent_runs: runs.map((run) => presentRun(run, this.links)) };
+    if (!isScheduled(row)) return genie;
+    const schedule = await this.schedules.view(id).catch(() => 'unavailable' as const);
+    if (schedule === 'unavailable') return { ...genie, next_run_times: null, schedule_status: 'unavailable' };
+    if (!schedule) return { ...genie, next_run_times: [], schedule_status: 'missing' };
+    const { next_run_times, ...counts } = schedule;
+    return { ...genie, next_run_times, schedule_status: counts.paused ? 'paused' : 'active', schedule_stats: counts };
   }
 
   async list(
@@ -79,8 +97,11 @@ export class GenieService {
       const next = mergeGenieUpdate(specOf(current), patch);
       assertConsistent(next);
       if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
-      const row = await genies.updateGenie(trx, ownerId, id, normalizeGenie(next));
-      return presentGenie(row!);
+      const row = (await genies.updateGenie(trx, ownerId, id, normalizeGenie(next)))!;
+      // In step with the genie, inside its transaction: a Temporal failure leaves the row as it was.
+      if (isScheduled(row)) await this.schedules.upsert(row);
+      else if (current.trigger_type === 'schedule') await this.schedules.remove(id);
+      return presentGenie(row);
     });
   }
 
@@ -89,7 +110,15 @@ export class GenieService {
    * Temporal cannot be reached the genie stays (the caller gets 503) rather than leave runs behind.
    */
   async delete(ownerId: string, id: string) {
-    if (!(await genies.findGenie(this.db, ownerId, id))) throw new NotFoundError('Genie');
+    const genie = await genies.findGenie(this.db, ownerId, id);
+    if (!genie) throw new NotFoundError('Genie');
+    if (genie.trigger_type === 'schedule') await this.schedules.remove(id);
+    await this.temporal.workflow
+      .getHandle(eventInboxWorkflowId(id))
+      .terminate('The genie was deleted.')
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
     for (const run of await listUnfinishedRuns(this.db, ownerId, id)) {
       await this.temporal.workflow
         .getHandle(run.workflow_id)

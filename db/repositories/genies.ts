@@ -73,3 +73,11 @@ export async function updateGenie(
 export async function deleteGenie(db: Queryable, ownerId: string, id: string): Promise<boolean> {
   return (await db('genies').where({ owner_id: ownerId, id }).delete()) > 0;
 }
+
+/**
+ * Every enabled-or-not scheduled genie of every owner: for the schedule reconciler, an operator
+ * task that by nature spans tenants (nothing it returns reaches an API caller).
+ */
+export async function listAllScheduledGenies(db: Queryable): Promise<GenieRow[]> {
+  return db<GenieRow>('genies').where({ trigger_type: 'schedule' }).whereNotNull('schedule');
+}

@@ -70,6 +70,24 @@ export async function insertRun(db: Queryable, ownerId: string, run: NewRun): Pr
   return row!;
 }
 
+/** The run of `workflowId`, inserted if there is none yet (a repeated call returns the first). */
+export async function ensureRun(db: Queryable, ownerId: string, run: NewRun): Promise<RunRow> {
+  const [inserted] = (await db('runs')
+    .insert({
+      id: run.id,
+      owner_id: ownerId,
+      genie_id: run.genieId,
+      workflow_id: run.workflowId,
+      trigger_type: run.triggerType,
+      input: run.input === undefined ? null : JSON.stringify(run.input),
+      scheduled_at: run.scheduledAt ?? null,
+    })
+    .onConflict('workflow_id')
+    .ignore()
+    .returning('*')) as RunRow[];
+  return inserted ?? (await db<RunRow>('runs').where({ owner_id: ownerId, workflow_id: run.workflowId }).first())!;
+}
+
 export async function findRun(db: Queryable, ownerId: string, runId: string): Promise<RunRow | undefined> {
   return db<RunRow>('runs').where({ owner_id: ownerId, id: runId }).first();
 }

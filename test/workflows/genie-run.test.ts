@@ -47,8 +47,13 @@ const ends = new Map<string, RunEnd>();
 
 const stubs: Activities = {
   startRun: async ({ runId }) => {
-    const plan = scripts.get(runId)!.plan ?? {};
-    return { genieName: 'stub', maxTurns: plan.maxTurns ?? 20, maxTokensPerRun: plan.maxTokensPerRun ?? null };
+    const plan = scripts.get(runId!)!.plan ?? {};
+    return {
+      runId: runId!,
+      genieName: 'stub',
+      maxTurns: plan.maxTurns ?? 20,
+      maxTokensPerRun: plan.maxTokensPerRun ?? null,
+    };
   },
   callModel: async ({ runId, turn }) => {
     calls.push({ runId, activity: 'callModel', arg: turn, at: Date.now() });
