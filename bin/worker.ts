@@ -8,6 +8,11 @@ import { onShutdown, runMain } from '../lib/main';
 import { createTemporalClient, ensureSearchAttributes, temporalAddress } from '../lib/temporal';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createActivityDeps, createGenieWorker } from '../worker/worker';
+import { listAllScheduledGenies } from '../db/repositories/genies';
+import { GenieSchedules, reconcileSchedules } from '../lib/genie-schedules';
+import type { ScheduledGenie } from '../lib/schedules';
+
+const RECONCILE_EVERY_MS = 10 * 60 * 1000;
 
 runMain('worker', async () => {
   const config = getConfig();
@@ -17,7 +22,19 @@ runMain('worker', async () => {
   const client = createTemporalClient(config);
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
-  await client.connection.close();
+
+  // Genies and their Temporal Schedules drift apart if a write half-failed; repair at start and
+  // every RECONCILE_EVERY_MS.
+  const schedules = new GenieSchedules(client, config.TEMPORAL_TASK_QUEUE);
+  const reconcile = () =>
+    listAllScheduledGenies(db)
+      .then((genies) => reconcileSchedules(schedules, genies as ScheduledGenie[]))
+      .then((report) => {
+        if (report.created.length || report.deleted.length) logger.info(report, 'schedules reconciled');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'schedule reconciliation failed; will retry'));
+  await reconcile();
+  const reconciler = setInterval(() => void reconcile(), RECONCILE_EVERY_MS);
 
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
@@ -40,6 +57,8 @@ runMain('worker', async () => {
     await running;
     logger.info('worker stopped');
   } finally {
+    clearInterval(reconciler);
+    await client.connection.close();
     await connection.close();
     await db.destroy();
   }

@@ -1,5 +1,6 @@
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { scheduleOptionsFor, type ScheduledGenie } from './schedules';
+import { withTemporalDeadline } from './temporal';
 import { scheduleId } from './temporal-names';
 
 const SCHEDULE_PREFIX = scheduleId('');
@@ -24,6 +25,10 @@ export class GenieSchedules {
 
   /** Creates the schedule, or replaces its spec, policies, action and pause state. */
   async upsert(genie: ScheduledGenie): Promise<void> {
+    return withTemporalDeadline(this.client, () => this.upsertNow(genie));
+  }
+
+  private async upsertNow(genie: ScheduledGenie): Promise<void> {
     const options = scheduleOptionsFor(genie, this.taskQueue);
     const handle = this.client.schedule.getHandle(options.scheduleId);
     try {
@@ -42,7 +47,7 @@ export class GenieSchedules {
   /** Deletes the schedule; a schedule that is already gone is fine. */
   async remove(genieId: string): Promise<void> {
     try {
-      await this.client.schedule.getHandle(scheduleId(genieId)).delete();
+      await withTemporalDeadline(this.client, () => this.client.schedule.getHandle(scheduleId(genieId)).delete());
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
@@ -51,7 +56,11 @@ export class GenieSchedules {
   /** Next fire times (up to 5) and action counts, or undefined when there is no schedule. */
   async view(genieId: string): Promise<ScheduleView | undefined> {
     try {
-      const description = await this.client.schedule.getHandle(scheduleId(genieId)).describe();
+      const description = await withTemporalDeadline(
+        this.client,
+        () => this.client.schedule.getHandle(scheduleId(genieId)).describe(),
+        3000
+      );
       return {
         next_run_times: description.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
         paused: description.state.paused,
@@ -104,8 +113,10 @@ export interface ReconcileReport {
  */
 export async function reconcileSchedules(
   schedules: GenieSchedules,
-  scheduledGenies: ScheduledGenie[]
+  scheduledGenies: ScheduledGenie[],
+  options: { orphanGraceMs?: number } = {}
 ): Promise<ReconcileReport> {
+  const grace = options.orphanGraceMs ?? ORPHAN_GRACE_MS;
   const wanted = new Map(scheduledGenies.map((g) => [g.id, g]));
   const existing = new Set(await schedules.listScheduledGenieIds());
   const report: ReconcileReport = { created: [], deleted: [] };
@@ -113,7 +124,7 @@ export async function reconcileSchedules(
     if (wanted.has(id)) continue;
     // A genie being created makes its schedule before its row commits: spare young schedules.
     const created = await schedules.createdAt(id);
-    if (created && Date.now() - created.getTime() < ORPHAN_GRACE_MS) continue;
+    if (created && Date.now() - created.getTime() < grace) continue;
     await schedules.remove(id);
     report.deleted.push(id);
   }

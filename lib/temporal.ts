@@ -38,3 +38,18 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
   }
   return missing;
 }
+
+/** How long an API request waits for Temporal before answering 503. */
+export const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs Temporal calls under a deadline, so an unreachable server fails the request (503) instead of
+ * hanging it while the client retries.
+ */
+export function withTemporalDeadline<T>(
+  client: Client,
+  fn: () => Promise<T>,
+  ms = TEMPORAL_CALL_TIMEOUT_MS
+): Promise<T> {
+  return client.connection.withDeadline(Date.now() + ms, fn);
+}
