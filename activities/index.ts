@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import type { Mailer } from '../lib/mailer';
 import type { Vault } from '../lib/vault';
 import { withHeartbeat } from './heartbeat';
+import { createDropEvents, createPrepareEventRun } from './events';
 import { createCallModel, type ModelSettings } from './model';
 import { createFinishRun, createStartRun } from './run-lifecycle';
 import { runToolCall, type RunToolInput } from './tools/run-tool';
@@ -30,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     runTool: (input: RunToolInput) =>
       withHeartbeat((signal) => runToolCall(deps, input, { signal, attempt: Context.current().info.attempt })),
     finishRun: createFinishRun(deps.db),
+    prepareEventRun: createPrepareEventRun(deps.db),
+    dropEvents: createDropEvents(deps.db),
   };
 }
 

@@ -13,9 +13,10 @@ import { openApiDocument } from './openapi';
 import { dataRouter } from './routes/data';
 import { notificationsRouter } from './routes/notifications';
 import { DataService } from './services/data';
+import { EventService } from './services/events';
 import { NotificationService } from './services/notifications';
 import { healthRouter } from './routes/health';
-import { credentialsRouter, pendingRoutesRouter, runsRouter, workerGeniesRouter } from './routes/worker-genies';
+import { credentialsRouter, eventsRouter, runsRouter, workerGeniesRouter } from './routes/worker-genies';
 import { CredentialService } from './services/credentials';
 import { GenieService } from './services/genies';
 import { MemoryService } from './services/memory';
@@ -70,15 +71,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   const links = { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace };
   const credentials = new CredentialService(deps.db, deps.vault, deps.fetchPolicy);
+  const events = new EventService(deps.db, deps.temporal, deps.taskQueue);
+  const schedules = new GenieSchedules(deps.temporal, deps.taskQueue);
   const services = {
     credentials,
-    genies: new GenieService(
-      deps.db,
-      deps.temporal,
-      links,
-      credentials,
-      new GenieSchedules(deps.temporal, deps.taskQueue)
-    ),
+    events,
+    genies: new GenieService(deps.db, deps.temporal, links, credentials, schedules, events),
     runs: new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }),
     memory: new MemoryService(deps.db),
   };
@@ -93,7 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/credentials', credentialsRouter(services));
   app.use('/v1/data', dataRouter(new DataService(deps.db)));
   app.use('/v1/notifications', notificationsRouter(new NotificationService(deps.db)));
-  app.use('/v1', pendingRoutesRouter());
+  app.use('/v1/events', eventsRouter(services));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

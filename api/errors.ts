@@ -43,12 +43,6 @@ export class PayloadTooLargeError extends ApiError {
   }
 }
 
-export class NotImplementedError extends ApiError {
-  constructor(what: string) {
-    super(501, 'not_implemented', `${what} is not implemented yet in this version of Worker Genies.`);
-  }
-}
-
 export class UpstreamUnavailableError extends ApiError {
   constructor(what: 'Temporal' | 'Postgres') {
     super(503, 'upstream_unavailable', `${what} is unavailable; try again shortly.`);

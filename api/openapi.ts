@@ -7,7 +7,8 @@ import {
   ListGeniesSchema,
   ListMemorySchema,
   ListRunsSchema,
-  PENDING_ACTIONS,
+  TriggerSchema,
+  FanOutEventSchema,
   RunRequestSchema,
   TestCredentialSchema,
 } from './routes/worker-genies';
@@ -29,7 +30,6 @@ const ErrorSchema = z
         'payload_too_large',
         'rate_limited',
         'upstream_unavailable',
-        'not_implemented',
         'internal',
       ]),
       message: z.string(),
@@ -73,7 +73,6 @@ const errors = {
   413: { description: 'payload_too_large: JSON body over 1 MiB', content: json(ErrorSchema) },
   503: { description: 'upstream_unavailable: Postgres or Temporal is down', content: json(ErrorSchema) },
 };
-const notImplemented = { 501: { description: 'not_implemented (yet)', content: json(ErrorSchema) } };
 const StepSchema = z
   .object({
     seq: z.number().int(),
@@ -143,7 +142,7 @@ function buildRegistry(): OpenAPIRegistry {
       `\`get-run\` and \`cancel-run\` take \`run_id\` (RunWithSteps); \`memory\` takes \`id\` and ListMemoryQuery; ` +
       `\`store-credential\` takes StoreCredential; \`list-credentials\`; \`delete-credential\` takes \`id\` or \`name\`; ` +
       `\`test-credential\` takes TestCredential and answers {ok, status?, latency_ms?, error?}. ` +
-      `Not implemented yet (501): ${PENDING_ACTIONS.join(', ')}.`,
+      `\`trigger\` takes \`id\` and TriggerEvent (202, {accepted, duplicate}).`,
     security,
     request: {
       body: {
@@ -157,7 +156,6 @@ function buildRegistry(): OpenAPIRegistry {
       201: { description: 'the created genie', content: json(ok(GenieSchema)) },
       409: { description: 'conflict', content: json(ErrorSchema) },
       ...errors,
-      ...notImplemented,
     },
   });
   registry.registerPath({
@@ -337,21 +335,41 @@ function buildRegistry(): OpenAPIRegistry {
     request: { params: IdParam },
     responses: { 200: { description: 'the notification', content: json(ok(NotificationSchema)) }, ...errors },
   });
-  const pending: Array<[method: 'get' | 'post' | 'delete', path: string, summary: string]> = [
-    ['post', '/v1/worker-genies/{id}/events', 'Send an event to a genie'],
-    ['post', '/v1/events', 'Send an event to every subscribed genie'],
-  ];
-  for (const [method, path, summary] of pending) {
-    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    registry.registerPath({
-      method,
-      path,
-      summary: `${summary} (not implemented yet: 501)`,
-      security,
-      request: params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : undefined,
-      responses: { 401: errors[401], ...notImplemented },
-    });
-  }
+  const Accepted = z.object({ accepted: z.literal(true), duplicate: z.boolean(), event_id: z.string().optional() });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/worker-genies/{id}/events',
+    summary: 'Send an event to an event-triggered genie (same as action trigger)',
+    security,
+    request: { params: IdParam, body: { content: json(TriggerSchema) } },
+    responses: {
+      202: { description: 'accepted (duplicate: true when the idempotency key was seen)', content: json(ok(Accepted)) },
+      409: { description: 'conflict: the genie is disabled or not event-triggered', content: json(ErrorSchema) },
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/events',
+    summary: 'Send an event to every enabled genie of yours whose event_types contain its type',
+    security,
+    request: { body: { content: json(FanOutEventSchema) } },
+    responses: {
+      202: {
+        description: 'accepted',
+        content: json(
+          ok(
+            z.object({
+              accepted: z.literal(true),
+              event_type: z.string(),
+              delivered: z.array(Accepted.omit({ accepted: true }).extend({ genie_id: z.string() })),
+            })
+          )
+        ),
+      },
+      ...errors,
+    },
+  });
   return registry;
 }
 

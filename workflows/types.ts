@@ -79,3 +79,29 @@ export const PERMANENT_FAILURES = [
   'RunAlreadyEnded',
   'ToolCallMissing',
 ];
+
+/** An event as the inbox sees it: ids only (the payload stays in Postgres). */
+export interface InboxEvent {
+  eventId: string;
+  eventType: string;
+  idempotencyKey?: string;
+}
+
+/** Input of the `genieEvents` inbox; `pending` and `seen` carry its state across continue-as-new. */
+export interface GenieEventsInput {
+  genieId: string;
+  ownerId: string;
+  pending?: InboxEvent[];
+  /** Idempotency keys already accepted, with when (ms). */
+  seen?: Array<[string, number]>;
+  /** Test knob: continue as new after this many events (else when the server suggests it). */
+  continueAsNewAfter?: number;
+}
+
+/** What the inbox needs to start an event run (returned by the prepareEventRun activity). */
+export interface EventRunPlan {
+  /** False when the genie is gone or disabled: the event is dropped. */
+  start: boolean;
+  runId?: string;
+  maxConcurrent: number;
+}

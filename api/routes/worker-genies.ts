@@ -5,12 +5,13 @@ import { GenieCreateSchema, GenieUpdateSchema, TRIGGER_TYPES } from '../../lib/s
 import { z } from '../../lib/schemas/zod';
 import { parseActionBody, without } from '../actions';
 import { sendData } from '../envelope';
-import { NotImplementedError, ValidationError } from '../errors';
+import { ValidationError } from '../errors';
 import { ownerOf } from '../middleware/auth';
 import { CREDENTIAL_TYPES } from '../../lib/credentials';
 import { WEB_FETCH_TIMEOUT_MAX_MS } from '../../lib/fetch/guarded-fetch';
 import { CredentialDefinitionSchema, CredentialNameSchema, StoreCredentialSchema } from '../../lib/schemas/credential';
 import type { CredentialService } from '../services/credentials';
+import type { EventService } from '../services/events';
 import type { GenieService } from '../services/genies';
 import type { MemoryService } from '../services/memory';
 import type { RunService } from '../services/runs';
@@ -67,11 +68,44 @@ export const TestCredentialSchema = z
   .strict()
   .openapi('TestCredential');
 
+const eventType = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.:\-/]+$/, 'letters, digits and _ . : - / only');
+
+export const TriggerSchema = z
+  .object({
+    payload: z
+      .unknown()
+      .optional()
+      .openapi({ description: 'JSON, up to 256 KiB; reaches the model in the first message' }),
+    event_type: eventType.optional().openapi({ description: 'default "manual"' }),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: 'a repeat is accepted as a duplicate' }),
+  })
+  .strict()
+  .openapi('TriggerEvent');
+
+export const FanOutEventSchema = z
+  .object({
+    event_type: eventType,
+    payload: z.unknown().optional(),
+    idempotency_key: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .openapi('Event');
+
 export interface Services {
   genies: GenieService;
   runs: RunService;
   memory: MemoryService;
   credentials: CredentialService;
+  events: EventService;
 }
 
 interface ActionContext {
@@ -152,6 +186,18 @@ const ACTIONS: Record<string, ActionHandler> = {
       }),
     };
   },
+  trigger: async ({ ownerId, fields, services }) => {
+    const id = genieId(fields);
+    const event = parseOrThrow(TriggerSchema, without(fields, 'id'), 'Event');
+    return {
+      status: 202,
+      data: await services.events.send(ownerId, id, {
+        eventType: event.event_type,
+        payload: event.payload,
+        idempotencyKey: event.idempotency_key,
+      }),
+    };
+  },
   memory: async ({ ownerId, fields, services }) => {
     const id = genieId(fields);
     const query = parseOrThrow(ListMemorySchema, without(fields, 'id'), 'Memory request');
@@ -159,15 +205,11 @@ const ACTIONS: Record<string, ActionHandler> = {
   },
 };
 
-/** Actions of the contract that a later release implements; they answer 501 until then. */
-export const PENDING_ACTIONS = ['trigger'] as const;
-
-export const ACTION_NAMES = [...Object.keys(ACTIONS), ...PENDING_ACTIONS];
+export const ACTION_NAMES = Object.keys(ACTIONS);
 
 async function dispatch(action: string, ctx: ActionContext): Promise<ActionResult> {
   const handler = ACTIONS[action];
   if (handler) return handler(ctx);
-  if ((PENDING_ACTIONS as readonly string[]).includes(action)) throw new NotImplementedError(`Action "${action}"`);
   throw new ValidationError(`Unknown action "${action}"; valid actions: ${ACTION_NAMES.join(', ')}`, [
     { field: 'action', message: `must be one of ${ACTION_NAMES.join(', ')}` },
   ]);
@@ -227,12 +269,17 @@ export function credentialsRouter(services: Services): Router {
   return router;
 }
 
-/** The REST aliases outside `/v1/worker-genies` that later releases implement. */
-export function pendingRoutesRouter(): Router {
+/** `POST /v1/events`: one event to every genie of the caller subscribed to its type. */
+export function eventsRouter(services: Services): Router {
   const router = Router();
-  const pending = (what: string) => () => {
-    throw new NotImplementedError(what);
-  };
-  router.post('/events', pending('POST /v1/events'));
+  router.post('/', async (req, res) => {
+    const event = parseOrThrow(FanOutEventSchema, bodyFields(req), 'Event');
+    const data = await services.events.fanOut(ownerOf(res), {
+      eventType: event.event_type,
+      payload: event.payload,
+      idempotencyKey: event.idempotency_key,
+    });
+    sendData(res, data, 202);
+  });
   return router;
 }

@@ -15,6 +15,7 @@ import {
 import { NotFoundError, ValidationError } from '../errors';
 import { presentGenie, presentRun, type RunLinks } from '../presenters';
 import type { CredentialService } from './credentials';
+import type { EventService } from './events';
 import type { GenieSchedules } from '../../lib/genie-schedules';
 import type { ScheduledGenie } from '../../lib/schedules';
 import { eventInboxWorkflowId } from '../../lib/temporal-names';
@@ -50,7 +51,8 @@ export class GenieService {
     private readonly temporal: Client,
     private readonly links: RunLinks,
     private readonly credentials: CredentialService,
-    private readonly schedules: GenieSchedules
+    private readonly schedules: GenieSchedules,
+    private readonly events: EventService
   ) {}
 
   async create(ownerId: string, input: GenieCreate) {
@@ -101,6 +103,9 @@ export class GenieService {
       // In step with the genie, inside its transaction: a Temporal failure leaves the row as it was.
       if (isScheduled(row)) await this.schedules.upsert(row);
       else if (current.trigger_type === 'schedule') await this.schedules.remove(id);
+      if (current.trigger_type === 'event' && (row.trigger_type !== 'event' || !row.enabled)) {
+        await this.events.stopInbox(id); // its running runs finish; queued events are dropped
+      }
       return presentGenie(row);
     });
   }

@@ -7,6 +7,7 @@ import * as credentials from './20261128140000_credentials';
 import * as businessTables from './20261128150000_business_tables';
 import * as notifications from './20261128150100_notifications';
 import * as millisecondCursors from './20261128150200_millisecond_cursors';
+import * as events from './20261128160000_events';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128150000_business_tables', businessTables],
   ['20261128150100_notifications', notifications],
   ['20261128150200_millisecond_cursors', millisecondCursors],
+  ['20261128160000_events', events],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -81,3 +81,11 @@ export async function deleteGenie(db: Queryable, ownerId: string, id: string): P
 export async function listAllScheduledGenies(db: Queryable): Promise<GenieRow[]> {
   return db<GenieRow>('genies').where({ trigger_type: 'schedule' }).whereNotNull('schedule');
 }
+
+/** The owner's enabled event genies subscribed to `eventType`. */
+export async function listEventGenies(db: Queryable, ownerId: string, eventType: string): Promise<GenieRow[]> {
+  return db<GenieRow>('genies')
+    .where({ owner_id: ownerId, trigger_type: 'event', enabled: true })
+    .whereRaw('event_types @> ?::jsonb', [JSON.stringify([eventType])])
+    .orderBy('created_at');
+}

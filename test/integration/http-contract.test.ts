@@ -87,7 +87,7 @@ describe('bodies and dispatch', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
     expect(res.body.error.message).toContain(
-      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, memory'
+      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, trigger, memory'
     );
   });
 
@@ -98,21 +98,6 @@ describe('bodies and dispatch', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe('resource');
-  });
-
-  it.each(['trigger'])('answers 501 not_implemented for the pending action %s', async (action) => {
-    const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body: { action } });
-    expect(res.status).toBe(501);
-    expect(res.body).toMatchObject({ success: false, error: { code: 'not_implemented' } });
-  });
-
-  it.each([
-    ['POST', '/v1/worker-genies/00000000-0000-4000-8000-000000000000/events'],
-    ['POST', '/v1/events'],
-  ])('answers 501 for the pending route %s %s', async (method, path) => {
-    const res = await h.call(method, path, { key: user.key, body: method === 'POST' ? {} : undefined });
-    expect(res.status).toBe(501);
-    expect(res.body.error.code).toBe('not_implemented');
   });
 
   it('answers 404 in the envelope for an unknown route, and 401 for it without a key', async () => {

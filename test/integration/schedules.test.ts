@@ -64,7 +64,10 @@ describe('scheduled genies', () => {
 
     const got = await h.call('GET', `/v1/worker-genies/${genie.id}`, { key: user.key });
     expect(got.body.data.next_run_times).toHaveLength(5);
-    expect(got.body.data).toMatchObject({ schedule_status: 'active', schedule_stats: { skipped_actions: expect.any(Number) } });
+    expect(got.body.data).toMatchObject({
+      schedule_status: 'active',
+      schedule_stats: { skipped_actions: expect.any(Number) },
+    });
 
     // pause: no new runs
     await h.call('PATCH', `/v1/worker-genies/${genie.id}`, { key: user.key, body: { schedule: { paused: true } } });
@@ -98,7 +101,10 @@ describe('scheduled genies', () => {
   }, 90_000);
 
   it('trigger() starts a run at once, and manual runs still work', async () => {
-    const { genie, marker } = await createScriptedGenie(h, user, { trigger_type: 'schedule', schedule: { cron: '0 0 1 1 *' } });
+    const { genie, marker } = await createScriptedGenie(h, user, {
+      trigger_type: 'schedule',
+      schedule: { cron: '0 0 1 1 *' },
+    });
     fake.script(marker, [text('triggered')]);
     await schedules.trigger(genie.id);
     const [run] = await waitFor('a triggered run', async () => {

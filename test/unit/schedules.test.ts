@@ -49,7 +49,10 @@ describe('scheduleOptionsFor', () => {
 
   it('pauses for a paused schedule or a disabled genie', () => {
     expect(scheduleOptionsFor(genie({ cron: '@daily', paused: true }), 'q').state?.paused).toBe(true);
-    expect(scheduleOptionsFor(genie({ cron: '@daily' }, false), 'q').state).toEqual({ paused: true, note: 'genie disabled' });
+    expect(scheduleOptionsFor(genie({ cron: '@daily' }, false), 'q').state).toEqual({
+      paused: true,
+      note: 'genie disabled',
+    });
   });
 });
 

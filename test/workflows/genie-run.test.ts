@@ -45,7 +45,7 @@ const scripts = new Map<string, Script>();
 const calls: Array<{ runId: string; activity: string; arg: any; at: number; done?: number }> = [];
 const ends = new Map<string, RunEnd>();
 
-const stubs: Activities = {
+const stubs: Pick<Activities, 'startRun' | 'callModel' | 'runTool' | 'finishRun'> = {
   startRun: async ({ runId }) => {
     const plan = scripts.get(runId!)!.plan ?? {};
     return {
