@@ -47,11 +47,11 @@ export async function claimEventRun(
   id: string,
   runId: string
 ): Promise<string | undefined> {
-  const [row] = (await db('events')
+  const rows: Array<{ run_id: string }> = await db('events')
     .where({ owner_id: ownerId, id })
     .update({ run_id: db.raw('coalesce(run_id, ?)', [runId]), status: 'started' })
-    .returning('run_id')) as Array<{ run_id: string }>;
-  return row?.run_id;
+    .returning('run_id');
+  return rows[0]?.run_id;
 }
 
 export async function markEventsDropped(db: Queryable, ownerId: string, ids: string[]): Promise<void> {
