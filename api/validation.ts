@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FieldProblem } from '../lib/schemas/genie';
+import { decodeCursor, type PageCursor } from '../lib/pagination';
 import { NotFoundError, ValidationError } from './errors';
 
 /** zod issues as `{field, message}` pairs, fields dotted (`schedule.cron`, `tools.2`). */
@@ -38,4 +39,13 @@ export function requireId(value: unknown, field: string, what: string): string {
     throw new ValidationError(`${field} must be a string`, [{ field, message: 'must be a string' }]);
   if (!UUID.test(value)) throw new NotFoundError(what);
   return value.toLowerCase();
+}
+
+/** A page cursor from a request, or a 400 when it is not one this API made. */
+export function parseCursor(value: string | undefined): PageCursor | undefined {
+  if (value === undefined) return undefined;
+  const cursor = decodeCursor(value);
+  if (!cursor)
+    throw new ValidationError('cursor is invalid', [{ field: 'cursor', message: 'not a cursor from this API' }]);
+  return cursor;
 }

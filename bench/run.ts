@@ -1,9 +1,6 @@
 // `npm run bench`: the agent loop's cost per turn against Temporal's floor, and workflow history
 // size per turn, measured in one run on the embedded stack with the fake model at zero latency.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -16,8 +13,7 @@ import { listSteps } from '../db/repositories/run-records';
 import { findRun } from '../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
-import { startServices } from '../lib/dev/stack';
-import { freePort } from '../lib/ports';
+import { startEphemeralServices } from '../lib/dev/stack';
 import { generateKeySpec, parseKeys, Vault } from '../lib/vault';
 import { GenieCreateSchema } from '../lib/schemas/genie';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
@@ -48,22 +44,9 @@ async function waitForEnd(db: Db, ownerId: string, runId: string): Promise<void>
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-bench-'));
-  fs.chmodSync(dir, 0o755);
-  const temporalPort = await freePort();
-  const services = await startServices({
-    postgres: { dataDir: path.join(dir, 'data'), port: await freePort(), logFile: path.join(dir, 'postgres.log') },
-    temporal: {
-      dataDir: dir,
-      port: temporalPort,
-      uiPort: 0,
-      headless: true,
-      persistent: false,
-      logFile: path.join(dir, 'temporal.log'),
-    },
-  });
-  const address = `127.0.0.1:${temporalPort}`;
-  const db = createDb(services.postgres!.url);
+  const services = await startEphemeralServices('genie-bench-');
+  const address = services.temporalAddress;
+  const db = createDb(services.databaseUrl);
   const fake = await new FakeAnthropic().start();
   Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'error' })) });
   const connection = await NativeConnection.connect({ address });
@@ -201,9 +184,7 @@ async function main(): Promise<void> {
     await connection.close();
     await db.destroy();
     await fake.close();
-    await services.temporal?.stop();
-    await services.postgres?.handle.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await services.stop();
   }
 }
 

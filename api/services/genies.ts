@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
 import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import type { Db } from '../../db';
-import { decodeCursor, toPage } from '../../lib/pagination';
+import { toPage } from '../../lib/pagination';
 import {
   genieConsistencyProblems,
   mergeGenieUpdate,
@@ -12,6 +12,7 @@ import {
   type GenieUpdate,
   type TriggerType,
 } from '../../lib/schemas/genie';
+import { parseCursor } from '../validation';
 import { NotFoundError, ValidationError } from '../errors';
 import { presentGenie, presentRun, type RunLinks } from '../presenters';
 import type { CredentialService } from './credentials';
@@ -83,10 +84,7 @@ export class GenieService {
     ownerId: string,
     options: { limit: number; cursor?: string; triggerType?: TriggerType; enabled?: boolean }
   ) {
-    const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    if (options.cursor !== undefined && !cursor) {
-      throw new ValidationError('cursor is invalid', [{ field: 'cursor', message: 'not a cursor from this API' }]);
-    }
+    const cursor = parseCursor(options.cursor);
     const rows = await genies.listGenies(this.db, ownerId, { ...options, cursor });
     const page = toPage(rows, options.limit);
     return { items: page.items.map(presentGenie), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) };

@@ -1,7 +1,8 @@
 import { listNotifications, markNotificationRead, type NotificationRow } from '../../db/repositories/notifications';
 import type { Db } from '../../db';
-import { decodeCursor, toPage } from '../../lib/pagination';
-import { NotFoundError, ValidationError } from '../errors';
+import { toPage } from '../../lib/pagination';
+import { parseCursor } from '../validation';
+import { NotFoundError } from '../errors';
 
 export function presentNotification(row: NotificationRow) {
   return {
@@ -25,10 +26,7 @@ export class NotificationService {
   constructor(private readonly db: Db) {}
 
   async list(ownerId: string, options: { unread?: boolean; limit: number; cursor?: string }) {
-    const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    if (options.cursor !== undefined && !cursor) {
-      throw new ValidationError('cursor is invalid', [{ field: 'cursor', message: 'not a cursor from this API' }]);
-    }
+    const cursor = parseCursor(options.cursor);
     const page = toPage(await listNotifications(this.db, ownerId, { ...options, cursor }), options.limit);
     return { items: page.items.map(presentNotification), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) };
   }

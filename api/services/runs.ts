@@ -13,7 +13,7 @@ import {
   type RunStatus,
 } from '../../db/repositories/runs';
 import type { Db } from '../../db';
-import { decodeCursor, toPage } from '../../lib/pagination';
+import { toPage } from '../../lib/pagination';
 import {
   GENIE_RUN_WORKFLOW,
   genieIdKey,
@@ -23,7 +23,8 @@ import {
 } from '../../lib/temporal-names';
 import type { genieRun } from '../../workflows/genie-run';
 import type { RunTrigger } from '../../workflows/types';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
+import { parseCursor } from '../validation';
 import { presentRun, type RunLinks } from '../presenters';
 
 /** How long `cancel-run` waits for the workflow to confirm before answering. */
@@ -94,10 +95,7 @@ export class RunService {
 
   async list(ownerId: string, options: { genieId?: string; status?: RunStatus; limit: number; cursor?: string }) {
     if (options.genieId && !(await findGenie(this.db, ownerId, options.genieId))) throw new NotFoundError('Genie');
-    const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    if (options.cursor !== undefined && !cursor) {
-      throw new ValidationError('cursor is invalid', [{ field: 'cursor', message: 'not a cursor from this API' }]);
-    }
+    const cursor = parseCursor(options.cursor);
     const page = toPage(await listRuns(this.db, ownerId, { ...options, cursor }), options.limit);
     return {
       items: page.items.map((run) => presentRun(run, this.settings)),

@@ -1,6 +1,7 @@
 import type { GenieSpec, TriggerType } from '../../lib/schemas/genie';
 import type { PageCursor } from '../../lib/pagination';
 import type { Queryable } from '../index';
+import { newestFirst } from '../pagination';
 
 /** A genie as stored (jsonb columns already parsed by pg). */
 export interface GenieRow extends GenieSpec {
@@ -45,15 +46,7 @@ export async function listGenies(
   const query = db<GenieRow>('genies').where({ owner_id: ownerId });
   if (options.triggerType) query.andWhere({ trigger_type: options.triggerType });
   if (options.enabled !== undefined) query.andWhere({ enabled: options.enabled });
-  if (options.cursor) {
-    query.andWhereRaw('(created_at, id) < (?, ?)', [options.cursor.createdAt, options.cursor.id]);
-  }
-  return query
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(options.limit + 1);
+  return newestFirst(query, options.cursor).limit(options.limit + 1); // one more: is there a next page?
 }
 
 export async function updateGenie(

@@ -1,5 +1,6 @@
 import type { PageCursor } from '../../lib/pagination';
 import type { Queryable } from '../index';
+import { newestFirst } from '../pagination';
 
 export type EmailStatus = 'pending' | 'sent' | 'skipped' | 'failed';
 
@@ -78,13 +79,7 @@ export async function listNotifications(
   const query = db<NotificationRow>('notifications').where({ owner_id: ownerId });
   if (options.unread === true) query.whereNull('read_at');
   if (options.unread === false) query.whereNotNull('read_at');
-  if (options.cursor) query.andWhereRaw('(created_at, id) < (?, ?)', [options.cursor.createdAt, options.cursor.id]);
-  return query
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(options.limit + 1);
+  return newestFirst(query, options.cursor).limit(options.limit + 1); // one more: is there a next page?
 }
 
 /** Marks it read (keeping the first read time); undefined when the owner has no such notification. */

@@ -1,5 +1,6 @@
 import type { PageCursor } from '../../lib/pagination';
 import type { Queryable } from '../index';
+import { newestFirst } from '../pagination';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -50,38 +51,25 @@ export interface NewRun {
   scheduledAt?: Date;
 }
 
-const newestFirst = [
-  { column: 'created_at', order: 'desc' as const },
-  { column: 'id', order: 'desc' as const },
-];
+const runColumns = (ownerId: string, run: NewRun) => ({
+  id: run.id,
+  owner_id: ownerId,
+  genie_id: run.genieId,
+  workflow_id: run.workflowId,
+  trigger_type: run.triggerType,
+  input: run.input === undefined ? null : JSON.stringify(run.input),
+  scheduled_at: run.scheduledAt ?? null,
+});
 
 export async function insertRun(db: Queryable, ownerId: string, run: NewRun): Promise<RunRow> {
-  const [row] = (await db('runs')
-    .insert({
-      id: run.id,
-      owner_id: ownerId,
-      genie_id: run.genieId,
-      workflow_id: run.workflowId,
-      trigger_type: run.triggerType,
-      input: run.input === undefined ? null : JSON.stringify(run.input),
-      scheduled_at: run.scheduledAt ?? null,
-    })
-    .returning('*')) as RunRow[];
+  const [row] = (await db('runs').insert(runColumns(ownerId, run)).returning('*')) as RunRow[];
   return row!;
 }
 
 /** The run of `workflowId`, inserted if there is none yet (a repeated call returns the first). */
 export async function ensureRun(db: Queryable, ownerId: string, run: NewRun): Promise<RunRow> {
   const [inserted] = (await db('runs')
-    .insert({
-      id: run.id,
-      owner_id: ownerId,
-      genie_id: run.genieId,
-      workflow_id: run.workflowId,
-      trigger_type: run.triggerType,
-      input: run.input === undefined ? null : JSON.stringify(run.input),
-      scheduled_at: run.scheduledAt ?? null,
-    })
+    .insert(runColumns(ownerId, run))
     .onConflict('workflow_id')
     .ignore()
     .returning('*')) as RunRow[];
@@ -103,7 +91,7 @@ export async function listRecentRuns(
   genieId: string,
   limit: number
 ): Promise<RunRow[]> {
-  return db<RunRow>('runs').where({ owner_id: ownerId, genie_id: genieId }).orderBy(newestFirst).limit(limit);
+  return newestFirst(db<RunRow>('runs').where({ owner_id: ownerId, genie_id: genieId })).limit(limit);
 }
 
 /** A page of the owner's runs (of one genie, or all), newest first; fetches `limit + 1` rows. */
@@ -115,8 +103,7 @@ export async function listRuns(
   const query = db<RunRow>('runs').where({ owner_id: ownerId });
   if (options.genieId) query.andWhere({ genie_id: options.genieId });
   if (options.status) query.andWhere({ status: options.status });
-  if (options.cursor) query.andWhereRaw('(created_at, id) < (?, ?)', [options.cursor.createdAt, options.cursor.id]);
-  return query.orderBy(newestFirst).limit(options.limit + 1);
+  return newestFirst(query, options.cursor).limit(options.limit + 1); // one more: is there a next page?
 }
 
 /** Runs of a genie that have not finished (to cancel them when the genie goes). */
