@@ -1,12 +1,9 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
-import pino from 'pino';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { Activities } from '../../activities';
 import { eventSignal, genieEvents, inboxStatusQuery, stopSignal } from '../../workflows/genie-events';
 import type { InboxEvent } from '../../workflows/types';
-import { PinoSdkLogger } from '../../worker/sdk-logger';
+import { startWorkflowWorker, type WorkflowWorker } from '../support/workflow-worker';
 
 /**
  * The inbox on a real dev server with stubbed activities: it must neither lose nor repeat an event
@@ -38,33 +35,15 @@ const stubs: Partial<Activities> = {
   finishRun: async () => undefined,
 };
 
-let worker: Worker;
-let running: Promise<void>;
-let connection: NativeConnection;
+let env: WorkflowWorker;
 let client: Client;
 const taskQueue = `inbox-wf-${Date.now()}`;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'error' })) });
-  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  worker = await Worker.create({
-    connection,
-    taskQueue,
-    workflowBundle: await bundleWorkflowCode({
-      workflowsPath: path.resolve(__dirname, '../../workflows'),
-      logger: new PinoSdkLogger(pino({ level: 'warn' })),
-    }),
-    activities: stubs,
-  });
-  running = worker.run();
-  client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+  env = await startWorkflowWorker(taskQueue, stubs);
+  client = env.client;
 }, 120_000);
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await client.connection.close();
-  await connection.close();
-});
+afterAll(() => env.stop());
 
 const event = (n: number, key?: string): InboxEvent => ({
   eventId: `event-${n}`,

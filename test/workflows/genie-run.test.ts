@@ -1,19 +1,10 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
-import pino from 'pino';
 import { ApplicationFailure } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import {
-  NativeConnection,
-  Runtime,
-  Worker,
-  bundleWorkflowCode,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Activities } from '../../activities';
 import { statusQuery } from '../../workflows/genie-run';
 import type { GenieRunInput, ModelTurn, RunEnd, ToolCallRef } from '../../workflows/types';
-import { PinoSdkLogger } from '../../worker/sdk-logger';
+import { startWorkflowWorker, type WorkflowWorker } from '../support/workflow-worker';
 
 /**
  * The loop logic of genieRun on a real dev server, with its activities replaced by a scripted model
@@ -38,9 +29,6 @@ interface Script {
   plan?: { maxTurns?: number; maxTokensPerRun?: number | null };
 }
 
-let bundle: WorkflowBundleWithSourceMap;
-let connection: NativeConnection;
-let client: Client;
 const scripts = new Map<string, Script>();
 const calls: Array<{ runId: string; activity: string; arg: any; at: number; done?: number }> = [];
 const ends = new Map<string, RunEnd>();
@@ -79,28 +67,15 @@ const stubs: Pick<Activities, 'startRun' | 'callModel' | 'runTool' | 'finishRun'
   },
 };
 
-let worker: Worker;
-let running: Promise<void>;
+let env: WorkflowWorker;
+let client: Client;
 const taskQueue = `genie-run-wf-${Date.now()}`;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'error' })) });
-  bundle = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../workflows'),
-    logger: new PinoSdkLogger(pino({ level: 'warn' })),
-  });
-  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities: stubs });
-  running = worker.run();
-  client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+  env = await startWorkflowWorker(taskQueue, stubs);
+  client = env.client;
 }, 120_000);
-
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await client.connection.close();
-  await connection.close();
-});
+afterAll(() => env.stop());
 
 function start(script: Script) {
   const runId = crypto.randomUUID();
