@@ -87,6 +87,22 @@ describe('npm run cli -- api-key create', () => {
   }, 120_000);
 });
 
+describe('npm run cli -- seed-demo', () => {
+  it('loads a demo business for the user once', async () => {
+    const email = `demo-${Date.now()}@example.test`;
+    const first = await run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'seed-demo', '--email', email]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /Loaded demo data for .*: 5 agents, 300 leads, \d+ lead_activities, 150 call_logs, 100 conversations, 8 documents, 200 email_logs/
+    );
+    const user = await h.db('users').whereRaw('lower(email) = lower(?)', [email]).first();
+    expect(Number((await h.db('leads').where({ owner_id: user.id }).count({ n: '*' }))[0]!.n)).toBe(300);
+    const again = await run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'seed-demo', '--email', email]);
+    expect(again.stdout).toContain('already has the demo data');
+    expect(Number((await h.db('leads').where({ owner_id: user.id }).count({ n: '*' }))[0]!.n)).toBe(300);
+  });
+});
+
 describe('production entry points', () => {
   it('npm run migrate reports an up-to-date database', async () => {
     const result = await run('npm', ['run', '--silent', 'migrate']);

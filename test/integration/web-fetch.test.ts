@@ -242,6 +242,14 @@ describe('web_fetch results', () => {
     expect(result.json.body).toHaveLength(64 * 1024);
   });
 
+  it('stops reading at 10 MiB however large the response', async () => {
+    const result = await fetchOnce({ url: `http://api.test:${E()}/huge` });
+    expect(result.json).toMatchObject({ status: 200, truncated: true });
+    expect(result.json.bytes).toBeGreaterThanOrEqual(10 * 1024 * 1024);
+    expect(result.json.bytes).toBeLessThan(12 * 1024 * 1024);
+    expect(result.json.body).toHaveLength(64 * 1024);
+  });
+
   it('summarises binary bodies instead of dumping them', async () => {
     const result = await fetchOnce({ url: `http://api.test:${E()}/binary` });
     expect(result.json.body).toBe('[binary content: 11 bytes, image/png; not shown]');

@@ -52,6 +52,17 @@ export class EchoServer {
       res.writeHead(Number(path.slice(8)), { 'content-type': 'text/plain' }).end(`status ${path.slice(8)}`);
     } else if (path === '/big') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(200 * 1024));
+    } else if (path === '/huge') {
+      // 20 MiB, streamed without a length: the reader must stop at its cap.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(1024 * 1024, 'y');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 20 && res.write(chunk)) sent++;
+        if (sent >= 20) res.end();
+        else res.once('drain', () => (sent++, pump()));
+      };
+      pump();
     } else if (path === '/binary') {
       res
         .writeHead(200, { 'content-type': 'image/png' })
