@@ -72,7 +72,7 @@ describe('scheduled genies', () => {
     // pause: no new runs
     await h.call('PATCH', `/v1/worker-genies/${genie.id}`, { key: user.key, body: { schedule: { paused: true } } });
     expect((await describeSchedule(genie.id)).state.paused).toBe(true);
-    await sleep(1000); // let a run that had already started finish
+    await sleep(2000); // let a run that had already started record itself and finish
     const paused = (await runsOf(genie.id)).length;
     await sleep(4500);
     expect((await runsOf(genie.id)).length).toBe(paused);
