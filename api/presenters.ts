@@ -57,4 +57,3 @@ export function presentRun(row: RunRow, links: RunLinks) {
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
   };
 }
-export type Run = ReturnType<typeof presentRun>;

@@ -1,3 +1,5 @@
+import { Redactor } from './fetch/redact';
+
 export const CREDENTIAL_TYPES = ['bearer_token', 'api_key', 'basic_auth', 'custom_header'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
@@ -59,4 +61,9 @@ export function secretParts(credential: CredentialShape, secret: string): string
     if (password) parts.push(password);
   }
   return parts;
+}
+
+/** Hides every form of the credential's secret as `[REDACTED:<name>]`. */
+export function credentialRedactor(credential: CredentialShape, secret: string): Redactor {
+  return new Redactor(secretParts(credential, secret).map((value) => ({ name: credential.name, value })));
 }

@@ -2,7 +2,6 @@
 // import from workflows/.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-export const DEFAULT_TASK_QUEUE = 'worker-genies';
 export const GENIE_RUN_WORKFLOW = 'genieRun';
 
 export const genieIdKey = defineSearchAttributeKey('GenieId', SearchAttributeType.KEYWORD);

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from './config';
 import { SEARCH_ATTRIBUTE_KEYS } from './temporal-names';
@@ -52,4 +52,13 @@ export function withTemporalDeadline<T>(
   ms = TEMPORAL_CALL_TIMEOUT_MS
 ): Promise<T> {
   return client.connection.withDeadline(Date.now() + ms, fn);
+}
+
+/** Terminates a workflow under the API deadline; one that does not exist (any more) is fine. */
+export async function terminateIfPresent(client: Client, workflowId: string, reason: string): Promise<void> {
+  try {
+    await withTemporalDeadline(client, () => client.workflow.getHandle(workflowId).terminate(reason));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

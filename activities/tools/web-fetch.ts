@@ -5,7 +5,7 @@ import {
   touchCredential,
   type CredentialRow,
 } from '../../db/repositories/credentials';
-import { hostMatches, secretParts } from '../../lib/credentials';
+import { credentialRedactor, hostMatches } from '../../lib/credentials';
 import {
   credentialAllowed,
   FetchFailedError,
@@ -115,11 +115,7 @@ export const webFetch = defineTool({
         throw err;
       }
     }
-    const redactor = new Redactor(
-      chosen.credential && secret
-        ? secretParts(chosen.credential, secret).map((value) => ({ name: chosen.credential!.name, value }))
-        : []
-    );
+    const redactor = chosen.credential && secret ? credentialRedactor(chosen.credential, secret) : new Redactor([]);
     const body = requestBody(request.body, headers);
     if (
       request.method !== 'GET' &&

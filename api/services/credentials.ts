@@ -11,8 +11,7 @@ import {
   type CredentialRow,
 } from '../../db/repositories/credentials';
 import type { Db } from '../../db';
-import { hintFor, secretParts, type CredentialShape } from '../../lib/credentials';
-import { Redactor } from '../../lib/fetch/redact';
+import { credentialRedactor, hintFor, type CredentialShape } from '../../lib/credentials';
 import { credentialAllowed, FetchFailedError, guardedFetch } from '../../lib/fetch/guarded-fetch';
 import { FetchRefusedError, type FetchPolicy } from '../../lib/fetch/ssrf';
 import type { CredentialDefinition, StoreCredentialSchema } from '../../lib/schemas/credential';
@@ -154,8 +153,11 @@ export class CredentialService {
       return { ok: result.status < 400, status: result.status, latency_ms: Date.now() - started };
     } catch (err) {
       if (err instanceof FetchRefusedError || err instanceof FetchFailedError) {
-        const redactor = new Redactor(secretParts(shape, secret).map((value) => ({ name: shape.name, value })));
-        return { ok: false, error: redactor.text(err.message), latency_ms: Date.now() - started };
+        return {
+          ok: false,
+          error: credentialRedactor(shape, secret).text(err.message),
+          latency_ms: Date.now() - started,
+        };
       }
       throw err;
     }

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
 import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import type { Db } from '../../db';
@@ -19,6 +19,7 @@ import type { CredentialService } from './credentials';
 import type { EventService } from './events';
 import type { GenieSchedules } from '../../lib/genie-schedules';
 import type { ScheduledGenie } from '../../lib/schedules';
+import { terminateIfPresent } from '../../lib/temporal';
 import { eventInboxWorkflowId } from '../../lib/temporal-names';
 
 /** How many runs `get` shows under `recent_runs`. */
@@ -116,19 +117,9 @@ export class GenieService {
     const genie = await genies.findGenie(this.db, ownerId, id);
     if (!genie) throw new NotFoundError('Genie');
     if (genie.trigger_type === 'schedule') await this.schedules.remove(id);
-    await this.temporal.workflow
-      .getHandle(eventInboxWorkflowId(id))
-      .terminate('The genie was deleted.')
-      .catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      });
+    await terminateIfPresent(this.temporal, eventInboxWorkflowId(id), 'The genie was deleted.');
     for (const run of await listUnfinishedRuns(this.db, ownerId, id)) {
-      await this.temporal.workflow
-        .getHandle(run.workflow_id)
-        .terminate('The genie was deleted.')
-        .catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        });
+      await terminateIfPresent(this.temporal, run.workflow_id, 'The genie was deleted.');
     }
     if (!(await genies.deleteGenie(this.db, ownerId, id))) throw new NotFoundError('Genie');
     return { deleted: true, id };

@@ -25,7 +25,11 @@ import type { genieRun } from '../../workflows/genie-run';
 import type { RunTrigger } from '../../workflows/types';
 import { ConflictError, NotFoundError } from '../errors';
 import { parseCursor } from '../validation';
+import { withTemporalDeadline } from '../../lib/temporal';
 import { presentRun, type RunLinks } from '../presenters';
+
+/** How long get-run asks Temporal about an unfinished run before showing what Postgres knows. */
+const RECONCILE_DESCRIBE_TIMEOUT_MS = 2000;
 
 /** How long `cancel-run` waits for the workflow to confirm before answering. */
 export const CANCEL_CONFIRM_MS = 10_000;
@@ -74,18 +78,20 @@ export class RunService {
     const workflowId = runWorkflowId(runId);
     await insertRun(this.db, ownerId, { id: runId, genieId, workflowId, triggerType: trigger.type, input });
     try {
-      await this.temporal.workflow.start<typeof genieRun>(GENIE_RUN_WORKFLOW, {
-        taskQueue: this.settings.taskQueue,
-        workflowId,
-        args: [{ runId, genieId, ownerId, trigger }],
-        typedSearchAttributes: [
-          { key: genieIdKey, value: genieId },
-          { key: genieOwnerIdKey, value: ownerId },
-          { key: genieTriggerTypeKey, value: trigger.type },
-        ],
-        staticSummary: `Genie "${genie.name}": ${trigger.type} run`,
-        staticDetails: `Genie ${genie.id}, run ${runId}. Steps: GET /v1/runs/${runId}`,
-      });
+      await withTemporalDeadline(this.temporal, () =>
+        this.temporal.workflow.start<typeof genieRun>(GENIE_RUN_WORKFLOW, {
+          taskQueue: this.settings.taskQueue,
+          workflowId,
+          args: [{ runId, genieId, ownerId, trigger }],
+          typedSearchAttributes: [
+            { key: genieIdKey, value: genieId },
+            { key: genieOwnerIdKey, value: ownerId },
+            { key: genieTriggerTypeKey, value: trigger.type },
+          ],
+          staticSummary: `Genie "${genie.name}": ${trigger.type} run`,
+          staticDetails: `Genie ${genie.id}, run ${runId}. Steps: GET /v1/runs/${runId}`,
+        })
+      );
     } catch (err) {
       await deleteRun(this.db, ownerId, runId);
       throw err;
@@ -117,7 +123,7 @@ export class RunService {
     if (!run) throw new NotFoundError('Run');
     if (TERMINAL_STATUSES.includes(run.status)) throw new ConflictError(`The run already ended (${run.status}).`);
     const handle = this.temporal.workflow.getHandle(run.workflow_id);
-    await handle.cancel();
+    await withTemporalDeadline(this.temporal, () => handle.cancel());
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, CANCEL_CONFIRM_MS))]);
     return this.get(ownerId, runId);
   }
@@ -129,7 +135,11 @@ export class RunService {
   private async reconcile(ownerId: string, run: RunRow): Promise<RunRow> {
     if (TERMINAL_STATUSES.includes(run.status)) return run;
     try {
-      const description = await this.temporal.workflow.getHandle(run.workflow_id).describe();
+      const description = await withTemporalDeadline(
+        this.temporal,
+        () => this.temporal.workflow.getHandle(run.workflow_id).describe(),
+        RECONCILE_DESCRIBE_TIMEOUT_MS
+      );
       const ending = CLOSED_WORKFLOW_ENDINGS[description.status.name];
       if (!ending) return run;
       const ended = await finishRun(this.db, ownerId, run.id, {

@@ -51,14 +51,3 @@ export async function revokeApiKey(db: Queryable, userId: string, keyId: string)
     .update({ revoked_at: db.fn.now() });
   return count > 0;
 }
-
-/** The user's keys, without secrets. */
-export async function listApiKeys(
-  db: Queryable,
-  userId: string
-): Promise<Array<Omit<ApiKeyRow, 'secret_sha256' | 'user_id'>>> {
-  return db<ApiKeyRow>('api_keys')
-    .where({ user_id: userId })
-    .orderBy('created_at', 'desc')
-    .select('id', 'prefix', 'name', 'created_at', 'last_used_at', 'revoked_at');
-}
