@@ -7,17 +7,23 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 COPY package.json package-lock.json tsconfig.json ./
-# The postinstall script (and the lib/ it uses) must be there before npm ci runs it.
+# The postinstall script (and what it imports) must be there before npm ci runs it.
 COPY scripts ./scripts
-COPY lib ./lib
+COPY dev ./dev
+COPY platform ./platform
 RUN npm ci --omit=dev && npm cache clean --force
 
-COPY bin ./bin
-COPY api ./api
+COPY domain ./domain
+COPY security ./security
+COPY fetch ./fetch
+COPY temporal ./temporal
 COPY db ./db
 COPY workflows ./workflows
 COPY activities ./activities
+COPY api ./api
 COPY worker ./worker
+COPY cli ./cli
+COPY bin ./bin
 
 RUN mkdir -p /var/lib/worker-genies && chown node:node /var/lib/worker-genies
 USER node

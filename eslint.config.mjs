@@ -5,7 +5,42 @@ import importPlugin from 'eslint-plugin-import';
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-/** What deterministic workflow code must never import (DESIGN.md decision 10). */
+/**
+ * The layers, lowest first (docs/ARCHITECTURE.md). A folder may import its own layer's folder and
+ * any lower layer, never a higher one; folders of one layer do not import each other. test/ and
+ * bench/ may import anything.
+ */
+const LAYERS = [
+  ['domain'],
+  ['platform'],
+  ['security', 'fetch'],
+  ['temporal'],
+  ['db'],
+  ['workflows'],
+  ['activities'],
+  ['api', 'worker'],
+  ['dev'],
+  ['cli'],
+  ['bin', 'scripts'],
+];
+
+/** One no-restricted-paths zone per folder: everything above it, and its layer's other folders. */
+const layerZones = LAYERS.flatMap((layer, index) =>
+  layer.map((folder) => {
+    const above = LAYERS.slice(index + 1)
+      .flat()
+      // workflows import the activities' interface as a type; the workflow rule below checks it stays type-only
+      .filter((other) => !(folder === 'workflows' && other === 'activities'));
+    const peers = layer.filter((other) => other !== folder);
+    return {
+      target: `./${folder}`,
+      from: [...above, ...peers, 'test', 'bench'].map((other) => `./${other}`),
+      message: `${folder}/ is below what it imports here: imports point down (see docs/ARCHITECTURE.md).`,
+    };
+  })
+);
+
+/** What deterministic workflow code must never import (docs/ARCHITECTURE.md, "Workflows"). */
 const workflowBans = {
   paths: [
     ...builtinModules.map((name) => ({ name, message: 'Workflow code is deterministic: no Node built-ins.' })),
@@ -17,7 +52,7 @@ const workflowBans = {
   ],
   patterns: [
     { group: ['node:*'], message: 'Workflow code is deterministic: no Node built-ins.' },
-    { group: ['**/lib/config', '**/config'], message: 'Workflows get settings through their input, never config.' },
+    { group: ['**/platform/*'], message: 'Workflows get settings through their input, never config.' },
     { group: ['**/db', '**/db/**'], message: 'Workflow code must not touch the database; use an activity.' },
     {
       group: ['**/activities', '**/activities/**'],
@@ -26,6 +61,31 @@ const workflowBans = {
     },
   ],
 };
+
+/** Temporal names are spelled once, in temporal/contract/: elsewhere, use its objects and builders. */
+const temporalNameBans = [
+  {
+    selector: 'CallExpression[callee.name=/^define(Signal|Query|Update)$/]',
+    message: 'Define signals, queries and updates in temporal/contract/messages.ts.',
+  },
+  {
+    selector:
+      'CallExpression[callee.property.name=/^(start|startChild|executeChild|signalWithStart|signal|query|executeUpdate|startUpdate)$/] > Literal:first-child[value=/^[A-Za-z][\w-]*$/]',
+    message: 'Name workflows, signals and queries through temporal/contract (WORKFLOW, xxxSignal, xxxQuery).',
+  },
+  {
+    selector: 'CallExpression[callee.name=/^(startChild|executeChild)$/] > Literal:first-child',
+    message: 'Name workflows through temporal/contract (WORKFLOW).',
+  },
+  {
+    selector: 'Literal[value=/^genie-(run|events|schedule)-$/]',
+    message: 'Build Temporal ids with the builders in temporal/contract/names.ts.',
+  },
+  {
+    selector: 'TemplateElement[value.raw=/^genie-(run|events|schedule)-/]',
+    message: 'Build Temporal ids with the builders in temporal/contract/names.ts.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', '.tools/', 'coverage/', '**/*.mjs', '**/*.js'] },
@@ -42,6 +102,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       'import/no-cycle': 'error',
+      'import/no-duplicates': 'error',
+      'import/no-restricted-paths': ['error', { zones: layerZones }],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['temporal/contract/**', 'test/**'],
+    rules: { 'no-restricted-syntax': ['error', ...temporalNameBans] },
+  },
+  {
+    // Reach the contract through its index, so it stays one module.
+    files: ['**/*.ts'],
+    ignores: ['temporal/contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/temporal/contract/*'], message: 'Import from temporal/contract.' }] },
+      ],
     },
   },
   {

@@ -1,8 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { listMessages, listToolSteps, type ContentBlock } from '../db/repositories/run-records';
 import type { Queryable } from '../db';
-
-const EPHEMERAL = { type: 'ephemeral' } as const;
+import { EPHEMERAL } from './anthropic';
 
 /** tool_use blocks of an assistant message. */
 export const toolUses = (content: ContentBlock[]) =>
@@ -74,5 +73,3 @@ export function withConversationBreakpoint(messages: Anthropic.MessageParam[]): 
   }
   return copy as Anthropic.MessageParam[];
 }
-
-export { EPHEMERAL };

@@ -1,66 +1,16 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { ApplicationFailure } from '@temporalio/activity';
 import { findGenie } from '../db/repositories/genies';
 import { findMessage, listSteps, saveMessage, saveStep, type ContentBlock } from '../db/repositories/run-records';
-import { findRun, refreshRunTotals, ZERO_USAGE } from '../db/repositories/runs';
-import type { Db } from '../db';
-import type { ModelTurn, TokenUsage } from '../workflows/types';
-import { buildConversation, EPHEMERAL, textOf, toolUses, withConversationBreakpoint } from './conversation';
+import { findRun, refreshRunTotals } from '../db/repositories/runs';
+import { usageOf, zeroUsage, type TokenUsage } from '../domain/runs';
+import type { CallModelInput, ModelTurn } from '../temporal/contract';
+import { createAnthropicClient, EPHEMERAL, toModelFailure, toolDefinitions } from './anthropic';
+import { buildConversation, textOf, toolUses, withConversationBreakpoint } from './conversation';
+import type { ActivityDeps } from './deps';
+import { genieNotFound, modelNotConfigured, runNotFound } from './failures';
 import { withHeartbeat } from './heartbeat';
 import { preview } from './previews';
 import { systemPrompt } from './prompt';
 import { offeredTools } from './tools';
-import { inputJsonSchema } from './tools/registry';
-
-export interface ModelSettings {
-  apiKey?: string;
-  baseURL?: string;
-  defaultModel: string;
-  /** max_tokens of each Messages API call. */
-  maxOutputTokens: number;
-  /** Per-request timeout; Temporal's start-to-close timeout bounds the whole activity. */
-  requestTimeoutMs: number;
-}
-
-export interface CallModelInput {
-  runId: string;
-  ownerId: string;
-  turn: number;
-}
-
-const usageOf = (usage: Partial<Anthropic.Usage> | null | undefined): TokenUsage => ({
-  input_tokens: usage?.input_tokens ?? 0,
-  output_tokens: usage?.output_tokens ?? 0,
-  cache_read_input_tokens: usage?.cache_read_input_tokens ?? 0,
-  cache_creation_input_tokens: usage?.cache_creation_input_tokens ?? 0,
-});
-
-/** Seconds (or an HTTP date) from `retry-after`, as a delay for Temporal's next attempt. */
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Maps an Anthropic SDK error to a retryable or permanent Temporal failure. */
-export function toModelFailure(err: unknown): Error {
-  if (!(err instanceof Anthropic.APIError) || typeof err.status !== 'number') return err as Error;
-  const status: number = err.status;
-  const headers = err.headers as Headers | undefined;
-  const what = `Anthropic answered ${status}${err.type ? ` ${err.type}` : ''}: ${err.apiMessage ?? err.message}`;
-  if (status === 429 || status === 529 || status >= 500 || status === 408 || status === 409) {
-    const delay = retryAfterMs(headers);
-    return ApplicationFailure.create({
-      message: what,
-      type: status === 429 ? 'ModelRateLimited' : status === 529 ? 'ModelOverloaded' : 'ModelUnavailable',
-      nextRetryDelay: delay,
-    });
-  }
-  return ApplicationFailure.nonRetryable(what, 'ModelRequestRejected');
-}
 
 /** Step preview of a reply: its text, or the tools it calls. */
 function replyPreview(content: ContentBlock[], stopReason: string): string {
@@ -69,6 +19,7 @@ function replyPreview(content: ContentBlock[], stopReason: string): string {
   return preview([text, calls.length ? `→ ${calls.join(', ')}` : '', `[${stopReason}]`].filter(Boolean).join(' '));
 }
 
+/** What the workflow learns of a reply: its stop reason, its tool calls (ids and summaries) and usage. */
 export function turnOf(
   content: ContentBlock[],
   stopReason: string,
@@ -86,27 +37,22 @@ export function turnOf(
   };
 }
 
-/**
- * The `callModel` activity: loads the transcript, calls Claude once, stores the reply and the step,
- * and returns only what steers the loop. A turn already stored is returned as stored (a repeated
- * attempt never calls Claude twice for one turn). Transient API errors throw retryable failures
- * honouring `retry-after`; a rejected request or a missing API key throws a non-retryable one.
- */
-export function createCallModel(db: Db, settings: ModelSettings) {
-  const client = settings.apiKey
-    ? new Anthropic({
-        apiKey: settings.apiKey,
-        baseURL: settings.baseURL,
-        maxRetries: 0, // Temporal owns retries
-        timeout: settings.requestTimeoutMs,
-      })
-    : undefined;
+/** The model activity, bound to its dependencies. */
+export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model'>) {
+  const { db, model: settings } = deps;
+  const client = createAnthropicClient(settings);
 
-  return async function callModel({ runId, ownerId, turn }: CallModelInput): Promise<ModelTurn> {
+  /**
+   * `callModel`: loads the transcript, calls Claude once, stores the reply and the step, and
+   * returns only what steers the loop. A turn already stored is returned as stored (a repeated
+   * attempt never calls Claude twice for one turn). Transient API errors throw retryable failures
+   * honouring `retry-after`; a rejected request or a missing API key throws a permanent one.
+   */
+  async function callModel({ runId, ownerId, turn }: CallModelInput): Promise<ModelTurn> {
     const run = await findRun(db, ownerId, runId);
-    if (!run) throw ApplicationFailure.nonRetryable(`Run ${runId} not found`, 'RunNotFound');
+    if (!run) throw runNotFound(runId);
     const genie = await findGenie(db, ownerId, run.genie_id);
-    if (!genie) throw ApplicationFailure.nonRetryable('The genie was deleted', 'GenieNotFound');
+    if (!genie) throw genieNotFound(run.genie_id);
     const tools = offeredTools(genie.tools);
     const summarize = (name: string, input: unknown) =>
       tools.find((t) => t.name === name)?.summarize(input ?? {}) ?? name;
@@ -115,23 +61,18 @@ export function createCallModel(db: Db, settings: ModelSettings) {
     if (stored) {
       const step = (await listSteps(db, ownerId, runId)).find((s) => s.kind === 'model' && s.turn === turn);
       const stopReason = (step?.result as { stop_reason?: string } | null)?.stop_reason ?? 'end_turn';
-      return turnOf(stored.content, stopReason, step?.usage ?? ZERO_USAGE, summarize);
+      return turnOf(stored.content, stopReason, step?.usage ?? zeroUsage(), summarize);
     }
-    if (!client) {
-      throw ApplicationFailure.nonRetryable(
-        'ANTHROPIC_API_KEY is not set on the worker, so the genie cannot call Claude.',
-        'ModelNotConfigured'
-      );
-    }
+    if (!client) throw modelNotConfigured();
 
-    const toolDefs: Anthropic.Tool[] = tools.map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      input_schema: inputJsonSchema(tool) as Anthropic.Tool.InputSchema,
-    }));
-    if (toolDefs.length > 0) toolDefs[toolDefs.length - 1]!.cache_control = EPHEMERAL;
+    const toolDefs = toolDefinitions(tools);
     const model = genie.model ?? settings.defaultModel;
     const messages = withConversationBreakpoint(await buildConversation(db, ownerId, runId));
+    const system = systemPrompt(
+      genie,
+      run,
+      tools.map((t) => t.name)
+    );
     const startedAt = new Date();
     const response = await withHeartbeat((signal) =>
       client.messages
@@ -139,17 +80,7 @@ export function createCallModel(db: Db, settings: ModelSettings) {
           {
             model,
             max_tokens: settings.maxOutputTokens,
-            system: [
-              {
-                type: 'text',
-                text: systemPrompt(
-                  genie,
-                  run,
-                  tools.map((t) => t.name)
-                ),
-                cache_control: EPHEMERAL,
-              },
-            ],
+            system: [{ type: 'text', text: system, cache_control: EPHEMERAL }],
             ...(toolDefs.length ? { tools: toolDefs } : {}),
             messages,
             metadata: { user_id: ownerId },
@@ -183,5 +114,7 @@ export function createCallModel(db: Db, settings: ModelSettings) {
       await refreshRunTotals(trx, ownerId, runId);
     });
     return turnOf(content, stopReason, usage, summarize);
-  };
+  }
+
+  return { callModel };
 }

@@ -1,6 +1,6 @@
 import type { GenieRow } from '../db/repositories/genies';
 import type { RunRow } from '../db/repositories/runs';
-import type { RunTrigger } from '../workflows/types';
+import type { RunTrigger } from '../domain/runs';
 
 /** What the platform tells every genie before its soul prompt. Stable for the whole run (cacheable). */
 export function systemPrompt(genie: GenieRow, run: RunRow, toolNames: string[]): string {

@@ -1,70 +1,67 @@
-import crypto from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { scheduledTimeOf } from '../lib/schedules';
+import { Context, log } from '@temporalio/activity';
 import { findGenie } from '../db/repositories/genies';
 import { listMessages, saveMessage } from '../db/repositories/run-records';
-import { ensureRun, finishRun, findRun, markRunRunning } from '../db/repositories/runs';
-import type { Db } from '../db';
-import type { GenieRunInput, RunEnd, RunPlan } from '../workflows/types';
+import { finishRun, findRun, markRunRunning, recordRun } from '../db/repositories/runs';
+import { scheduledTimeOf, type FinishRunInput, type GenieRunInput, type RunPlan } from '../temporal/contract';
 import { textOf } from './conversation';
+import type { ActivityDeps } from './deps';
+import { genieNotFound, runAlreadyEnded, runNotFound } from './failures';
 import { openingMessage } from './prompt';
 
-/**
- * The `startRun` activity: marks the run `running`, stores its opening user message (turn 0) and
- * returns the limits the loop runs under. Repeating it changes nothing.
- */
-export function createStartRun(db: Db) {
-  return async function startRun(input: GenieRunInput): Promise<RunPlan> {
+/** The activities that open and close a run, bound to the database. */
+export function createRunLifecycleActivities({ db }: Pick<ActivityDeps, 'db'>) {
+  /**
+   * `startRun`: marks the run `running`, stores its opening user message (turn 0) and returns the
+   * limits the loop runs under. A scheduled run (no run id: its schedule's arguments are fixed) is
+   * recorded here first, under the workflow id Temporal gave it. Repeating it changes nothing.
+   */
+  async function startRun(input: GenieRunInput): Promise<RunPlan> {
     const { ownerId, genieId } = input;
     let trigger = input.trigger;
     let runId = input.runId;
+    const genie = await findGenie(db, ownerId, genieId);
+    if (!genie) throw genieNotFound(genieId);
     if (!runId) {
-      // A scheduled run: record it under the workflow id Temporal gave it (once, however often this repeats).
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-      const scheduledAt = scheduledTimeOf(workflowId, genieId);
-      trigger = { ...trigger, scheduledAt };
-      const genie = await findGenie(db, ownerId, genieId);
-      if (!genie) throw ApplicationFailure.nonRetryable('The genie was deleted', 'GenieNotFound');
-      runId = (
-        await ensureRun(db, ownerId, {
-          id: crypto.randomUUID(),
-          genieId,
-          workflowId,
-          triggerType: trigger.type,
-          input: null,
-          scheduledAt: scheduledAt ? new Date(scheduledAt) : undefined,
-        })
-      ).id;
+      trigger = { ...trigger, scheduledAt: scheduledTimeOf(workflowId, genieId) };
+      runId = (await recordRun(db, ownerId, { genieId, trigger, input: null, workflowId })).id;
     }
     const run = await markRunRunning(db, ownerId, runId);
     if (!run) {
       const existing = await findRun(db, ownerId, runId);
-      throw ApplicationFailure.nonRetryable(
-        existing ? `Run ${runId} already ended (${existing.status})` : `Run ${runId} not found`,
-        existing ? 'RunAlreadyEnded' : 'RunNotFound'
-      );
+      throw existing ? runAlreadyEnded(runId, existing.status) : runNotFound(runId);
     }
-    const genie = await findGenie(db, ownerId, genieId);
-    if (!genie) throw ApplicationFailure.nonRetryable('The genie was deleted', 'GenieNotFound');
     await saveMessage(db, ownerId, {
       runId,
       turn: 0,
       role: 'user',
       content: [{ type: 'text', text: openingMessage(run.input, trigger) }],
     });
-    return { runId, genieName: genie.name, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
-  };
-}
+    log.info('run started', { runId, genieId, trigger: trigger.type });
+    return { runId, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
+  }
 
-/**
- * The `finishRun` activity: records how the run ended, its totals and its output (the text of the
- * last reply). A run that already ended keeps its first ending.
- */
-export function createFinishRun(db: Db) {
-  return async function finishRunActivity(input: { runId: string; ownerId: string } & RunEnd): Promise<void> {
+  /**
+   * `finishRun`: records how the run ended, its totals and its output (the text of the last
+   * reply). A run that already ended keeps its first ending.
+   */
+  async function finishRunActivity(input: FinishRunInput): Promise<void> {
     const messages = await listMessages(db, input.ownerId, input.runId);
     const lastReply = [...messages].reverse().find((m) => m.role === 'assistant');
     const output = lastReply ? textOf(lastReply.content) || null : null;
-    await finishRun(db, input.ownerId, input.runId, { status: input.status, output, error: input.error });
-  };
+    const row = await finishRun(db, input.ownerId, input.runId, { status: input.status, output, error: input.error });
+    if (row) {
+      log.info('run ended', {
+        runId: row.id,
+        genieId: row.genie_id,
+        status: row.status,
+        turns: row.turns,
+        tokens: row.input_tokens + row.output_tokens,
+        durationMs: row.finished_at && row.started_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+        ...(row.error ? { error: row.error.type } : {}),
+      });
+    }
+  }
+
+  return { startRun, finishRun: finishRunActivity };
 }

@@ -1,22 +1,23 @@
-import { z } from '../lib/schemas/zod';
+// The resource/action API: `POST /v1/worker-genies` with `{action, ...fields}`. Every REST alias
+// answers through the same actions, so both forms validate and behave alike.
+import type { Request, Response } from 'express';
+import { CredentialDefinitionSchema, StoreCredentialSchema } from '../domain/schemas/credential';
+import { GenieCreateSchema, GenieUpdateSchema } from '../domain/schemas/genie';
+import { sendData } from './envelope';
 import { ValidationError } from './errors';
-import { parseOrThrow } from './validation';
-
-/** The resource every `/v1/worker-genies` action body may name. */
-export const RESOURCE = 'worker-genies';
-
-export const ActionEnvelopeSchema = z
-  .object({
-    resource: z.literal(RESOURCE).optional().openapi({ description: 'when present, must be "worker-genies"' }),
-    action: z.string().min(1).optional().openapi({ description: 'the operation; no action creates a genie' }),
-    id: z.string().optional(),
-    data: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .openapi({ description: 'the fields; they may also sit at the top level, and win over it' }),
-  })
-  .passthrough()
-  .openapi('ActionRequest');
+import { ownerOf } from './middleware/auth';
+import {
+  ActionEnvelopeSchema,
+  DeleteCredentialByNameSchema,
+  ListGeniesSchema,
+  ListMemorySchema,
+  ListRunsSchema,
+  RunRequestSchema,
+  TestCredentialSchema,
+  TriggerSchema,
+} from './schemas';
+import type { Services } from './services';
+import { parseOrThrow, requireId } from './validation';
 
 export interface ParsedAction {
   action: string;
@@ -37,9 +38,172 @@ export function parseActionBody(body: unknown): ParsedAction {
   return { action: action ?? 'create', fields: { ...topLevel, ...(data ?? {}) } };
 }
 
+/** Fields of a REST alias body (top level or under `data`, data wins). */
+export function bodyFields(req: Request): Record<string, unknown> {
+  return parseActionBody(req.body ?? {}).fields;
+}
+
 /** `fields` without the named keys (e.g. `id` before validating an update patch). */
 export function without(fields: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
   const rest = { ...fields };
   for (const key of keys) delete rest[key];
   return rest;
+}
+
+interface ActionContext {
+  ownerId: string;
+  fields: Record<string, unknown>;
+  services: Services;
+}
+
+/** What an action answers: its data, and the status when it is not 200 (the action decides). */
+interface ActionResult {
+  status?: number;
+  data: unknown;
+}
+
+type ActionHandler = (ctx: ActionContext) => Promise<ActionResult>;
+
+const genieId = (fields: Record<string, unknown>) => requireId(fields.id, 'id', 'Genie');
+const runId = (fields: Record<string, unknown>) => requireId(fields.run_id, 'run_id', 'Run');
+
+const listGenies: ActionHandler = async ({ ownerId, fields, services }) => {
+  const query = parseOrThrow(ListGeniesSchema, without(fields, 'id'), 'List request');
+  return {
+    data: await services.genies.list(ownerId, {
+      limit: query.limit,
+      cursor: query.cursor,
+      triggerType: query.trigger_type,
+      enabled: query.enabled,
+    }),
+  };
+};
+
+/** The actions of POST /v1/worker-genies, by name. */
+const ACTIONS = new Map<string, ActionHandler>([
+  ['list', listGenies],
+  ['all', listGenies],
+  ['get', async ({ ownerId, fields, services }) => ({ data: await services.genies.get(ownerId, genieId(fields)) })],
+  [
+    'create',
+    async ({ ownerId, fields, services }) => ({
+      status: 201,
+      data: await services.genies.create(ownerId, parseOrThrow(GenieCreateSchema, fields, 'Genie')),
+    }),
+  ],
+  [
+    'update',
+    async ({ ownerId, fields, services }) => {
+      const id = genieId(fields);
+      const patch = parseOrThrow(GenieUpdateSchema, without(fields, 'id'), 'Genie update');
+      return { data: await services.genies.update(ownerId, id, patch) };
+    },
+  ],
+  [
+    'delete',
+    async ({ ownerId, fields, services }) => ({ data: await services.genies.delete(ownerId, genieId(fields)) }),
+  ],
+  [
+    'run',
+    async ({ ownerId, fields, services }) => {
+      const id = genieId(fields);
+      const { input } = parseOrThrow(RunRequestSchema, without(fields, 'id'), 'Run request');
+      return { status: 202, data: await services.runs.start(ownerId, id, input ?? null) };
+    },
+  ],
+  [
+    'runs',
+    async ({ ownerId, fields, services }) => {
+      const id = fields.id === undefined ? undefined : genieId(fields);
+      const query = parseOrThrow(ListRunsSchema, without(fields, 'id'), 'Runs request');
+      return { data: await services.runs.list(ownerId, { ...query, genieId: id }) };
+    },
+  ],
+  ['get-run', async ({ ownerId, fields, services }) => ({ data: await services.runs.get(ownerId, runId(fields)) })],
+  [
+    'cancel-run',
+    async ({ ownerId, fields, services }) => ({ data: await services.runs.cancel(ownerId, runId(fields)) }),
+  ],
+  [
+    'store-credential',
+    async ({ ownerId, fields, services }) => {
+      const stored = await services.credentials.store(
+        ownerId,
+        parseOrThrow(StoreCredentialSchema, fields, 'Credential')
+      );
+      return { status: stored.created ? 201 : 200, data: stored.credential };
+    },
+  ],
+  ['list-credentials', async ({ ownerId, services }) => ({ data: await services.credentials.list(ownerId) })],
+  [
+    'delete-credential',
+    async ({ ownerId, fields, services }) => {
+      if (fields.id !== undefined) {
+        return { data: await services.credentials.delete(ownerId, { id: requireId(fields.id, 'id', 'Credential') }) };
+      }
+      const { name } = parseOrThrow(DeleteCredentialByNameSchema, fields, 'Delete request');
+      return { data: await services.credentials.delete(ownerId, { name }) };
+    },
+  ],
+  [
+    'test-credential',
+    async ({ ownerId, fields, services }) => {
+      const request = parseOrThrow(TestCredentialSchema, fields, 'Test request');
+      const { name, url, method, timeout_ms, ...definition } = request;
+      return {
+        data: await services.credentials.test(ownerId, {
+          name,
+          definition:
+            name === undefined ? parseOrThrow(CredentialDefinitionSchema, definition, 'Credential') : undefined,
+          url,
+          method,
+          timeoutMs: timeout_ms,
+        }),
+      };
+    },
+  ],
+  [
+    'trigger',
+    async ({ ownerId, fields, services }) => {
+      const id = genieId(fields);
+      const event = parseOrThrow(TriggerSchema, without(fields, 'id'), 'Event');
+      return {
+        status: 202,
+        data: await services.events.send(ownerId, id, {
+          eventType: event.event_type,
+          payload: event.payload,
+          idempotencyKey: event.idempotency_key,
+        }),
+      };
+    },
+  ],
+  [
+    'memory',
+    async ({ ownerId, fields, services }) => {
+      const id = genieId(fields);
+      const query = parseOrThrow(ListMemorySchema, without(fields, 'id'), 'Memory request');
+      return { data: await services.memory.list(ownerId, id, query) };
+    },
+  ],
+]);
+
+export const ACTION_NAMES = [...ACTIONS.keys()];
+
+async function dispatch(action: string, ctx: ActionContext): Promise<ActionResult> {
+  const handler = ACTIONS.get(action);
+  if (handler) return handler(ctx);
+  throw new ValidationError(`Unknown action "${action}"; valid actions: ${ACTION_NAMES.join(', ')}`, [
+    { field: 'action', message: `must be one of ${ACTION_NAMES.join(', ')}` },
+  ]);
+}
+
+/** Runs `action` for the caller and answers in the envelope. */
+export async function answer(
+  res: Response,
+  services: Services,
+  action: string,
+  fields: Record<string, unknown>
+): Promise<void> {
+  const result = await dispatch(action, { ownerId: ownerOf(res), fields, services });
+  sendData(res, result.data, result.status);
 }

@@ -1,6 +1,6 @@
-import type { FieldProblem } from '../lib/schemas/genie';
+import type { FieldProblem } from '../domain/schemas/genie';
 
-/** An error the API answers with its own status and code (CONTRACT.md §2). */
+/** An error the API answers with its own status and code, in the `{success: false, error}` envelope. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,

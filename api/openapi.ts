@@ -1,21 +1,22 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../lib/schemas/genie';
-import { z } from '../lib/schemas/zod';
-import { ActionEnvelopeSchema } from './actions';
+import { DATA_TABLE_NAMES } from '../domain/data-tables';
+import { RUN_STATUSES } from '../domain/runs';
+import { CredentialSchema, StoreCredentialSchema } from '../domain/schemas/credential';
+import { IngestRowsSchema } from '../domain/schemas/data';
+import { GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../domain/schemas/genie';
+import { z } from '../domain/schemas/zod';
+import { ACTION_NAMES } from './actions';
 import {
-  ACTION_NAMES,
+  ActionEnvelopeSchema,
+  FanOutEventSchema,
   ListGeniesSchema,
   ListMemorySchema,
+  ListNotificationsSchema,
   ListRunsSchema,
-  TriggerSchema,
-  FanOutEventSchema,
   RunRequestSchema,
   TestCredentialSchema,
-} from './routes/worker-genies';
-import { CredentialSchema, StoreCredentialSchema } from '../lib/schemas/credential';
-import { DATA_TABLE_NAMES } from '../lib/data-tables';
-import { IngestRowsSchema } from '../lib/schemas/data';
-import { ListNotificationsSchema } from './routes/notifications';
+  TriggerSchema,
+} from './schemas';
 
 const ErrorSchema = z
   .object({
@@ -45,7 +46,7 @@ const RunSummarySchema = z
     workflow_id: z.string(),
     temporal_ui_url: z.string(),
     trigger_type: z.string(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out']),
+    status: z.enum(RUN_STATUSES),
     input: z.unknown(),
     output: z.string().nullable(),
     error: z.object({ type: z.string(), message: z.string() }).nullable(),

@@ -1,8 +1,22 @@
+// The public shapes of the API's objects: no owner ids, no secrets, ISO timestamps.
+import { toPage } from '../db/pagination';
+import type { CredentialRow } from '../db/repositories/credentials';
 import type { GenieRow } from '../db/repositories/genies';
+import type { MemoryRow } from '../db/repositories/memory';
+import type { NotificationRow } from '../db/repositories/notifications';
+import type { RunStepRow } from '../db/repositories/run-records';
 import type { RunRow } from '../db/repositories/runs';
-import type { Genie } from '../lib/schemas/genie';
+import { usageOf } from '../domain/runs';
+import type { Genie } from '../domain/schemas/genie';
 
-/** The public shape of a genie (CONTRACT.md §4): no owner id, ISO timestamps. */
+const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+
+/** A page of `limit + 1` fetched rows, presented: `{items, next_cursor?}`. */
+export function page<T extends { id: string; created_at: Date }, P>(rows: T[], limit: number, present: (row: T) => P) {
+  const { items, nextCursor } = toPage(rows, limit);
+  return { items: items.map(present), ...(nextCursor ? { next_cursor: nextCursor } : {}) };
+}
+
 export function presentGenie(row: GenieRow): Genie {
   return {
     id: row.id,
@@ -24,14 +38,12 @@ export function presentGenie(row: GenieRow): Genie {
   };
 }
 
+/** Where a run's workflow is in the Temporal UI. */
 export interface RunLinks {
   temporalUiUrl: string;
   namespace: string;
 }
 
-const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
-
-/** The public shape of a run (CONTRACT.md §4), with a link to it in the Temporal UI. */
 export function presentRun(row: RunRow, links: RunLinks) {
   return {
     id: row.id,
@@ -44,16 +56,71 @@ export function presentRun(row: RunRow, links: RunLinks) {
     output: row.output,
     error: row.error,
     turns: row.turns,
-    usage: {
-      input_tokens: row.input_tokens,
-      output_tokens: row.output_tokens,
-      cache_read_input_tokens: row.cache_read_input_tokens,
-      cache_creation_input_tokens: row.cache_creation_input_tokens,
-    },
+    usage: usageOf(row),
     scheduled_at: iso(row.scheduled_at),
     created_at: row.created_at.toISOString(),
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+  };
+}
+
+/** A step of a run; `seq` is its 1-based place in the run. */
+export function presentStep(step: RunStepRow, index: number) {
+  return {
+    seq: index + 1,
+    kind: step.kind,
+    turn: step.turn,
+    ...(step.kind === 'tool' ? { tool: step.tool, tool_use_id: step.tool_use_id } : {}),
+    input: step.input,
+    output_preview: step.output_preview,
+    is_error: step.is_error,
+    ...(step.usage ? { usage: step.usage } : {}),
+    started_at: step.started_at.toISOString(),
+    duration_ms: step.duration_ms,
+  };
+}
+
+/** A credential: never its value; a hint of at most its last 4 characters. */
+export function presentCredential(row: CredentialRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    credential_type: row.credential_type,
+    header_name: row.header_name,
+    query_param: row.query_param,
+    allowed_hosts: row.allowed_hosts,
+    hint: row.hint,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    last_used_at: iso(row.last_used_at),
+  };
+}
+
+export function presentNotification(row: NotificationRow) {
+  return {
+    id: row.id,
+    genie_id: row.genie_id,
+    run_id: row.run_id,
+    subject: row.subject,
+    message: row.message,
+    priority: row.priority,
+    channel: row.channel,
+    email_status: row.email_status,
+    email_error: row.email_error,
+    read: row.read_at !== null,
+    read_at: iso(row.read_at),
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+export function presentMemoryEntry(row: MemoryRow) {
+  return {
+    key: row.key,
+    value: row.value,
+    scope: row.scope,
+    updated_at: row.updated_at.toISOString(),
+    expires_at: iso(row.expires_at),
+    written_by_run_id: row.written_by_run_id,
   };
 }

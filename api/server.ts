@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type express from 'express';
-import { StartupError } from '../lib/errors';
+import { StartupError } from '../platform/errors';
 
 /** Listens on `port` and resolves with the server; a taken port is a one-line `StartupError`. */
 export function listen(app: express.Express, port: number, host?: string): Promise<http.Server> {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import type { FieldProblem } from '../lib/schemas/genie';
-import { decodeCursor, type PageCursor } from '../lib/pagination';
+import type { FieldProblem } from '../domain/schemas/genie';
+import { decodeCursor, type PageCursor } from '../db/pagination';
+import { isUuid } from '../domain/ids';
 import { NotFoundError, ValidationError } from './errors';
 
 /** zod issues as `{field, message}` pairs, fields dotted (`schedule.cron`, `tools.2`). */
@@ -25,11 +26,9 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
   return result.data;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The id as a uuid. A missing id is a 400; a malformed one answers 404, exactly as an id that does
- * not exist (CONTRACT.md §2).
+ * not exist: a caller learns nothing from the shape of an id.
  */
 export function requireId(value: unknown, field: string, what: string): string {
   if (value === undefined || value === null || value === '') {
@@ -37,7 +36,7 @@ export function requireId(value: unknown, field: string, what: string): string {
   }
   if (typeof value !== 'string')
     throw new ValidationError(`${field} must be a string`, [{ field, message: 'must be a string' }]);
-  if (!UUID.test(value)) throw new NotFoundError(what);
+  if (!isUuid(value)) throw new NotFoundError(what);
   return value.toLowerCase();
 }
 

@@ -13,10 +13,13 @@ import { listSteps } from '../db/repositories/run-records';
 import { findRun } from '../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
-import { startEphemeralServices } from '../lib/dev/stack';
-import { generateKeySpec, parseKeys, Vault } from '../lib/vault';
-import { GenieCreateSchema } from '../lib/schemas/genie';
+import { startEphemeralServices } from '../test/support/ephemeral-services';
+import { generateKeySpec, parseKeys } from '../security/encryption-keys';
+import { Vault } from '../security/vault';
+import { isTerminal } from '../domain/runs';
+import { GenieCreateSchema } from '../domain/schemas/genie';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
+import { GenieSchedules } from '../temporal/genie-schedules';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createBenchActivities, noopTimes } from './activities';
 
@@ -34,7 +37,7 @@ const median = (values: number[]) => {
 async function waitForEnd(db: Db, ownerId: string, runId: string): Promise<void> {
   for (;;) {
     const run = await findRun(db, ownerId, runId);
-    if (run && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.status)) {
+    if (run && isTerminal(run.status)) {
       if (run.status !== 'succeeded')
         throw new Error(`bench run ${runId} ended ${run.status}: ${JSON.stringify(run.error)}`);
       return;
@@ -66,7 +69,6 @@ async function main(): Promise<void> {
       activities: {
         ...createActivities({
           db,
-          logger: pino({ level: 'silent' }),
           model: {
             apiKey: 'bench',
             baseURL: fake.url,
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
           vault: new Vault(parseKeys(generateKeySpec('bench'))),
           fetchPolicy: { allowHosts: [] },
           notify: { maxPerRun: 20 },
+          schedules: new GenieSchedules(client, taskQueue),
         }),
         ...createBenchActivities(),
       },

@@ -2,12 +2,13 @@
 import { createApp } from '../api/app';
 import { close, listen } from '../api/server';
 import { createDb } from '../db';
-import { getConfig, temporalUiUrl } from '../lib/config';
-import { resolveDatabaseUrl } from '../lib/database-url';
-import { createLogger } from '../lib/logger';
-import { runMain, onShutdown } from '../lib/main';
-import { createTemporalClient } from '../lib/temporal';
-import { resolveEncryptionKeys, Vault } from '../lib/vault';
+import { getConfig, temporalUiUrl } from '../platform/config';
+import { resolveDatabaseUrl } from '../platform/database-url';
+import { createLogger } from '../platform/logger';
+import { runMain, onShutdown } from '../platform/process';
+import { createTemporalClient } from '../temporal/client';
+import { resolveEncryptionKeys } from '../security/encryption-keys';
+import { Vault } from '../security/vault';
 
 runMain('api', async () => {
   const config = getConfig();

@@ -1,17 +1,18 @@
 // `npm run cli -- <command>`: operator commands. Every command uses DATABASE_URL or the embedded
-// Postgres of GENIE_DATA_DIR (CONTRACT.md §1).
+// Postgres of GENIE_DATA_DIR (the running `npm start`'s, or one started for the command).
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../db/repositories/api-keys';
 import { insertRows } from '../db/repositories/business-data';
-import { demoData, DEMO_TABLE_ORDER } from '../lib/demo-data';
+import { demoData, DEMO_TABLE_ORDER } from '../cli/demo-data';
 import { findOrCreateUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
-import { getConfig, type Config } from '../lib/config';
-import { openDatabase } from '../lib/dev/database';
-import { StartupError } from '../lib/errors';
-import { runMain } from '../lib/main';
-import { rotateCredentialKeys } from '../lib/rotate-keys';
-import { resolveEncryptionKeys, Vault } from '../lib/vault';
+import { getConfig, type Config } from '../platform/config';
+import { openDatabase } from '../cli/database';
+import { StartupError } from '../platform/errors';
+import { runMain } from '../platform/process';
+import { rotateCredentialKeys } from '../cli/rotate-keys';
+import { resolveEncryptionKeys } from '../security/encryption-keys';
+import { Vault } from '../security/vault';
 
 const USAGE = `Usage: npm run cli -- <command>
 

@@ -4,15 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../db';
-import { getConfig, temporalUiUrl } from '../lib/config';
-import { ensureDevApiKey } from '../lib/dev/dev-key';
-import type { ChildHandle } from '../lib/dev/processes';
-import { spawnNodeChild, startServices, waitForHealthy, waitForReady } from '../lib/dev/stack';
-import { onShutdown, runMain } from '../lib/main';
-import { assertPortFree } from '../lib/ports';
-import { requireTemporalCli } from '../lib/temporal-cli';
-import { temporalAddress } from '../lib/temporal';
-import { resolveEncryptionKeys } from '../lib/vault';
+import { getConfig, temporalUiUrl } from '../platform/config';
+import { ensureDevApiKey } from '../dev/dev-key';
+import type { ChildHandle } from '../dev/processes';
+import { spawnNodeChild, startServices, waitForHealthy, waitForReady } from '../dev/stack';
+import { onShutdown, runMain } from '../platform/process';
+import { assertPortFree } from '../platform/ports';
+import { requireTemporalCli } from '../dev/temporal-cli';
+import { temporalAddress } from '../temporal/client';
+import { resolveEncryptionKeys } from '../security/encryption-keys';
 
 runMain('worker-genies', async () => {
   const startedAt = Date.now();

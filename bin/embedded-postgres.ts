@@ -1,8 +1,8 @@
 // Child process of `npm start`: runs the embedded Postgres until told to stop (SIGTERM, or the
 // supervisor's IPC channel closing). Reports `{ready, url}` over IPC.
-import { getConfig } from '../lib/config';
-import { startEmbeddedPostgres } from '../lib/dev/postgres';
-import { onShutdown, runMain } from '../lib/main';
+import { getConfig } from '../platform/config';
+import { startEmbeddedPostgres } from '../dev/postgres';
+import { onShutdown, runMain } from '../platform/process';
 
 runMain('postgres', async () => {
   const config = getConfig();

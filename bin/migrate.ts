@@ -1,8 +1,8 @@
 // `npm run migrate`: applies pending database migrations and exits.
 import { createDb, migrateLatest } from '../db';
-import { getConfig } from '../lib/config';
-import { openDatabase } from '../lib/dev/database';
-import { runMain } from '../lib/main';
+import { getConfig } from '../platform/config';
+import { openDatabase } from '../cli/database';
+import { runMain } from '../platform/process';
 
 runMain('migrate', async () => {
   const config = getConfig();

@@ -1,6 +1,6 @@
 // npm postinstall: make sure a Temporal CLI (the dev server and its UI) is on this machine.
-import { StartupError } from '../lib/errors';
-import { installTemporalCli } from '../lib/temporal-cli';
+import { StartupError } from '../platform/errors';
+import { installTemporalCli } from '../dev/temporal-cli';
 
 if (process.env.GENIE_SKIP_TEMPORAL_CLI_INSTALL) {
   // Production images talk to an external Temporal and need no CLI.

@@ -1,5 +1,5 @@
 import type { Logger as SdkLogger, LogLevel, LogMetadata } from '@temporalio/common';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../platform/logger';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -15,7 +15,9 @@ export class PinoSdkLogger implements SdkLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.logger[PINO_LEVEL[level]](meta ?? {}, message);
+    // Our own activity and workflow log lines keep their level; the SDK's internal INFO is debug.
+    const ours = meta?.sdkComponent === 'activity' || meta?.sdkComponent === 'workflow';
+    this.logger[ours && level === 'INFO' ? 'info' : PINO_LEVEL[level]](meta ?? {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -1,24 +1,13 @@
+import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps, type ModelSettings } from '../activities';
-import type { Db } from '../db';
-import type { Config } from '../lib/config';
-import type { Logger } from '../lib/logger';
-import { createMailer } from '../lib/mailer';
-import { resolveEncryptionKeys, Vault } from '../lib/vault';
-
-/** Output tokens per Claude call. */
-export const MODEL_MAX_OUTPUT_TOKENS = 8192;
-
-/** How activities reach Claude, from the process configuration. */
-export function modelSettings(config: Config): ModelSettings {
-  return {
-    apiKey: config.ANTHROPIC_API_KEY,
-    baseURL: config.ANTHROPIC_BASE_URL,
-    defaultModel: config.GENIE_MODEL,
-    maxOutputTokens: MODEL_MAX_OUTPUT_TOKENS,
-    requestTimeoutMs: 120_000,
-  };
-}
+import { createActivities, type ActivityDeps } from '../activities';
+import {
+  reconcileNowSignal,
+  SCHEDULE_RECONCILER_WORKFLOW_ID,
+  WORKFLOW,
+  type ScheduleReconcilerWorkflow,
+} from '../temporal/contract';
+import { withTemporalDeadline } from '../temporal/client';
 
 export interface GenieWorkerOptions {
   connection: NativeConnection;
@@ -27,20 +16,6 @@ export interface GenieWorkerOptions {
   deps: ActivityDeps;
   /** A pre-built bundle (tests bundle once per file); otherwise `workflows/` is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-}
-
-/** Everything activities need, from the process configuration. */
-export function createActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
-  return {
-    db,
-    logger,
-    model: modelSettings(config),
-    vault: new Vault(resolveEncryptionKeys(config)),
-    fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
-    mailer: config.SMTP_URL ? createMailer(config.SMTP_URL, config.SMTP_FROM) : undefined,
-    notify: { maxPerRun: config.GENIE_NOTIFY_MAX_PER_RUN },
-    faults: config.GENIE_FAULT_INJECTION ? [config.GENIE_FAULT_INJECTION] : [],
-  };
 }
 
 /** A worker polling the genie task queue with every workflow and activity of the service. */
@@ -54,4 +29,21 @@ export async function createGenieWorker(options: GenieWorkerOptions): Promise<Wo
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(options.deps),
   });
+}
+
+/**
+ * Starts the schedule reconciler if it is not running, and asks it to reconcile now. Every worker
+ * does this at start; there is still only one reconciler, so replicas never race.
+ */
+export async function requestScheduleReconciliation(client: Client, taskQueue: string): Promise<void> {
+  await withTemporalDeadline(client, () =>
+    client.workflow.signalWithStart<ScheduleReconcilerWorkflow, []>(WORKFLOW.scheduleReconciler, {
+      workflowId: SCHEDULE_RECONCILER_WORKFLOW_ID,
+      taskQueue,
+      args: [{}],
+      signal: reconcileNowSignal,
+      signalArgs: [],
+      staticSummary: 'Keeps Temporal Schedules in step with scheduled genies',
+    })
+  );
 }

@@ -2,32 +2,30 @@ import {
   ParentClosePolicy,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { genieIdKey, genieOwnerIdKey, genieTriggerTypeKey, runWorkflowId } from '../lib/temporal-names';
-import type { genieRun } from './genie-run';
-import type { GenieEventsInput, InboxEvent } from './types';
-
-/** Delivers one event (signalled by POST /v1/worker-genies/:id/events and POST /v1/events). */
-export const eventSignal = defineSignal<[InboxEvent]>('event');
-/** Stops the inbox once its running children finish (the genie was disabled or stopped being an event genie). */
-export const stopSignal = defineSignal('stop');
-export const inboxStatusQuery = defineQuery<{ pending: number; running: number; seen: number }>('status');
+import {
+  eventSignal,
+  genieSearchAttributes,
+  inboxStatusQuery,
+  LIFECYCLE_ACTIVITY,
+  runWorkflowId,
+  stopSignal,
+  WORKFLOW,
+  type GenieEventsInput,
+  type GenieRunWorkflow,
+  type InboxEvent,
+} from '../temporal/contract';
 
 /** Idempotency keys are remembered this long, and the newest SEEN_KEYS_KEPT always. */
 export const SEEN_KEYS_TTL_MS = 24 * 60 * 60 * 1000;
 export const SEEN_KEYS_KEPT = 10_000;
 
-const { prepareEventRun, dropEvents } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { prepareEventRun, dropEvents } = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
 
 function prune(seen: Map<string, number>, now: number): Array<[string, number]> {
   const entries = [...seen.entries()].sort((a, b) => b[1] - a[1]);
@@ -77,8 +75,8 @@ export async function genieEvents(input: GenieEventsInput): Promise<{ dropped: n
     const event = pending.shift()!;
     const plan = await prepareEventRun({ ownerId: input.ownerId, genieId: input.genieId, eventId: event.eventId });
     limit = plan.maxConcurrent;
-    if (!plan.start || !plan.runId) continue;
-    const child = await startChild<typeof genieRun>('genieRun', {
+    if (!plan.start) continue;
+    const child = await startChild<GenieRunWorkflow>(WORKFLOW.genieRun, {
       workflowId: runWorkflowId(plan.runId),
       args: [
         {
@@ -89,11 +87,11 @@ export async function genieEvents(input: GenieEventsInput): Promise<{ dropped: n
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: genieIdKey, value: input.genieId },
-        { key: genieOwnerIdKey, value: input.ownerId },
-        { key: genieTriggerTypeKey, value: 'event' },
-      ],
+      typedSearchAttributes: genieSearchAttributes({
+        genieId: input.genieId,
+        ownerId: input.ownerId,
+        triggerType: 'event',
+      }),
       staticSummary: `Event run: ${event.eventType}`,
     });
     running++;

@@ -2,64 +2,34 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   isCancellation,
   proxyActivities,
   setHandler,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { TOOL_ACTIVITY_OPTIONS, TOOL_NAMES, type ToolName } from '../lib/tools';
+import { addUsage, RUN_ERROR, totalTokens, zeroUsage, type RunEnd, type RunError } from '../domain/runs';
+import { isToolName } from '../domain/tools';
 import {
-  PERMANENT_FAILURES,
+  LIFECYCLE_ACTIVITY,
+  MODEL_ACTIVITY,
+  runStatusQuery,
+  TOOL_ACTIVITY,
+  UNKNOWN_TOOL_ACTIVITY,
   type GenieRunInput,
   type ModelTurn,
-  type RunEnd,
   type RunPlan,
   type RunStatusView,
-  type TokenUsage,
   type ToolCallRef,
-} from './types';
-
-/** Answers phase, turn, the tools running now and the usage so far. */
-export const statusQuery = defineQuery<RunStatusView>('status');
+} from '../temporal/contract';
 
 /** A run that has not ended after this long is stopped and recorded as `timed_out`. */
 export const RUN_TIMEOUT_MS = 60 * 60 * 1000;
 
-const lifecycle = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // Postgres being down must delay a run, never lose it: retry without limit, backing off.
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: PERMANENT_FAILURES },
-});
-
-const MODEL_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: PERMANENT_FAILURES,
-  },
-};
-const { callModel } = proxyActivities<Activities>(MODEL_OPTIONS);
-const { runTool } = proxyActivities<Activities>(TOOL_ACTIVITY_OPTIONS.memory_read);
-
-const isToolName = (name: string): name is ToolName => (TOOL_NAMES as readonly string[]).includes(name);
+const lifecycle = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
+const { callModel } = proxyActivities<Activities>(MODEL_ACTIVITY);
+const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
 
 const failed = (type: string, message: string): RunEnd => ({ status: 'failed', error: { type, message } });
-
-function addUsage(total: TokenUsage, turn: TokenUsage): void {
-  total.input_tokens += turn.input_tokens;
-  total.output_tokens += turn.output_tokens;
-  total.cache_read_input_tokens += turn.cache_read_input_tokens;
-  total.cache_creation_input_tokens += turn.cache_creation_input_tokens;
-}
-
-const tokensUsed = (u: TokenUsage) =>
-  u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
 
 /** Why a run ended on a stop reason, or undefined when the loop goes on. */
 function endFor(reply: ModelTurn): RunEnd | undefined {
@@ -72,11 +42,14 @@ function endFor(reply: ModelTurn): RunEnd | undefined {
     case 'max_tokens': // the reply was cut off: Claude continues it; cut-off tool calls answer as errors
       return undefined;
     case 'refusal':
-      return failed('refusal', 'Claude declined to continue this run (stop_reason "refusal").');
+      return failed(RUN_ERROR.refusal, 'Claude declined to continue this run (stop_reason "refusal").');
     case 'model_context_window_exceeded':
-      return failed('context_window_exceeded', 'The conversation outgrew the model’s context window.');
+      return failed(RUN_ERROR.contextWindow, 'The conversation outgrew the model’s context window.');
     default:
-      return failed('unexpected_stop_reason', `Claude stopped with an unknown stop_reason "${reply.stopReason}".`);
+      return failed(
+        RUN_ERROR.unexpectedStopReason,
+        `Claude stopped with an unknown stop_reason "${reply.stopReason}".`
+      );
   }
 }
 
@@ -85,46 +58,44 @@ async function agentLoop(input: GenieRunInput, plan: RunPlan, state: RunStatusVi
   const { runId } = plan;
   const runToolCall = (call: ToolCallRef, turn: number) =>
     runTool.executeWithOptions(
-      {
-        ...(isToolName(call.name) ? TOOL_ACTIVITY_OPTIONS[call.name] : TOOL_ACTIVITY_OPTIONS.memory_read),
-        summary: call.summary,
-      },
+      { ...(isToolName(call.name) ? TOOL_ACTIVITY[call.name] : UNKNOWN_TOOL_ACTIVITY), summary: call.summary },
       [{ runId, ownerId, genieId, turn, toolUseId: call.id }]
     );
 
   for (let turn = 1; ; turn++) {
     state.phase = 'calling_model';
     state.turn = turn;
-    const reply = await callModel.executeWithOptions({ ...MODEL_OPTIONS, summary: `Claude, turn ${turn}` }, [
+    const reply = await callModel.executeWithOptions({ ...MODEL_ACTIVITY, summary: `Claude, turn ${turn}` }, [
       { runId, ownerId, turn },
     ]);
     addUsage(state.usage, reply.usage);
     const end = endFor(reply);
     if (end) return end;
-    if (plan.maxTokensPerRun !== null && tokensUsed(state.usage) >= plan.maxTokensPerRun) {
+    const used = totalTokens(state.usage);
+    if (plan.maxTokensPerRun !== null && used >= plan.maxTokensPerRun) {
       return failed(
-        'token_budget_exceeded',
-        `Stopped after ${tokensUsed(state.usage)} tokens: over max_tokens_per_run (${plan.maxTokensPerRun}).`
+        RUN_ERROR.tokenBudget,
+        `Stopped after ${used} tokens: over max_tokens_per_run (${plan.maxTokensPerRun}).`
       );
     }
     if (turn >= plan.maxTurns) {
-      return failed('max_turns_exceeded', `Stopped after ${turn} turns (max_turns) before Claude finished.`);
+      return failed(RUN_ERROR.maxTurns, `Stopped after ${turn} turns (max_turns) before Claude finished.`);
     }
     const calls = reply.stopReason === 'tool_use' ? reply.toolCalls : [];
     if (calls.length > 0) {
       state.phase = 'running_tools';
       state.currentTools = calls.map((call) => call.summary);
-      await Promise.all(calls.map((call) => runToolCall(call, turn))); // concurrently (DESIGN.md decision 4)
+      await Promise.all(calls.map((call) => runToolCall(call, turn))); // concurrently: one turn's calls are independent
       state.currentTools = [];
     }
   }
 }
 
 /** The run's error as recorded: an activity's failure type and message, or a generic one. */
-function describeFailure(err: unknown): { type: string; message: string } {
+function describeFailure(err: unknown): RunError {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
-  return { type: 'internal', message: err instanceof Error ? err.message : String(err) };
+  return { type: RUN_ERROR.internal, message: err instanceof Error ? err.message : String(err) };
 }
 
 /**
@@ -135,13 +106,8 @@ function describeFailure(err: unknown): { type: string; message: string } {
  * shows what the API shows.
  */
 export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
-  const state: RunStatusView = {
-    phase: 'starting',
-    turn: 0,
-    currentTools: [],
-    usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
-  };
-  setHandler(statusQuery, () => state);
+  const state: RunStatusView = { phase: 'starting', turn: 0, currentTools: [], usage: zeroUsage() };
+  setHandler(runStatusQuery, () => state);
   let runId = input.runId;
   const finish = async (end: RunEnd) => {
     state.phase = 'finishing';
@@ -164,13 +130,16 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     });
   } catch (err) {
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
-      await finish({ status: 'cancelled', error: { type: 'cancelled', message: 'The run was cancelled on request.' } });
+      await finish({
+        status: 'cancelled',
+        error: { type: RUN_ERROR.cancelled, message: 'The run was cancelled on request.' },
+      });
       throw err;
     }
     end = isCancellation(err)
       ? {
           status: 'timed_out',
-          error: { type: 'timed_out', message: `The run did not end within ${RUN_TIMEOUT_MS / 60000} minutes.` },
+          error: { type: RUN_ERROR.timedOut, message: `The run did not end within ${RUN_TIMEOUT_MS / 60000} minutes.` },
         }
       : { status: 'failed', error: describeFailure(err) };
   }

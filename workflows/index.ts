@@ -1,4 +1,6 @@
-// Workflow code the worker bundles (workflowsPath). Deterministic only: see the lint rule on
-// workflows/** and DESIGN.md decision 10.
-export { genieRun, statusQuery } from './genie-run';
-export { genieEvents, eventSignal, stopSignal, inboxStatusQuery } from './genie-events';
+// The workflow code the worker bundles (workflowsPath). Deterministic only: the lint rule on
+// workflows/** keeps Node built-ins, the database, the Anthropic SDK and config out. Each export's
+// name is its workflow type (WORKFLOW in the Temporal contract).
+export { genieRun } from './genie-run';
+export { genieEvents } from './genie-events';
+export { scheduleReconciler } from './schedule-reconciler';

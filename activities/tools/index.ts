@@ -1,12 +1,12 @@
-import type { ToolName } from '../../lib/tools';
+import { TOOL_NAMES, type ToolName } from '../../domain/tools';
 import { memoryRead, memoryWrite } from './memory';
 import { notifyOwner } from './notify-owner';
 import { queryDataTool } from './query-data';
 import type { ToolDefinition } from './registry';
 import { webFetch } from './web-fetch';
 
-/** Every tool this release runs, by name. Tools not listed here are never offered to the model. */
-export const TOOL_REGISTRY: Partial<Record<ToolName, ToolDefinition>> = {
+/** Every tool of the catalogue, by name: adding a name to TOOL_NAMES without a tool fails to compile. */
+export const TOOL_REGISTRY: Record<ToolName, ToolDefinition> = {
   web_fetch: webFetch,
   memory_read: memoryRead,
   memory_write: memoryWrite,
@@ -14,9 +14,7 @@ export const TOOL_REGISTRY: Partial<Record<ToolName, ToolDefinition>> = {
   notify_owner: notifyOwner,
 };
 
-/** The tools a genie is offered: those it lists that the platform can run, in registry order. */
+/** The tools a genie is offered: those it lists, in catalogue order. */
 export function offeredTools(genieTools: readonly string[]): ToolDefinition[] {
-  return Object.values(TOOL_REGISTRY).filter(
-    (tool): tool is ToolDefinition => !!tool && genieTools.includes(tool.name)
-  );
+  return TOOL_NAMES.filter((name) => genieTools.includes(name)).map((name) => TOOL_REGISTRY[name]);
 }

@@ -7,7 +7,7 @@ import {
   type NotificationRow,
 } from '../../db/repositories/notifications';
 import { getUser } from '../../db/repositories/users';
-import { isTransientMailError } from '../../lib/mailer';
+import { isTransientMailError } from '../../platform/mailer';
 import { defineTool, toolError, type ToolContext } from './registry';
 
 /** Attempts an email gets when the SMTP server is briefly unreachable, before it is `failed`. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DataQueryError, FILTER_OPS, QUERY_LIMIT_MAX, queryData } from '../../db/repositories/business-data';
-import { DATA_TABLE_NAMES, DATA_TABLES } from '../../lib/data-tables';
+import { DATA_TABLE_NAMES, DATA_TABLES } from '../../domain/data-tables';
 import { defineTool, toolError } from './registry';
 
 const tableList = DATA_TABLE_NAMES.map((t) => `${t}(${Object.keys(DATA_TABLES[t]).join(', ')})`).join('; ');

@@ -1,22 +1,8 @@
 import { z } from 'zod';
 import type { GenieRow } from '../../db/repositories/genies';
-import type { Db, Queryable } from '../../db';
-import type { FetchPolicy } from '../../lib/fetch/ssrf';
-import type { Mailer } from '../../lib/mailer';
-import type { ToolName } from '../../lib/tools';
-import type { Vault } from '../../lib/vault';
-
-/** What tools need from the process (injected, like every activity dependency). */
-export interface ToolDeps {
-  db: Db;
-  vault: Vault;
-  fetchPolicy: FetchPolicy;
-  /** Undefined when SMTP_URL is not set: emails are recorded as skipped. */
-  mailer?: Mailer;
-  notify: { maxPerRun: number };
-  /** Test-only fault injection points (GENIE_FAULT_INJECTION). */
-  faults?: string[];
-}
+import type { Queryable } from '../../db';
+import type { ToolName } from '../../domain/tools';
+import type { ToolDeps } from '../deps';
 
 /** What a tool runs with: the owner and genie it acts for, and the tool call's idempotency key. */
 export interface ToolContext {

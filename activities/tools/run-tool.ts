@@ -1,20 +1,14 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { findGenie } from '../../db/repositories/genies';
 import { findMessage, findToolStep, saveStep, type NewStep } from '../../db/repositories/run-records';
 import type { Queryable } from '../../db';
-import type { ToolRunSummary } from '../../workflows/types';
+import type { RunToolInput, ToolRunSummary } from '../../temporal/contract';
+import type { ToolDeps } from '../deps';
+import { genieNotFound, toolCallMissing } from '../failures';
+import { withHeartbeat } from '../heartbeat';
 import { preview } from '../previews';
 import { offeredTools } from './index';
-import { invalidInput, toolError, type ToolDeps, type ToolOutcome } from './registry';
-
-export interface RunToolInput {
-  runId: string;
-  ownerId: string;
-  genieId: string;
-  /** The turn whose assistant message holds the tool_use block. */
-  turn: number;
-  toolUseId: string;
-}
+import { invalidInput, toolError, type ToolOutcome } from './registry';
 
 interface ToolUseBlock {
   type: 'tool_use';
@@ -45,9 +39,9 @@ export async function runToolCall(
 
   const message = await findMessage(db, ownerId, runId, turn, 'assistant');
   const block = message?.content.find((b): b is ToolUseBlock & typeof b => b.type === 'tool_use' && b.id === toolUseId);
-  if (!block) throw ApplicationFailure.nonRetryable(`No tool call ${toolUseId} in turn ${turn}`, 'ToolCallMissing');
+  if (!block) throw toolCallMissing(toolUseId, turn);
   const genie = await findGenie(db, ownerId, genieId);
-  if (!genie) throw ApplicationFailure.nonRetryable('The genie no longer exists', 'GenieNotFound');
+  if (!genie) throw genieNotFound(genieId);
 
   const offered = offeredTools(genie.tools);
   const tool = offered.find((t) => t.name === block.name);
@@ -94,4 +88,13 @@ export async function runToolCall(
     const raced = await findToolStep(trx, ownerId, runId, toolUseId);
     return raced ? summaryOf(raced) : execute(trx);
   });
+}
+
+/** The tool activity, bound to what tools need. */
+export function createToolActivities(deps: ToolDeps) {
+  /** `runTool`: one tool call, effectively once per `(run, tool_use_id)`; see runToolCall. */
+  async function runTool(input: RunToolInput): Promise<ToolRunSummary> {
+    return withHeartbeat((signal) => runToolCall(deps, input, { signal, attempt: Context.current().info.attempt }));
+  }
+  return { runTool };
 }

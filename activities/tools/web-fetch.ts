@@ -5,18 +5,18 @@ import {
   touchCredential,
   type CredentialRow,
 } from '../../db/repositories/credentials';
-import { credentialRedactor, hostMatches } from '../../lib/credentials';
+import { credentialRedactor, hostMatches } from '../../fetch/credentials';
 import {
   credentialAllowed,
   FetchFailedError,
   guardedFetch,
   WEB_FETCH_TIMEOUT_DEFAULT_MS,
   WEB_FETCH_TIMEOUT_MAX_MS,
-} from '../../lib/fetch/guarded-fetch';
-import { Redactor } from '../../lib/fetch/redact';
-import { FetchRefusedError } from '../../lib/fetch/ssrf';
-import { RESERVED_HEADERS } from '../../lib/schemas/credential';
-import { VaultError } from '../../lib/vault';
+} from '../../fetch/guarded-fetch';
+import { Redactor } from '../../fetch/redact';
+import { FetchRefusedError } from '../../fetch/ssrf';
+import { RESERVED_HEADERS } from '../../domain/schemas/credential';
+import { VaultError } from '../../security/vault';
 import { defineTool, toolError, type ToolContext } from './registry';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { KnexTimeoutError } from 'knex';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../platform/logger';
 import { sendError } from '../envelope';
 import { ApiError, NotFoundError, PayloadTooLargeError, UpstreamUnavailableError, ValidationError } from '../errors';
 

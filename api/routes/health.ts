@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { pingDb, type Db } from '../../db';
-import { pingTemporal } from '../../lib/temporal';
+import { pingTemporal } from '../../temporal/client';
 
 const settle = (promise: Promise<unknown>): Promise<'ok' | 'unavailable'> =>
   promise.then(

@@ -8,31 +8,16 @@ import {
   insertCredential,
   listCredentials,
   updateCredential,
-  type CredentialRow,
 } from '../../db/repositories/credentials';
 import type { Db } from '../../db';
-import { credentialRedactor, hintFor, type CredentialShape } from '../../lib/credentials';
-import { credentialAllowed, FetchFailedError, guardedFetch } from '../../lib/fetch/guarded-fetch';
-import { FetchRefusedError, type FetchPolicy } from '../../lib/fetch/ssrf';
-import type { CredentialDefinition, StoreCredentialSchema } from '../../lib/schemas/credential';
-import { type Vault, VaultError } from '../../lib/vault';
+import { hintFor, type CredentialShape } from '../../domain/credentials';
+import { credentialRedactor } from '../../fetch/credentials';
+import { credentialAllowed, FetchFailedError, guardedFetch } from '../../fetch/guarded-fetch';
+import { FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
+import type { CredentialDefinition, StoreCredentialSchema } from '../../domain/schemas/credential';
+import { type Vault, VaultError } from '../../security/vault';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-
-/** The public shape of a credential: never its value; a hint of at most its last 4 characters. */
-export function presentCredential(row: CredentialRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    credential_type: row.credential_type,
-    header_name: row.header_name,
-    query_param: row.query_param,
-    allowed_hosts: row.allowed_hosts,
-    hint: row.hint,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-    last_used_at: row.last_used_at?.toISOString() ?? null,
-  };
-}
+import { presentCredential } from '../presenters';
 
 const shapeOf = (name: string, definition: CredentialDefinition): CredentialShape => ({
   name,
@@ -58,7 +43,7 @@ export class CredentialService {
     private readonly fetchPolicy: FetchPolicy
   ) {}
 
-  /** Stores a credential (201), or replaces one of the same name when `replace` is set (200). */
+  /** Stores a credential, or replaces one of the same name when `replace` is set (`created: false`). */
   async store(ownerId: string, input: z.infer<typeof StoreCredentialSchema>) {
     const { name, replace, value, ...definition } = input;
     const fields = {
@@ -80,7 +65,7 @@ export class CredentialService {
       const row = existing
         ? await updateCredential(trx, ownerId, id, { ...fields, ...sealed })
         : await insertCredential(trx, ownerId, id, { ...fields, ...sealed });
-      return { status: existing ? 200 : 201, data: presentCredential(row!) };
+      return { created: !existing, credential: presentCredential(row!) };
     });
   }
 

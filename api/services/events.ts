@@ -2,10 +2,16 @@ import type { Client } from '@temporalio/client';
 import { deleteEvent, insertEvent } from '../../db/repositories/events';
 import { findGenie, listEventGenies, type GenieRow } from '../../db/repositories/genies';
 import type { Db } from '../../db';
-import { withTemporalDeadline } from '../../lib/temporal';
-import { eventInboxWorkflowId, genieIdKey, genieOwnerIdKey, genieTriggerTypeKey } from '../../lib/temporal-names';
-import type { genieEvents } from '../../workflows/genie-events';
-import type { InboxEvent } from '../../workflows/types';
+import { withTemporalDeadline } from '../../temporal/client';
+import {
+  eventInboxWorkflowId,
+  eventSignal,
+  genieSearchAttributes,
+  stopSignal,
+  WORKFLOW,
+  type GenieEventsWorkflow,
+  type InboxEvent,
+} from '../../temporal/contract';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors';
 
 /** Event payloads above this are refused. */
@@ -55,7 +61,7 @@ export class EventService {
     await withTemporalDeadline(this.temporal, () =>
       this.temporal.workflow
         .getHandle(eventInboxWorkflowId(genieId))
-        .signal<[]>('stop')
+        .signal(stopSignal)
         .catch(() => undefined)
     );
   }
@@ -75,17 +81,13 @@ export class EventService {
     if (!event) return { duplicate: true };
     try {
       await withTemporalDeadline(this.temporal, () =>
-        this.temporal.workflow.signalWithStart<typeof genieEvents, [InboxEvent]>('genieEvents', {
+        this.temporal.workflow.signalWithStart<GenieEventsWorkflow, [InboxEvent]>(WORKFLOW.genieEvents, {
           workflowId: eventInboxWorkflowId(genie.id),
           taskQueue: this.taskQueue,
           args: [{ genieId: genie.id, ownerId }],
-          signal: 'event',
+          signal: eventSignal,
           signalArgs: [{ eventId: event.id, eventType, idempotencyKey: input.idempotencyKey }],
-          typedSearchAttributes: [
-            { key: genieIdKey, value: genie.id },
-            { key: genieOwnerIdKey, value: ownerId },
-            { key: genieTriggerTypeKey, value: 'event' },
-          ],
+          typedSearchAttributes: genieSearchAttributes({ genieId: genie.id, ownerId, triggerType: 'event' }),
           staticSummary: `Genie "${genie.name}": event inbox`,
         })
       );

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
 import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import type { Db } from '../../db';
-import { toPage } from '../../lib/pagination';
+import type { TriggerType } from '../../domain/runs';
 import {
   genieConsistencyProblems,
   mergeGenieUpdate,
@@ -10,17 +10,16 @@ import {
   type GenieCreate,
   type GenieSpec,
   type GenieUpdate,
-  type TriggerType,
-} from '../../lib/schemas/genie';
-import { parseCursor } from '../validation';
+} from '../../domain/schemas/genie';
+import { terminateIfPresent } from '../../temporal/client';
+import { eventInboxWorkflowId } from '../../temporal/contract';
+import type { GenieSchedules } from '../../temporal/genie-schedules';
+import type { ScheduledGenie } from '../../temporal/schedule-options';
 import { NotFoundError, ValidationError } from '../errors';
-import { presentGenie, presentRun, type RunLinks } from '../presenters';
+import { page, presentGenie, presentRun, type RunLinks } from '../presenters';
+import { parseCursor } from '../validation';
 import type { CredentialService } from './credentials';
 import type { EventService } from './events';
-import type { GenieSchedules } from '../../lib/genie-schedules';
-import type { ScheduledGenie } from '../../lib/schedules';
-import { terminateIfPresent } from '../../lib/temporal';
-import { eventInboxWorkflowId } from '../../lib/temporal-names';
 
 /** How many runs `get` shows under `recent_runs`. */
 export const RECENT_RUNS_LIMIT = 10;
@@ -87,8 +86,7 @@ export class GenieService {
   ) {
     const cursor = parseCursor(options.cursor);
     const rows = await genies.listGenies(this.db, ownerId, { ...options, cursor });
-    const page = toPage(rows, options.limit);
-    return { items: page.items.map(presentGenie), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) };
+    return page(rows, options.limit, presentGenie);
   }
 
   async update(ownerId: string, id: string, patch: GenieUpdate) {

@@ -1,16 +1,8 @@
 import { findGenie } from '../../db/repositories/genies';
-import { listMemory, type MemoryRow, type MemoryScope } from '../../db/repositories/memory';
+import { listMemory, type MemoryScope } from '../../db/repositories/memory';
 import type { Db } from '../../db';
 import { NotFoundError } from '../errors';
-
-const presentEntry = (row: MemoryRow) => ({
-  key: row.key,
-  value: row.value,
-  scope: row.scope,
-  updated_at: row.updated_at.toISOString(),
-  expires_at: row.expires_at?.toISOString() ?? null,
-  written_by_run_id: row.written_by_run_id,
-});
+import { presentMemoryEntry } from '../presenters';
 
 /** What a genie remembers: its own memory, the owner's account memory, or both. */
 export class MemoryService {
@@ -25,6 +17,6 @@ export class MemoryService {
         ...(await listMemory(this.db, ownerId, { scope, genieId }, { prefix: options.prefix, limit: options.limit }))
       );
     }
-    return { items: rows.map(presentEntry) };
+    return { items: rows.map(presentMemoryEntry) };
   }
 }

@@ -1,32 +1,14 @@
-import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { findGenie } from '../../db/repositories/genies';
-import { listSteps, type RunStepRow } from '../../db/repositories/run-records';
-import {
-  deleteRun,
-  findRun,
-  finishRun,
-  insertRun,
-  listRuns,
-  TERMINAL_STATUSES,
-  type RunRow,
-  type RunStatus,
-} from '../../db/repositories/runs';
+import { listSteps } from '../../db/repositories/run-records';
+import { deleteRun, findRun, finishRun, listRuns, recordRun, type RunRow } from '../../db/repositories/runs';
 import type { Db } from '../../db';
-import { toPage } from '../../lib/pagination';
-import {
-  GENIE_RUN_WORKFLOW,
-  genieIdKey,
-  genieOwnerIdKey,
-  genieTriggerTypeKey,
-  runWorkflowId,
-} from '../../lib/temporal-names';
-import type { genieRun } from '../../workflows/genie-run';
-import type { RunTrigger } from '../../workflows/types';
+import { isTerminal, RUN_ERROR, type RunError, type RunStatus, type RunTrigger } from '../../domain/runs';
+import { withTemporalDeadline } from '../../temporal/client';
+import { genieSearchAttributes, WORKFLOW, type GenieRunInput, type GenieRunWorkflow } from '../../temporal/contract';
 import { ConflictError, NotFoundError } from '../errors';
+import { page, presentRun, presentStep, type RunLinks } from '../presenters';
 import { parseCursor } from '../validation';
-import { withTemporalDeadline } from '../../lib/temporal';
-import { presentRun, type RunLinks } from '../presenters';
 
 /** How long get-run asks Temporal about an unfinished run before showing what Postgres knows. */
 const RECONCILE_DESCRIBE_TIMEOUT_MS = 2000;
@@ -38,26 +20,11 @@ export interface RunSettings extends RunLinks {
   taskQueue: string;
 }
 
-function presentStep(step: RunStepRow, index: number) {
-  return {
-    seq: index + 1,
-    kind: step.kind,
-    turn: step.turn,
-    ...(step.kind === 'tool' ? { tool: step.tool, tool_use_id: step.tool_use_id } : {}),
-    input: step.input,
-    output_preview: step.output_preview,
-    is_error: step.is_error,
-    ...(step.usage ? { usage: step.usage } : {}),
-    started_at: step.started_at.toISOString(),
-    duration_ms: step.duration_ms,
-  };
-}
-
 /** Workflow endings the run row may have missed (terminated from the UI, say), as run endings. */
-const CLOSED_WORKFLOW_ENDINGS: Record<string, { status: RunStatus; type: string; message: string }> = {
+const CLOSED_WORKFLOW_ENDINGS: Record<string, { status: RunStatus } & RunError> = {
   TERMINATED: { status: 'failed', type: 'terminated', message: 'The run’s workflow was terminated.' },
-  TIMED_OUT: { status: 'timed_out', type: 'timed_out', message: 'The run’s workflow timed out.' },
-  CANCELLED: { status: 'cancelled', type: 'cancelled', message: 'The run was cancelled.' },
+  TIMED_OUT: { status: 'timed_out', type: RUN_ERROR.timedOut, message: 'The run’s workflow timed out.' },
+  CANCELLED: { status: 'cancelled', type: RUN_ERROR.cancelled, message: 'The run was cancelled.' },
   FAILED: { status: 'failed', type: 'workflow_failed', message: 'The run’s workflow failed.' },
 };
 
@@ -74,39 +41,31 @@ export class RunService {
     const genie = await findGenie(this.db, ownerId, genieId);
     if (!genie) throw new NotFoundError('Genie');
     if (!genie.enabled) throw new ConflictError('The genie is disabled; enable it to run it.');
-    const runId = crypto.randomUUID();
-    const workflowId = runWorkflowId(runId);
-    await insertRun(this.db, ownerId, { id: runId, genieId, workflowId, triggerType: trigger.type, input });
+    const run = await recordRun(this.db, ownerId, { genieId, trigger, input });
+    const args: GenieRunInput = { runId: run.id, genieId, ownerId, trigger };
     try {
       await withTemporalDeadline(this.temporal, () =>
-        this.temporal.workflow.start<typeof genieRun>(GENIE_RUN_WORKFLOW, {
+        this.temporal.workflow.start<GenieRunWorkflow>(WORKFLOW.genieRun, {
           taskQueue: this.settings.taskQueue,
-          workflowId,
-          args: [{ runId, genieId, ownerId, trigger }],
-          typedSearchAttributes: [
-            { key: genieIdKey, value: genieId },
-            { key: genieOwnerIdKey, value: ownerId },
-            { key: genieTriggerTypeKey, value: trigger.type },
-          ],
+          workflowId: run.workflow_id,
+          args: [args],
+          typedSearchAttributes: genieSearchAttributes({ genieId, ownerId, triggerType: trigger.type }),
           staticSummary: `Genie "${genie.name}": ${trigger.type} run`,
-          staticDetails: `Genie ${genie.id}, run ${runId}. Steps: GET /v1/runs/${runId}`,
+          staticDetails: `Genie ${genie.id}, run ${run.id}. Steps: GET /v1/runs/${run.id}`,
         })
       );
     } catch (err) {
-      await deleteRun(this.db, ownerId, runId);
+      await deleteRun(this.db, ownerId, run.id);
       throw err;
     }
-    return { run_id: runId, workflow_id: workflowId, status: 'queued' as const };
+    return { run_id: run.id, workflow_id: run.workflow_id, status: 'queued' as const };
   }
 
   async list(ownerId: string, options: { genieId?: string; status?: RunStatus; limit: number; cursor?: string }) {
     if (options.genieId && !(await findGenie(this.db, ownerId, options.genieId))) throw new NotFoundError('Genie');
     const cursor = parseCursor(options.cursor);
-    const page = toPage(await listRuns(this.db, ownerId, { ...options, cursor }), options.limit);
-    return {
-      items: page.items.map((run) => presentRun(run, this.settings)),
-      ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
-    };
+    const rows = await listRuns(this.db, ownerId, { ...options, cursor });
+    return page(rows, options.limit, (run) => presentRun(run, this.settings));
   }
 
   async get(ownerId: string, runId: string) {
@@ -121,7 +80,7 @@ export class RunService {
   async cancel(ownerId: string, runId: string) {
     const run = await findRun(this.db, ownerId, runId);
     if (!run) throw new NotFoundError('Run');
-    if (TERMINAL_STATUSES.includes(run.status)) throw new ConflictError(`The run already ended (${run.status}).`);
+    if (isTerminal(run.status)) throw new ConflictError(`The run already ended (${run.status}).`);
     const handle = this.temporal.workflow.getHandle(run.workflow_id);
     await withTemporalDeadline(this.temporal, () => handle.cancel());
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, CANCEL_CONFIRM_MS))]);
@@ -133,7 +92,7 @@ export class RunService {
    * brought in line with the workflow. Temporal being unreachable leaves the row as it is.
    */
   private async reconcile(ownerId: string, run: RunRow): Promise<RunRow> {
-    if (TERMINAL_STATUSES.includes(run.status)) return run;
+    if (isTerminal(run.status)) return run;
     try {
       const description = await withTemporalDeadline(
         this.temporal,

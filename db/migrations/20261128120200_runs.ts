@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Run history, shaped for the claim-check agent loop (DESIGN.md decision 1): the workflow holds ids
+ * Run history, shaped for the claim-check agent loop (docs/ARCHITECTURE.md): the workflow holds ids
  * and counters; the transcript lives in `run_messages` and full tool results in `run_steps`, both
  * keyed so that a retried activity upserts instead of appending twice.
  */

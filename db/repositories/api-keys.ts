@@ -1,4 +1,4 @@
-import { generateApiKey, parseApiKey, secretMatches } from '../../lib/api-keys';
+import { generateApiKey, parseApiKey, secretMatches } from '../../security/api-keys';
 import type { Queryable } from '../index';
 
 interface ApiKeyRow {

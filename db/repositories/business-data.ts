@@ -6,8 +6,10 @@ import {
   isDataTable,
   type ColumnSpec,
   type DataTableName,
-} from '../../lib/data-tables';
+} from '../../domain/data-tables';
 import type { Queryable } from '../index';
+import { escapeLike } from '../sql';
+import { isUuid } from '../../domain/ids';
 
 export const FILTER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'is_null'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
@@ -44,7 +46,6 @@ export class DataQueryError extends Error {
   override name = 'DataQueryError';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ORDERABLE: ColumnSpec['type'][] = ['integer', 'timestamp', 'text', 'uuid'];
 
 function tableOf(name: string): Record<string, ColumnSpec> {
@@ -67,7 +68,7 @@ function coerce(column: string, spec: ColumnSpec, value: unknown): unknown {
     new DataQueryError(`Filter on ${column} needs ${expected}, got ${JSON.stringify(value)}`);
   switch (spec.type) {
     case 'uuid':
-      if (typeof value !== 'string' || !UUID.test(value)) throw fail('a uuid');
+      if (!isUuid(value)) throw fail('a uuid');
       return value;
     case 'integer': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -87,8 +88,6 @@ function coerce(column: string, spec: ColumnSpec, value: unknown): unknown {
       throw fail('contains or is_null (metadata is JSON)');
   }
 }
-
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function applyFilter(
   query: Knex.QueryBuilder,

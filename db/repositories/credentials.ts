@@ -1,4 +1,4 @@
-import type { CredentialType } from '../../lib/credentials';
+import type { CredentialType } from '../../domain/credentials';
 import type { Queryable } from '../index';
 
 export interface CredentialRow {
@@ -27,7 +27,7 @@ const columns = (fields: Partial<CredentialFields> & { ciphertext?: string; key_
   ...(fields.allowed_hosts ? { allowed_hosts: JSON.stringify(fields.allowed_hosts) } : {}),
 });
 
-/** Inserts with a placeholder ciphertext; the caller seals the secret with the row's id and sets it. */
+/** Inserts a credential whose secret the caller sealed for this id (the id is bound into the ciphertext). */
 export async function insertCredential(
   db: Queryable,
   ownerId: string,

@@ -1,5 +1,6 @@
-import type { GenieSpec, TriggerType } from '../../lib/schemas/genie';
-import type { PageCursor } from '../../lib/pagination';
+import type { TriggerType } from '../../domain/runs';
+import type { GenieSpec } from '../../domain/schemas/genie';
+import type { PageCursor } from '../pagination';
 import type { Queryable } from '../index';
 import { newestFirst } from '../pagination';
 

@@ -1,4 +1,5 @@
 import type { Queryable } from '../index';
+import { escapeLike } from '../sql';
 
 export type MemoryScope = 'genie' | 'account';
 
@@ -29,8 +30,6 @@ function live(db: Queryable, ownerId: string, place: MemoryPlace) {
     .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()));
   return place.scope === 'genie' ? query.andWhere({ genie_id: place.genieId }) : query;
 }
-
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function readMemory(
   db: Queryable,

@@ -1,4 +1,4 @@
-import type { PageCursor } from '../../lib/pagination';
+import type { PageCursor } from '../pagination';
 import type { Queryable } from '../index';
 import { newestFirst } from '../pagination';
 

@@ -1,5 +1,6 @@
+import type { TokenUsage } from '../../domain/runs';
+import { RowNotFoundError } from '../errors';
 import type { Queryable } from '../index';
-import type { Usage } from './runs';
 
 /** Claude message content as stored (the Messages API block shapes). */
 export type ContentBlock = Record<string, unknown> & { type: string };
@@ -23,7 +24,7 @@ export interface RunStepRow {
   result: unknown;
   output_preview: string | null;
   is_error: boolean;
-  usage: Usage | null;
+  usage: TokenUsage | null;
   started_at: Date;
   duration_ms: number | null;
 }
@@ -38,7 +39,7 @@ export async function saveMessage(
   ownerId: string,
   message: { runId: string; turn: number; role: 'user' | 'assistant'; content: ContentBlock[] }
 ): Promise<void> {
-  if (!(await ownedRun(db, ownerId, message.runId).first())) throw new Error(`run ${message.runId} not found`);
+  if (!(await ownedRun(db, ownerId, message.runId).first())) throw new RowNotFoundError('runs', message.runId);
   await db('run_messages')
     .insert({ run_id: message.runId, turn: message.turn, role: message.role, content: JSON.stringify(message.content) })
     .onConflict(['run_id', 'turn', 'role'])
@@ -79,7 +80,7 @@ function stepColumns(step: NewStep): Record<string, unknown> {
 
 /** Records a step once: model steps per `(run, turn)`, tool steps per `(run, tool_use_id)`. */
 export async function saveStep(db: Queryable, ownerId: string, step: NewStep): Promise<void> {
-  if (!(await ownedRun(db, ownerId, step.run_id).first())) throw new Error(`run ${step.run_id} not found`);
+  if (!(await ownedRun(db, ownerId, step.run_id).first())) throw new RowNotFoundError('runs', step.run_id);
   const conflict =
     step.kind === 'model'
       ? db.raw(`(run_id, turn) WHERE kind = 'model'`)

@@ -1,31 +1,17 @@
-import type { PageCursor } from '../../lib/pagination';
+import crypto from 'node:crypto';
+import {
+  TERMINAL_STATUSES,
+  USAGE_FIELDS,
+  type RunError,
+  type RunStatus,
+  type RunTrigger,
+  type TokenUsage,
+} from '../../domain/runs';
+import { runWorkflowId } from '../../temporal/contract';
 import type { Queryable } from '../index';
-import { newestFirst } from '../pagination';
+import { newestFirst, type PageCursor } from '../pagination';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
-
-export interface RunError {
-  type: string;
-  message: string;
-}
-
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
-}
-
-export const ZERO_USAGE: Usage = {
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_read_input_tokens: 0,
-  cache_creation_input_tokens: 0,
-};
-
-export interface RunRow extends Usage {
+export interface RunRow extends TokenUsage {
   id: string;
   owner_id: string;
   genie_id: string;
@@ -43,37 +29,36 @@ export interface RunRow extends Usage {
 }
 
 export interface NewRun {
-  id: string;
   genieId: string;
-  workflowId: string;
-  triggerType: string;
+  trigger: RunTrigger;
   input: unknown;
-  scheduledAt?: Date;
+  /** Given for an event run (claimed by its event); new otherwise. */
+  id?: string;
+  /** Given for a scheduled run (the id its schedule gave the workflow); `genie-run-<id>` otherwise. */
+  workflowId?: string;
 }
 
-const runColumns = (ownerId: string, run: NewRun) => ({
-  id: run.id,
-  owner_id: ownerId,
-  genie_id: run.genieId,
-  workflow_id: run.workflowId,
-  trigger_type: run.triggerType,
-  input: run.input === undefined ? null : JSON.stringify(run.input),
-  scheduled_at: run.scheduledAt ?? null,
-});
-
-export async function insertRun(db: Queryable, ownerId: string, run: NewRun): Promise<RunRow> {
-  const [row] = (await db('runs').insert(runColumns(ownerId, run)).returning('*')) as RunRow[];
-  return row!;
-}
-
-/** The run of `workflowId`, inserted if there is none yet (a repeated call returns the first). */
-export async function ensureRun(db: Queryable, ownerId: string, run: NewRun): Promise<RunRow> {
+/**
+ * Records a run: the one way a run row comes to be, for manual, scheduled and event runs alike.
+ * Once per workflow id: a repeated call (a retried activity) returns the row the first one made.
+ */
+export async function recordRun(db: Queryable, ownerId: string, run: NewRun): Promise<RunRow> {
+  const id = run.id ?? crypto.randomUUID();
+  const workflowId = run.workflowId ?? runWorkflowId(id);
   const [inserted] = (await db('runs')
-    .insert(runColumns(ownerId, run))
+    .insert({
+      id,
+      owner_id: ownerId,
+      genie_id: run.genieId,
+      workflow_id: workflowId,
+      trigger_type: run.trigger.type,
+      input: run.input === undefined ? null : JSON.stringify(run.input),
+      scheduled_at: run.trigger.scheduledAt ? new Date(run.trigger.scheduledAt) : null,
+    })
     .onConflict('workflow_id')
     .ignore()
     .returning('*')) as RunRow[];
-  return inserted ?? (await db<RunRow>('runs').where({ owner_id: ownerId, workflow_id: run.workflowId }).first())!;
+  return inserted ?? (await db<RunRow>('runs').where({ owner_id: ownerId, workflow_id: workflowId }).first())!;
 }
 
 export async function findRun(db: Queryable, ownerId: string, runId: string): Promise<RunRow | undefined> {
@@ -126,18 +111,15 @@ export async function refreshRunTotals(
   db: Queryable,
   ownerId: string,
   runId: string
-): Promise<Usage & { turns: number }> {
+): Promise<TokenUsage & { turns: number }> {
   const totals = (await db('run_steps')
     .where({ run_id: runId, kind: 'model' })
     .whereExists((q) => q.select(1).from('runs').where({ id: runId, owner_id: ownerId }))
     .select(
       db.raw('count(*)::int AS turns'),
-      db.raw(`coalesce(sum((usage->>'input_tokens')::bigint), 0)::bigint AS input_tokens`),
-      db.raw(`coalesce(sum((usage->>'output_tokens')::bigint), 0)::bigint AS output_tokens`),
-      db.raw(`coalesce(sum((usage->>'cache_read_input_tokens')::bigint), 0)::bigint AS cache_read_input_tokens`),
-      db.raw(`coalesce(sum((usage->>'cache_creation_input_tokens')::bigint), 0)::bigint AS cache_creation_input_tokens`)
+      ...USAGE_FIELDS.map((field) => db.raw(`coalesce(sum((usage->>?)::bigint), 0)::bigint AS ??`, [field, field]))
     )
-    .first()) as Usage & { turns: number };
+    .first()) as TokenUsage & { turns: number };
   await db('runs').where({ owner_id: ownerId, id: runId }).update(totals);
   return totals;
 }

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { freePort, isPortFree } from '../../lib/ports';
-import { requireTemporalCli } from '../../lib/temporal-cli';
+import { freePort, isPortFree } from '../../platform/ports';
+import { requireTemporalCli } from '../../dev/temporal-cli';
 import { FakeAnthropic } from '../fakes/anthropic';
 
 const ROOT = path.resolve(__dirname, '../..');

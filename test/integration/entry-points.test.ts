@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { authenticateApiKey } from '../../db/repositories/api-keys';
-import { spawnNodeChild, waitForReady } from '../../lib/dev/stack';
-import { freePort } from '../../lib/ports';
+import { spawnNodeChild, waitForReady } from '../../dev/stack';
+import { freePort } from '../../platform/ports';
 import { startHarness, type Harness } from '../support/harness';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,4 +1,4 @@
-import { eventInboxWorkflowId } from '../../lib/temporal-names';
+import { eventInboxWorkflowId } from '../../temporal/contract';
 import { FakeAnthropic, text } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, waitForRun } from '../support/runs';

@@ -1,5 +1,5 @@
 import { revokeApiKey, createApiKey } from '../../db/repositories/api-keys';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../platform/ports';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 
 let h: Harness;

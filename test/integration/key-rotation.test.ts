@@ -4,7 +4,8 @@ import { Client } from 'pg';
 import { CredentialService } from '../../api/services/credentials';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../../db';
-import { generateKeySpec, parseKeys, Vault } from '../../lib/vault';
+import { generateKeySpec, parseKeys } from '../../security/encryption-keys';
+import { Vault } from '../../security/vault';
 
 /** `npm run cli -- keys rotate` on a database of its own (rotation touches every credential). */
 

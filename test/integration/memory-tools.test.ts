@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import { runToolCall } from '../../activities/tools/run-tool';
 import { insertGenie } from '../../db/repositories/genies';
 import { saveMessage } from '../../db/repositories/run-records';
-import { insertRun } from '../../db/repositories/runs';
+import { recordRun } from '../../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
-import { GenieCreateSchema } from '../../lib/schemas/genie';
+import { GenieCreateSchema } from '../../domain/schemas/genie';
 import { testToolDeps } from '../support/keys';
 
 /** The memory tools through runToolCall (what the runTool activity does), against real Postgres. */
@@ -21,13 +21,7 @@ async function setup() {
   const genie = await insertGenie(db, owner.id, GenieCreateSchema.parse({ name: 'm', soul_prompt: 'm' }));
   let turn = 0;
   const runId = crypto.randomUUID();
-  await insertRun(db, owner.id, {
-    id: runId,
-    genieId: genie.id,
-    workflowId: `genie-run-${runId}`,
-    triggerType: 'manual',
-    input: null,
-  });
+  await recordRun(db, owner.id, { id: runId, genieId: genie.id, trigger: { type: 'manual' }, input: null });
   /** Stores an assistant turn calling `name` with `input`, runs it, and returns the tool's full result. */
   const call = async (name: string, input: unknown, options: { genieId?: string; toolUseId?: string } = {}) => {
     turn += 1;

@@ -1,5 +1,5 @@
-import { spawnNodeChild, waitForReady } from '../../lib/dev/stack';
-import type { ChildHandle } from '../../lib/dev/processes';
+import { spawnNodeChild, waitForReady } from '../../dev/stack';
+import type { ChildHandle } from '../../dev/processes';
 import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { TEST_ENCRYPTION_KEYS } from '../support/keys';

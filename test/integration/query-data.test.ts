@@ -3,10 +3,10 @@ import { runToolCall } from '../../activities/tools/run-tool';
 import { insertRows } from '../../db/repositories/business-data';
 import { insertGenie } from '../../db/repositories/genies';
 import { saveMessage } from '../../db/repositories/run-records';
-import { insertRun } from '../../db/repositories/runs';
+import { recordRun } from '../../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
-import { GenieCreateSchema } from '../../lib/schemas/genie';
+import { GenieCreateSchema } from '../../domain/schemas/genie';
 import { testToolDeps } from '../support/keys';
 
 /** query_data through runToolCall (what the runTool activity does), against real Postgres. */
@@ -68,13 +68,7 @@ beforeAll(async () => {
 
   const genie = await insertGenie(db, ownerId, GenieCreateSchema.parse({ name: 'q', soul_prompt: 'q' }));
   const runId = crypto.randomUUID();
-  await insertRun(db, ownerId, {
-    id: runId,
-    genieId: genie.id,
-    workflowId: `genie-run-${runId}`,
-    triggerType: 'manual',
-    input: null,
-  });
+  await recordRun(db, ownerId, { id: runId, genieId: genie.id, trigger: { type: 'manual' }, input: null });
   let turn = 0;
   call = async (input) => {
     turn += 1;

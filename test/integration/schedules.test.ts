@@ -1,9 +1,10 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { listAllScheduledGenies } from '../../db/repositories/genies';
-import { GenieSchedules, reconcileSchedules } from '../../lib/genie-schedules';
-import { freePort } from '../../lib/ports';
-import type { ScheduledGenie } from '../../lib/schedules';
-import { scheduleId } from '../../lib/temporal-names';
+import { GenieSchedules } from '../../temporal/genie-schedules';
+import { freePort } from '../../platform/ports';
+import type { ScheduledGenie } from '../../temporal/schedule-options';
+import { SCHEDULE_RECONCILER_WORKFLOW_ID, scheduleId } from '../../temporal/contract';
+import { requestScheduleReconciliation } from '../../worker/worker';
 import { FakeAnthropic, text } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
@@ -106,7 +107,7 @@ describe('scheduled genies', () => {
       schedule: { cron: '0 0 1 1 *' },
     });
     fake.script(marker, [text('triggered')]);
-    await schedules.trigger(genie.id);
+    await h.temporal.schedule.getHandle(scheduleId(genie.id)).trigger();
     const [run] = await waitFor('a triggered run', async () => {
       const runs = (await runsOf(genie.id)).filter((r: any) => r.status === 'succeeded');
       return runs.length ? runs : undefined;
@@ -162,12 +163,37 @@ describe('scheduled genies', () => {
     await schedules.remove(genie.id); // drift: a scheduled genie with no schedule
     const orphanId = '00000000-0000-4000-8000-0000000000ab';
     await schedules.upsert({ ...(genie as ScheduledGenie), id: orphanId, owner_id: user.id }); // drift: no genie
-    const report = await reconcileSchedules(schedules, (await listAllScheduledGenies(h.db)) as ScheduledGenie[], {
+    const report = await schedules.reconcile((await listAllScheduledGenies(h.db)) as ScheduledGenie[], {
       orphanGraceMs: 0,
     });
     expect(report.created).toContain(genie.id);
     expect(report.deleted).toContain(orphanId);
     expect((await describeSchedule(genie.id)).state.paused).toBe(false);
     await expect(describeSchedule(orphanId)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+
+  it('one reconciler workflow repairs drift when any worker starts, however many ask', async () => {
+    const { genie } = await createScriptedGenie(h, user, { trigger_type: 'schedule', schedule: { cron: '@weekly' } });
+    await schedules.remove(genie.id); // drift: a scheduled genie with no schedule
+    const reconciler = h.temporal.workflow.getHandle(SCHEDULE_RECONCILER_WORKFLOW_ID);
+    await reconciler.terminate('fresh start for this test').catch(() => undefined);
+    try {
+      // Two worker replicas starting at once: both ask, one workflow answers.
+      await Promise.all([
+        requestScheduleReconciliation(h.temporal, taskQueue),
+        requestScheduleReconciliation(h.temporal, taskQueue),
+      ]);
+      await waitFor('the schedule to be restored', () => describeSchedule(genie.id).catch(() => undefined));
+      const running = [];
+      for await (const execution of h.temporal.workflow.list({
+        query: `WorkflowId = '${SCHEDULE_RECONCILER_WORKFLOW_ID}' AND ExecutionStatus = 'Running'`,
+      })) {
+        running.push(execution);
+      }
+      expect(running).toHaveLength(1);
+      expect(running[0]!.type).toBe('scheduleReconciler');
+    } finally {
+      await reconciler.terminate('test over').catch(() => undefined);
+    }
   });
 });

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { guardedFetch, FetchFailedError } from '../../lib/fetch/guarded-fetch';
-import { FetchRefusedError, type FetchPolicy, type Resolver } from '../../lib/fetch/ssrf';
+import { guardedFetch, FetchFailedError } from '../../fetch/guarded-fetch';
+import { FetchRefusedError, type FetchPolicy, type Resolver } from '../../fetch/ssrf';
 
 /**
  * The SSRF guard against a trap: a server on every local address that counts connections. Each

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { secretForms } from '../../lib/fetch/redact';
-import type { FetchPolicy, Resolver } from '../../lib/fetch/ssrf';
+import { secretForms } from '../../fetch/redact';
+import type { FetchPolicy, Resolver } from '../../fetch/ssrf';
 import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
 import { EchoServer } from '../support/echo-server';
 import { startHarness, type Harness, type TestUser } from '../support/harness';

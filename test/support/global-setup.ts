@@ -1,5 +1,5 @@
 import { createDb, migrateLatest } from '../../db';
-import { startEphemeralServices, type EphemeralServices } from '../../lib/dev/stack';
+import { startEphemeralServices, type EphemeralServices } from './ephemeral-services';
 
 declare global {
   var __GENIE_TEST_STACK__: EphemeralServices | undefined;

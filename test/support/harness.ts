@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type DestinationStream } from 'pino';
-import type { FetchPolicy } from '../../lib/fetch/ssrf';
+import type { FetchPolicy } from '../../fetch/ssrf';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { close, listen } from '../../api/server';

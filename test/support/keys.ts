@@ -1,6 +1,7 @@
-import type { ToolDeps } from '../../activities/tools/registry';
+import type { ToolDeps } from '../../activities';
 import type { Db } from '../../db';
-import { parseKeys, Vault } from '../../lib/vault';
+import { parseKeys } from '../../security/encryption-keys';
+import { Vault } from '../../security/vault';
 
 /** The suite's encryption keys (API and worker must share them, as in production). */
 export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 17).toString('base64')}`;

@@ -1,6 +1,5 @@
+import { isTerminal } from '../../domain/runs';
 import type { Harness, TestUser } from './harness';
-
-const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
 /** Polls get-run until the run reaches `until` (default: any terminal status) and returns it. */
 export async function waitForRun(
@@ -9,7 +8,7 @@ export async function waitForRun(
   runId: string,
   options: { until?: (run: any) => boolean; timeoutMs?: number } = {}
 ): Promise<any> {
-  const until = options.until ?? ((run: any) => TERMINAL.includes(run.status));
+  const until = options.until ?? ((run: any) => isTerminal(run.status));
   const deadline = Date.now() + (options.timeoutMs ?? 45_000);
   let last: any;
   while (Date.now() < deadline) {

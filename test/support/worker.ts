@@ -1,9 +1,11 @@
 import path from 'node:path';
 import pino, { type DestinationStream } from 'pino';
-import type { FetchPolicy } from '../../lib/fetch/ssrf';
+import type { FetchPolicy } from '../../fetch/ssrf';
 import { NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../../db';
-import { createMailer } from '../../lib/mailer';
+import { GenieSchedules } from '../../temporal/genie-schedules';
+import { createMailer } from '../../platform/mailer';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
 import { createGenieWorker } from '../../worker/worker';
 import { testVault } from './keys';
@@ -35,18 +37,22 @@ export async function startTestWorker(options: {
   anthropicApiKey?: string | null;
   /** What web_fetch may reach (GENIE_FETCH_ALLOW_HOSTS, and a DNS to inject). */
   fetchPolicy?: FetchPolicy;
-  /** Where the worker's own logs go (tests scan them for secrets). */
-  logStream?: DestinationStream;
   /** SMTP_URL of this worker (none: emails are skipped). */
   smtpUrl?: string;
   notifyMaxPerRun?: number;
+  /** Where the SDK's and the activities' logs go (tests scan them for secrets); the first worker of a file decides. */
+  logStream?: DestinationStream;
 }): Promise<TestWorker> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new PinoSdkLogger(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' })) });
+    const logger = options.logStream
+      ? pino({ level: 'trace' }, options.logStream)
+      : pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' });
+    Runtime.install({ logger: new PinoSdkLogger(logger) });
     runtimeInstalled = true;
   }
   const db = createDb(process.env.DATABASE_URL!);
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS! }) });
   const worker = await createGenieWorker({
     connection,
     namespace: 'default',
@@ -54,9 +60,6 @@ export async function startTestWorker(options: {
     workflowBundle: await workflowBundle(),
     deps: {
       db,
-      logger: options.logStream
-        ? pino({ level: 'trace' }, options.logStream)
-        : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       model: {
         apiKey: options.anthropicApiKey === null ? undefined : (options.anthropicApiKey ?? 'sk-ant-fake-test-key'),
         baseURL: options.anthropicBaseUrl,
@@ -68,6 +71,7 @@ export async function startTestWorker(options: {
       fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
       mailer: options.smtpUrl ? createMailer(options.smtpUrl, 'Genies <genies@test.local>') : undefined,
       notify: { maxPerRun: options.notifyMaxPerRun ?? 20 },
+      schedules: new GenieSchedules(client, options.taskQueue),
     },
   });
   const running = worker.run();
@@ -77,6 +81,7 @@ export async function startTestWorker(options: {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
+      await client.connection.close();
       await db.destroy();
     },
   };

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { API_KEY_PREFIX, generateApiKey, parseApiKey, secretMatches } from '../../lib/api-keys';
+import { API_KEY_PREFIX, generateApiKey, parseApiKey, secretMatches } from '../../security/api-keys';
 
 describe('API keys', () => {
   it('generates hg_live_ keys whose stored form is a prefix and a sha256, not the secret', () => {

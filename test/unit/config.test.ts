@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, parseConfig, temporalUiUrl } from '../../lib/config';
+import { ConfigError, parseConfig, temporalUiUrl } from '../../platform/config';
 
 describe('parseConfig', () => {
   it('applies the documented defaults to an empty environment', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ConfigSchema, parseConfig } from '../../lib/config';
+import { ConfigSchema, parseConfig } from '../../platform/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -64,7 +64,10 @@ describe('docker-compose.yml', () => {
     expect(compose.services.migrate.build).toBe('.');
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toContain('npm ci --omit=dev');
-    for (const dir of ['bin', 'lib', 'api', 'db', 'workflows', 'activities', 'worker']) {
+    // Every folder of the production build (tsconfig.build.json) is in the image.
+    const build = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    expect(build.include).toEqual(expect.arrayContaining(['bin', 'api', 'db', 'workflows', 'activities', 'worker']));
+    for (const dir of build.include) {
       expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
     }
   });

@@ -7,8 +7,8 @@ import {
   mergeGenieUpdate,
   normalizeGenie,
   ScheduleSchema,
-  TOOL_NAMES,
-} from '../../lib/schemas/genie';
+} from '../../domain/schemas/genie';
+import { TOOL_NAMES } from '../../domain/tools';
 
 const minimal = { name: 'Digest', soul_prompt: 'Summarise new leads.' };
 

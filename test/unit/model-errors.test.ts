@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
-import { retryAfterMs, toModelFailure } from '../../activities/model';
+import { retryAfterMs, toModelFailure } from '../../activities/anthropic';
 
 const apiError = (status: number, headers: Record<string, string> = {}) =>
   Anthropic.APIError.generate(

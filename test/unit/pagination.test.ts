@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, toPage } from '../../lib/pagination';
+import { decodeCursor, encodeCursor, toPage } from '../../db/pagination';
 
 describe('pagination cursors', () => {
   it('round-trips a cursor', () => {

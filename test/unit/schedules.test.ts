@@ -1,4 +1,5 @@
-import { scheduleOptionsFor, scheduledTimeOf, SCHEDULE_CATCHUP_WINDOW } from '../../lib/schedules';
+import { scheduledTimeOf } from '../../temporal/contract';
+import { scheduleOptionsFor, SCHEDULE_CATCHUP_WINDOW } from '../../temporal/schedule-options';
 
 const genie = (schedule: object, enabled = true) => ({
   id: '11111111-1111-4111-8111-111111111111',

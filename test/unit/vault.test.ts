@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../lib/config';
-import { generateKeySpec, parseKeys, resolveEncryptionKeys, Vault, VaultError } from '../../lib/vault';
+import { parseConfig } from '../../platform/config';
+import { generateKeySpec, parseKeys, resolveEncryptionKeys } from '../../security/encryption-keys';
+import { Vault, VaultError } from '../../security/vault';
 
 const context = { ownerId: crypto.randomUUID(), credentialId: crypto.randomUUID() };
 const vault = new Vault(parseKeys(generateKeySpec('a')));

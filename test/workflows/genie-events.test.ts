@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Activities } from '../../activities';
-import { eventSignal, genieEvents, inboxStatusQuery, stopSignal } from '../../workflows/genie-events';
-import type { InboxEvent } from '../../workflows/types';
+import { eventSignal, inboxStatusQuery, stopSignal, type InboxEvent } from '../../temporal/contract';
+import { genieEvents } from '../../workflows/genie-events';
 import { startWorkflowWorker, type WorkflowWorker } from '../support/workflow-worker';
 
 /**

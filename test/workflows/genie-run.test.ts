@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Activities } from '../../activities';
-import { statusQuery } from '../../workflows/genie-run';
-import type { GenieRunInput, ModelTurn, RunEnd, ToolCallRef } from '../../workflows/types';
+import type { RunEnd } from '../../domain/runs';
+import { genieRun } from '../../workflows/genie-run';
+import { runStatusQuery, type GenieRunInput, type ModelTurn, type ToolCallRef } from '../../temporal/contract';
 import { startWorkflowWorker, type WorkflowWorker } from '../support/workflow-worker';
 
 /**
@@ -88,7 +89,7 @@ function start(script: Script) {
   };
   return {
     runId,
-    handle: client.workflow.start('genieRun', { taskQueue, workflowId: `genie-run-${runId}`, args: [input] }),
+    handle: client.workflow.start(genieRun, { taskQueue, workflowId: `genie-run-${runId}`, args: [input] }),
   };
 }
 
@@ -179,7 +180,7 @@ describe('genieRun', () => {
     const wf = await handle;
     let status;
     for (let i = 0; i < 50 && status?.phase !== 'calling_model'; i++) {
-      status = await wf.query(statusQuery);
+      status = await wf.query(runStatusQuery);
       if (status.phase !== 'calling_model') await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(status).toEqual({ phase: 'calling_model', turn: 1, currentTools: [], usage: usage(0) });

@@ -1,0 +1,68 @@
+// The Anthropic Messages API as the model activity uses it: the client, tool definitions, and
+// how API errors map onto Temporal's retries.
+import Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../temporal/contract';
+import { inputJsonSchema, type ToolDefinition } from './tools/registry';
+
+export interface ModelSettings {
+  apiKey?: string;
+  baseURL?: string;
+  defaultModel: string;
+  /** max_tokens of each Messages API call. */
+  maxOutputTokens: number;
+  /** Per-request timeout; Temporal's start-to-close timeout bounds the whole activity. */
+  requestTimeoutMs: number;
+}
+
+/** Marks a prompt-cache breakpoint. */
+export const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/** The client, or undefined without an API key (runs then fail with ModelNotConfigured). */
+export function createAnthropicClient(settings: ModelSettings): Anthropic | undefined {
+  if (!settings.apiKey) return undefined;
+  return new Anthropic({
+    apiKey: settings.apiKey,
+    baseURL: settings.baseURL,
+    maxRetries: 0, // Temporal owns retries
+    timeout: settings.requestTimeoutMs,
+  });
+}
+
+/** The tools as the Messages API declares them, the last one a cache breakpoint. */
+export function toolDefinitions(tools: ToolDefinition[]): Anthropic.Tool[] {
+  const definitions: Anthropic.Tool[] = tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: inputJsonSchema(tool) as Anthropic.Tool.InputSchema,
+  }));
+  if (definitions.length > 0) definitions[definitions.length - 1]!.cache_control = EPHEMERAL;
+  return definitions;
+}
+
+/** Seconds (or an HTTP date) from `retry-after`, as a delay for Temporal's next attempt. */
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Maps an Anthropic SDK error to a retryable or permanent Temporal failure. */
+export function toModelFailure(err: unknown): Error {
+  if (!(err instanceof Anthropic.APIError) || typeof err.status !== 'number') return err as Error;
+  const status: number = err.status;
+  const headers = err.headers as Headers | undefined;
+  const what = `Anthropic answered ${status}${err.type ? ` ${err.type}` : ''}: ${err.apiMessage ?? err.message}`;
+  if (status === 429 || status === 529 || status >= 500 || status === 408 || status === 409) {
+    return ApplicationFailure.create({
+      message: what,
+      type:
+        status === 429 ? FAILURE.ModelRateLimited : status === 529 ? FAILURE.ModelOverloaded : FAILURE.ModelUnavailable,
+      nextRetryDelay: retryAfterMs(headers),
+    });
+  }
+  return ApplicationFailure.nonRetryable(what, FAILURE.ModelRequestRejected);
+}

@@ -1,0 +1,28 @@
+import type { Db } from '../db';
+import type { FetchPolicy } from '../fetch/ssrf';
+import type { Mailer } from '../platform/mailer';
+import type { Vault } from '../security/vault';
+import type { GenieSchedules } from '../temporal/genie-schedules';
+import type { ModelSettings } from './anthropic';
+
+/**
+ * What activities need from the process: the worker wires real clients (worker/deps.ts), tests wire
+ * their own. Each activity factory takes a `Pick` of it.
+ */
+export interface ActivityDeps {
+  db: Db;
+  model: ModelSettings;
+  vault: Vault;
+  /** What web_fetch may reach (GENIE_FETCH_ALLOW_HOSTS). */
+  fetchPolicy: FetchPolicy;
+  /** Undefined when SMTP_URL is not set: emails are recorded as skipped. */
+  mailer?: Mailer;
+  notify: { maxPerRun: number };
+  /** The genies' Temporal Schedules (for the schedule reconciler). */
+  schedules: GenieSchedules;
+  /** Test-only fault injection points (GENIE_FAULT_INJECTION). */
+  faults?: string[];
+}
+
+/** What tools need. */
+export type ToolDeps = Pick<ActivityDeps, 'db' | 'vault' | 'fetchPolicy' | 'mailer' | 'notify' | 'faults'>;

@@ -1,0 +1,44 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../db';
+import type { FetchPolicy } from '../../fetch/ssrf';
+import type { Vault } from '../../security/vault';
+import { GenieSchedules } from '../../temporal/genie-schedules';
+import { CredentialService } from './credentials';
+import { DataService } from './data';
+import { EventService } from './events';
+import { GenieService } from './genies';
+import { MemoryService } from './memory';
+import { NotificationService } from './notifications';
+import { RunService } from './runs';
+
+/** What the services need from the process. */
+export interface ServiceDeps {
+  db: Db;
+  temporal: Client;
+  namespace: string;
+  temporalUiUrl: string;
+  /** Where runs are started (the worker polls it). */
+  taskQueue: string;
+  vault: Vault;
+  /** What test-credential may reach (GENIE_FETCH_ALLOW_HOSTS). */
+  fetchPolicy: FetchPolicy;
+}
+
+/** Every service behind the API, wired once per app. */
+export function createServices(deps: ServiceDeps) {
+  const links = { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace };
+  const credentials = new CredentialService(deps.db, deps.vault, deps.fetchPolicy);
+  const events = new EventService(deps.db, deps.temporal, deps.taskQueue);
+  const schedules = new GenieSchedules(deps.temporal, deps.taskQueue);
+  return {
+    credentials,
+    events,
+    genies: new GenieService(deps.db, deps.temporal, links, credentials, schedules, events),
+    runs: new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }),
+    memory: new MemoryService(deps.db),
+    data: new DataService(deps.db),
+    notifications: new NotificationService(deps.db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

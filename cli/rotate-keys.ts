@@ -1,0 +1,40 @@
+import { listAllCredentialsForRotation, updateCredential } from '../db/repositories/credentials';
+import type { Db } from '../db';
+import type { Vault } from '../security/vault';
+
+export interface RotationReport {
+  total: number;
+  reencrypted: number;
+  alreadyCurrent: number;
+  failed: Array<{ id: string; name: string; reason: string }>;
+}
+
+const BATCH = 200;
+
+/**
+ * Re-encrypts every credential not sealed with the vault's first key under that key, in batches.
+ * Credentials that no configured key opens are reported, not touched.
+ */
+export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<RotationReport> {
+  const report: RotationReport = { total: 0, reencrypted: 0, alreadyCurrent: 0, failed: [] };
+  for (let after: string | null = null; ;) {
+    const batch = await listAllCredentialsForRotation(db, after, BATCH);
+    if (batch.length === 0) return report;
+    for (const row of batch) {
+      report.total++;
+      if (vault.keyIdOf(row.ciphertext) === vault.primaryKeyId) {
+        report.alreadyCurrent++;
+        continue;
+      }
+      const context = { ownerId: row.owner_id, credentialId: row.id };
+      try {
+        const ciphertext = vault.encrypt(vault.decrypt(row.ciphertext, context), context);
+        await updateCredential(db, row.owner_id, row.id, { ciphertext, key_id: vault.primaryKeyId });
+        report.reencrypted++;
+      } catch (err) {
+        report.failed.push({ id: row.id, name: row.name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    after = batch[batch.length - 1]!.id;
+  }
+}

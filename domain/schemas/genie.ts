@@ -1,0 +1,207 @@
+import { CronExpressionParser } from 'cron-parser';
+import { CRON_MACROS } from '../cron';
+import { TRIGGER_TYPES } from '../runs';
+import { TOOL_NAMES } from '../tools';
+import { z } from './zod';
+
+export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other'] as const;
+
+export const MAX_TURNS_DEFAULT = 20;
+export const MAX_TURNS_LIMIT = 100;
+export const MAX_CONCURRENT_RUNS_LIMIT = 100;
+export const SOUL_PROMPT_MAX_CHARS = 100_000;
+
+/** Why a cron expression is not a 5-field or `@daily`-style one, or undefined when it is. */
+export function cronProblem(expression: string): string | undefined {
+  const trimmed = expression.trim();
+  if (trimmed.startsWith('@')) {
+    const macros = Object.keys(CRON_MACROS);
+    return macros.includes(trimmed) ? undefined : `unknown macro; use one of ${macros.join(', ')}`;
+  }
+  if (trimmed.split(/\s+/).length !== 5) return 'must have 5 fields: minute hour day-of-month month day-of-week';
+  try {
+    CronExpressionParser.parse(trimmed);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : 'invalid cron expression';
+  }
+}
+
+/** True for an IANA time zone name, spelled exactly (Temporal's zone lookup is case-sensitive). */
+export function isIanaTimeZone(name: string): boolean {
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    return resolved === name || resolved.toLowerCase() !== name.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+const scheduleFields = z
+  .object({
+    cron: z.string().min(1).max(200).optional().openapi({ example: '0 9 * * 1-5' }),
+    interval_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(366 * 86_400)
+      .optional()
+      .openapi({ example: 3600 }),
+    timezone: z
+      .string()
+      .refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"')
+      .optional()
+      .openapi({ example: 'Europe/Berlin', description: 'IANA time zone for cron; default UTC' }),
+    overlap: z
+      .enum(OVERLAP_POLICIES)
+      .optional()
+      .openapi({ description: 'what to do when a run is still going; default skip' }),
+    paused: z.boolean().optional(),
+  })
+  .strict();
+
+function checkSchedule(schedule: z.infer<typeof scheduleFields>, ctx: z.RefinementCtx, complete: boolean): void {
+  const hasCron = schedule.cron !== undefined;
+  const hasInterval = schedule.interval_seconds !== undefined;
+  if ((hasCron && hasInterval) || (complete && !hasCron && !hasInterval)) {
+    ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give exactly one of cron or interval_seconds' });
+  }
+  const problem = schedule.cron === undefined ? undefined : cronProblem(schedule.cron);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron: ${problem}` });
+}
+
+/** A complete schedule: exactly one of `cron` or `interval_seconds`. */
+export const ScheduleSchema = scheduleFields
+  .superRefine((schedule, ctx) => checkSchedule(schedule, ctx, true))
+  .openapi('Schedule');
+
+/** A schedule in an update: any subset, merged into the genie's current schedule. */
+export const SchedulePatchSchema = scheduleFields
+  .superRefine((schedule, ctx) => checkSchedule(schedule, ctx, false))
+  .openapi('SchedulePatch');
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
+const nameList = (what: string, pattern: RegExp, max: number) =>
+  z
+    .array(z.string().min(1).max(100).regex(pattern, `must match ${pattern.source}`))
+    .max(max)
+    .refine((items) => new Set(items).size === items.length, `${what} must not repeat`);
+
+/** Every writable genie field, none required: the base of create and update. */
+const genieFields = {
+  name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest' }),
+  description: z.string().max(2000),
+  soul_prompt: z
+    .string()
+    .trim()
+    .min(1)
+    .max(SOUL_PROMPT_MAX_CHARS)
+    .openapi({ example: 'You review yesterday’s new leads and email me the three most promising.' }),
+  trigger_type: z.enum(TRIGGER_TYPES),
+  schedule: ScheduleSchema.nullable(),
+  event_types: nameList('event_types', /^[A-Za-z0-9_.:\-/]+$/, 50),
+  credential_refs: nameList('credential_refs', /^[A-Za-z0-9_.-]+$/, 50),
+  tools: z.array(z.enum(TOOL_NAMES)).refine((items) => new Set(items).size === items.length, 'tools must not repeat'),
+  model: z.string().min(1).max(100).nullable().openapi({ description: 'Claude model id; null uses GENIE_MODEL' }),
+  max_turns: z.number().int().min(1).max(MAX_TURNS_LIMIT),
+  max_tokens_per_run: z.number().int().min(1).max(100_000_000).nullable(),
+  max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
+  enabled: z.boolean(),
+};
+
+export const GenieCreateSchema = z
+  .object({
+    ...genieFields,
+    description: genieFields.description.default(''),
+    trigger_type: genieFields.trigger_type.default('manual'),
+    schedule: genieFields.schedule.default(null),
+    event_types: genieFields.event_types.default([]),
+    credential_refs: genieFields.credential_refs.default([]),
+    tools: genieFields.tools.default([...TOOL_NAMES]),
+    model: genieFields.model.default(null),
+    max_turns: genieFields.max_turns.default(MAX_TURNS_DEFAULT),
+    max_tokens_per_run: genieFields.max_tokens_per_run.default(null),
+    max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
+    enabled: genieFields.enabled.default(true),
+  })
+  .strict()
+  .openapi('GenieCreate');
+export type GenieCreate = z.infer<typeof GenieCreateSchema>;
+/** A genie's writable state, complete. */
+export type GenieSpec = GenieCreate;
+
+export const GenieUpdateSchema = z
+  .object({ ...genieFields, schedule: SchedulePatchSchema.nullable() })
+  .partial()
+  .strict()
+  .openapi('GenieUpdate', { description: 'Any subset of the genie fields; `schedule` merges into the current one.' });
+export type GenieUpdate = z.infer<typeof GenieUpdateSchema>;
+export type SchedulePatch = z.infer<typeof SchedulePatchSchema>;
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** Rules that span fields, checked on the complete genie after create defaults or an update merge. */
+export function genieConsistencyProblems(genie: GenieSpec): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (genie.trigger_type === 'schedule' && !genie.schedule) {
+    problems.push({ field: 'schedule', message: 'required when trigger_type is "schedule"' });
+  }
+  if (genie.schedule) {
+    const result = ScheduleSchema.safeParse(genie.schedule);
+    for (const issue of result.error?.issues ?? []) {
+      problems.push({ field: ['schedule', ...issue.path].join('.'), message: issue.message });
+    }
+  }
+  if (genie.trigger_type !== 'schedule' && genie.schedule) {
+    problems.push({ field: 'schedule', message: 'only allowed when trigger_type is "schedule"' });
+  }
+  if (genie.trigger_type !== 'event' && genie.event_types.length > 0) {
+    problems.push({ field: 'event_types', message: 'only allowed when trigger_type is "event"' });
+  }
+  return problems;
+}
+
+/** The schedule with its defaults spelled out: UTC, overlap `skip`, not paused. */
+export function withScheduleDefaults(schedule: Schedule): Schedule {
+  return { timezone: 'UTC', overlap: 'skip', paused: false, ...schedule };
+}
+
+/** Defaults filled in: the genie as it is stored. */
+export function normalizeGenie(genie: GenieSpec): GenieSpec {
+  return { ...genie, schedule: genie.schedule ? withScheduleDefaults(genie.schedule) : null };
+}
+
+/**
+ * The genie after applying `patch` to `current`. Leaving a trigger type drops what only it used
+ * (schedule, event_types) unless the patch sets them; a partial `schedule` merges into the current
+ * one, and giving `cron` replaces `interval_seconds` (and the other way round).
+ */
+export function mergeGenieUpdate(current: GenieSpec, patch: GenieUpdate): GenieSpec {
+  const next: GenieSpec = { ...current };
+  for (const [key, value] of Object.entries(patch) as Array<[keyof GenieUpdate, unknown]>) {
+    if (value !== undefined) (next as Record<string, unknown>)[key] = value;
+  }
+  if (patch.schedule) {
+    const base: SchedulePatch = { ...current.schedule };
+    if (patch.schedule.cron !== undefined) delete base.interval_seconds;
+    if (patch.schedule.interval_seconds !== undefined) delete base.cron;
+    // Possibly incomplete (no cron nor interval); genieConsistencyProblems says so.
+    next.schedule = { ...base, ...patch.schedule };
+  }
+  if (patch.trigger_type && patch.trigger_type !== 'schedule' && patch.schedule === undefined) next.schedule = null;
+  if (patch.trigger_type && patch.trigger_type !== 'event' && patch.event_types === undefined) next.event_types = [];
+  return next;
+}
+
+export const GenieSchema = z
+  .object({
+    id: z.string().uuid(),
+    ...GenieCreateSchema.shape,
+    created_at: z.string().openapi({ format: 'date-time' }),
+    updated_at: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('Genie');
+export type Genie = z.infer<typeof GenieSchema>;

@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseKeySpec } from './key-spec';
+
+/** Default Claude model for genies that name none. */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const postgresUrl = optionalString.refine(
+  (v) => v === undefined || /^postgres(ql)?:\/\/.+/.test(v),
+  'must be a postgres:// URL'
+);
+
+const hostPort = optionalString.refine(
+  (v) => v === undefined || /^[^\s:/]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(v),
+  'must be host:port'
+);
+
+const httpUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/.+/.test(v), 'must be an http(s) URL');
+
+const smtpUrl = optionalString.refine((v) => v === undefined || /^smtps?:\/\/.+/.test(v), 'must be an smtp:// URL');
+
+const keySpec = optionalString.superRefine((v, ctx) => {
+  const parsed = v === undefined ? undefined : parseKeySpec(v);
+  if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
+
+const csv = optionalString.transform((v) =>
+  v === undefined
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+);
+
+/**
+ * Every environment variable the service reads. Services receive a parsed `Config`; only entry
+ * points and the dev stack (which passes the environment on to its children) touch `process.env`.
+ */
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port(3000),
+  GENIE_DATA_DIR: z.string().default('./.data'),
+  DATABASE_URL: postgresUrl,
+  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('worker-genies'),
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  /** Public URL of the Temporal UI, used for `temporal_ui_url` on runs. Defaults to the embedded UI. */
+  TEMPORAL_UI_URL: httpUrl,
+  TEMPORAL_CLI_PATH: optionalString,
+  GENIE_PG_PORT: port(5433),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: httpUrl,
+  GENIE_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  GENIE_ENCRYPTION_KEYS: keySpec,
+  GENIE_FETCH_ALLOW_HOSTS: csv,
+  SMTP_URL: smtpUrl,
+  /** Sender of notification emails. */
+  SMTP_FROM: z.string().min(3).default('Worker Genies <genies@localhost>'),
+  /** notify_owner calls one run may make (a looping genie cannot flood an inbox). */
+  GENIE_NOTIFY_MAX_PER_RUN: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Test-only fault injection (the crash tests use it); never set in production. */
+  GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+/** Rules across variables: production needs its own encryption keys. */
+const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
+  if (config.NODE_ENV === 'production' && !config.GENIE_ENCRYPTION_KEYS) {
+    ctx.addIssue({ code: 'custom', path: ['GENIE_ENCRYPTION_KEYS'], message: 'is required in production' });
+  }
+});
+
+/** Thrown by {@link parseConfig}; its message names every bad variable on one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment into a `Config`, throwing a `ConfigError` that names each bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = ConfigRules.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const raw = env[name];
+      const shown = raw === undefined ? 'unset' : name.match(/KEY|URL|SECRET/) ? 'given' : JSON.stringify(raw);
+      return `${name} ${issue.message} (${shown})`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.GENIE_DATA_DIR) };
+}
+
+let cached: Config | undefined;
+
+/**
+ * The process's configuration, parsed once from `process.env`. On a bad variable it prints one line
+ * naming it and exits with status 1: entry points call this first so they fail at boot, not later.
+ */
+export function getConfig(): Config {
+  if (cached) return cached;
+  try {
+    cached = parseConfig(process.env);
+    return cached;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** The URL of the Temporal UI that operators should open. */
+export function temporalUiUrl(config: Config): string {
+  return config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;
+}

@@ -1,0 +1,64 @@
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { Config } from '../platform/config';
+import { SEARCH_ATTRIBUTE_KEYS } from './contract';
+
+/** The frontend address: `TEMPORAL_ADDRESS`, or the embedded dev server on `TEMPORAL_DEV_PORT`. */
+export function temporalAddress(config: Config): string {
+  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+}
+
+/**
+ * The process's one Temporal client. The connection is lazy, so the API starts (and `/healthz`
+ * answers 503) while Temporal is still down, and reconnects once it is up.
+ */
+export function createTemporalClient(config: Config): Client {
+  const connection = Connection.lazy({ address: temporalAddress(config), connectTimeout: '5s' });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+/** Resolves when the frontend answers, or rejects after `timeoutMs`. */
+export async function pingTemporal(client: Client, timeoutMs = 2000): Promise<void> {
+  await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+}
+
+/**
+ * Registers the Keyword search attributes `GenieId`, `GenieOwnerId`, `GenieTriggerType` on the
+ * namespace when they are missing (an external Temporal; the embedded dev server gets them as flags).
+ */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<string[]> {
+  const operator = client.connection.operatorService;
+  const { customAttributes } = await operator.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((key) => !customAttributes?.[key.name]).map((key) => key.name);
+  if (missing.length > 0) {
+    const searchAttributes = Object.fromEntries(
+      missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])
+    );
+    await operator.addSearchAttributes({ namespace, searchAttributes });
+  }
+  return missing;
+}
+
+/** How long an API request waits for Temporal before answering 503. */
+export const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs Temporal calls under a deadline, so an unreachable server fails the request (503) instead of
+ * hanging it while the client retries.
+ */
+export function withTemporalDeadline<T>(
+  client: Client,
+  fn: () => Promise<T>,
+  ms = TEMPORAL_CALL_TIMEOUT_MS
+): Promise<T> {
+  return client.connection.withDeadline(Date.now() + ms, fn);
+}
+
+/** Terminates a workflow under the API deadline; one that does not exist (any more) is fine. */
+export async function terminateIfPresent(client: Client, workflowId: string, reason: string): Promise<void> {
+  try {
+    await withTemporalDeadline(client, () => client.workflow.getHandle(workflowId).terminate(reason));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,69 @@
+// How each activity is timed out and retried. Only platform faults reach these retries: a tool
+// failure that is the input's fault comes back to the model as an `is_error` result.
+import type { ActivityOptions } from '@temporalio/common';
+import type { ToolName } from '../../domain/tools';
+import { PERMANENT_FAILURES } from './failures';
+
+/** Run bookkeeping (startRun, finishRun, prepareEventRun, dropEvents, reconcileSchedules). */
+export const LIFECYCLE_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  // Postgres being down must delay a run, never lose it: retry without limit, backing off.
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: PERMANENT_FAILURES },
+};
+
+/** One call to Claude (callModel). */
+export const MODEL_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: PERMANENT_FAILURES,
+  },
+};
+
+const DATABASE_TOOL: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '15 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: PERMANENT_FAILURES,
+  },
+};
+
+/** One tool call (runTool), by tool. */
+export const TOOL_ACTIVITY: Record<ToolName, ActivityOptions> = {
+  memory_read: DATABASE_TOOL,
+  memory_write: DATABASE_TOOL,
+  query_data: DATABASE_TOOL,
+  web_fetch: {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: PERMANENT_FAILURES,
+    },
+  },
+  notify_owner: {
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '15 seconds',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: PERMANENT_FAILURES,
+    },
+  },
+};
+
+/** A tool call the platform has no tool for still runs (to answer the model with an error). */
+export const UNKNOWN_TOOL_ACTIVITY: ActivityOptions = DATABASE_TOOL;
