@@ -67,6 +67,17 @@ type ActionHandler = (ctx: ActionContext) => Promise<ActionResult>;
 const genieId = (fields: Record<string, unknown>) => requireId(fields.id, 'id', 'Genie');
 const runId = (fields: Record<string, unknown>) => requireId(fields.run_id, 'run_id', 'Run');
 
+/** Refuses fields an action does not take (a typo must never pass silently), naming each. */
+function allowOnly(fields: Record<string, unknown>, ...allowed: string[]): void {
+  const unknown = Object.keys(fields).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      unknown.map((field) => ({ field, message: 'unknown field' }))
+    );
+  }
+}
+
 const listGenies: ActionHandler = async ({ ownerId, fields, services }) => {
   const query = parseOrThrow(ListGeniesSchema, without(fields, 'id'), 'List request');
   return {
@@ -83,7 +94,13 @@ const listGenies: ActionHandler = async ({ ownerId, fields, services }) => {
 const ACTIONS = new Map<string, ActionHandler>([
   ['list', listGenies],
   ['all', listGenies],
-  ['get', async ({ ownerId, fields, services }) => ({ data: await services.genies.get(ownerId, genieId(fields)) })],
+  [
+    'get',
+    async ({ ownerId, fields, services }) => {
+      allowOnly(fields, 'id');
+      return { data: await services.genies.get(ownerId, genieId(fields)) };
+    },
+  ],
   [
     'create',
     async ({ ownerId, fields, services }) => ({
@@ -101,7 +118,10 @@ const ACTIONS = new Map<string, ActionHandler>([
   ],
   [
     'delete',
-    async ({ ownerId, fields, services }) => ({ data: await services.genies.delete(ownerId, genieId(fields)) }),
+    async ({ ownerId, fields, services }) => {
+      allowOnly(fields, 'id');
+      return { data: await services.genies.delete(ownerId, genieId(fields)) };
+    },
   ],
   [
     'run',
@@ -119,10 +139,19 @@ const ACTIONS = new Map<string, ActionHandler>([
       return { data: await services.runs.list(ownerId, { ...query, genieId: id }) };
     },
   ],
-  ['get-run', async ({ ownerId, fields, services }) => ({ data: await services.runs.get(ownerId, runId(fields)) })],
+  [
+    'get-run',
+    async ({ ownerId, fields, services }) => {
+      allowOnly(fields, 'run_id');
+      return { data: await services.runs.get(ownerId, runId(fields)) };
+    },
+  ],
   [
     'cancel-run',
-    async ({ ownerId, fields, services }) => ({ data: await services.runs.cancel(ownerId, runId(fields)) }),
+    async ({ ownerId, fields, services }) => {
+      allowOnly(fields, 'run_id');
+      return { data: await services.runs.cancel(ownerId, runId(fields)) };
+    },
   ],
   [
     'store-credential',
@@ -134,11 +163,18 @@ const ACTIONS = new Map<string, ActionHandler>([
       return { status: stored.created ? 201 : 200, data: stored.credential };
     },
   ],
-  ['list-credentials', async ({ ownerId, services }) => ({ data: await services.credentials.list(ownerId) })],
+  [
+    'list-credentials',
+    async ({ ownerId, fields, services }) => {
+      allowOnly(fields);
+      return { data: await services.credentials.list(ownerId) };
+    },
+  ],
   [
     'delete-credential',
     async ({ ownerId, fields, services }) => {
       if (fields.id !== undefined) {
+        allowOnly(fields, 'id');
         return { data: await services.credentials.delete(ownerId, { id: requireId(fields.id, 'id', 'Credential') }) };
       }
       const { name } = parseOrThrow(DeleteCredentialByNameSchema, fields, 'Delete request');

@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
-import express from 'express';
+import express, { Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../platform/logger';
 import { ValidationError } from './errors';
 import { requireApiKey } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
+import { refuseBadInput, verifyJsonDepth } from './middleware/input';
 import { openApiDocument } from './openapi';
 import { credentialsRouter } from './routes/credentials';
+import { route } from './routes/define';
 import { dataRouter } from './routes/data';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
@@ -49,15 +51,15 @@ export function createApp(deps: AppDeps): express.Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     })
   );
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: BODY_LIMIT }));
 
   const services = createServices(deps);
   app.use(healthRouter(deps.db, deps.temporal));
-  app.get('/v1/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
-  });
+  const openApi = Router();
+  route(openApi, '/v1/openapi.json', { get: (_req, res) => void res.json(openApiDocument()) });
+  app.use(openApi);
+  // Who is asking comes first: an unauthenticated request is answered 401 before its body is read.
   app.use('/v1', requireApiKey(deps.db));
+  app.use('/v1', requireJsonBody, express.json({ limit: BODY_LIMIT, verify: verifyJsonDepth }), refuseBadInput);
   app.use('/v1/worker-genies', workerGeniesRouter(services));
   app.use('/v1/runs', runsRouter(services));
   app.use('/v1/credentials', credentialsRouter(services));

@@ -39,6 +39,7 @@ export const ListGeniesSchema = z
     trigger_type: z.enum(TRIGGER_TYPES).optional(),
     enabled: BooleanParam.optional(),
   })
+  .strict()
   .openapi('ListGeniesQuery');
 
 export const RunRequestSchema = z
@@ -51,6 +52,7 @@ export const RunRequestSchema = z
 
 export const ListRunsSchema = z
   .object({ limit: limit(), cursor, status: z.enum(RUN_STATUSES).optional() })
+  .strict()
   .openapi('ListRunsQuery');
 
 export const ListMemorySchema = z
@@ -59,10 +61,12 @@ export const ListMemorySchema = z
     prefix: z.string().max(256).optional(),
     limit: limit(100, 500),
   })
+  .strict()
   .openapi('ListMemoryQuery');
 
 export const ListNotificationsSchema = z
   .object({ unread: BooleanParam.optional(), limit: limit(), cursor })
+  .strict()
   .openapi('ListNotificationsQuery');
 
 export const TestCredentialSchema = z
@@ -80,7 +84,7 @@ export const TestCredentialSchema = z
   .strict()
   .openapi('TestCredential');
 
-export const DeleteCredentialByNameSchema = z.object({ name: CredentialNameSchema });
+export const DeleteCredentialByNameSchema = z.object({ name: CredentialNameSchema }).strict();
 
 const eventType = z
   .string()

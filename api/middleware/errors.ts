@@ -44,6 +44,21 @@ function isTemporalDown(err: unknown): boolean {
   return (err as Error)?.name === 'ServiceError' && (code === 14 || code === 4);
 }
 
+/** A client error raised by Express or body-parser (http-errors: `status` 4xx and `expose`). */
+function httpClientError(err: unknown): ApiError | undefined {
+  const { status, expose } = (err ?? {}) as { status?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || expose !== true) return undefined;
+  if (status === 404) return new NotFoundError('Resource');
+  if (err instanceof URIError) {
+    return new ValidationError('The path is not valid percent-encoding', [
+      { field: '(path)', message: 'malformed percent-encoding' },
+    ]);
+  }
+  return new ValidationError(`Bad request: ${(err as Error).message}`, [
+    { field: '(request)', message: (err as Error).message },
+  ]);
+}
+
 /** Maps an error to the API's answer; unknown errors become a generic 500. */
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
@@ -54,7 +69,7 @@ export function toApiError(err: unknown): ApiError | undefined {
   }
   if (isTemporalDown(err)) return new UpstreamUnavailableError('Temporal');
   if (isPostgresDown(err)) return new UpstreamUnavailableError('Postgres');
-  return bodyParserError(err);
+  return bodyParserError(err) ?? httpClientError(err);
 }
 
 /** The last middleware: every failure answers in the envelope, never with a stack trace. */
@@ -76,3 +91,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 export const notFoundHandler: RequestHandler = (req, res) => {
   sendError(res, 404, 'not_found', `No route ${req.method} ${req.path}`);
 };
+
+/** The last handler of a route: 405 with `Allow` for a method the route does not have. */
+export function methodNotAllowed(allowed: string[]): RequestHandler {
+  return (req, res) => {
+    res.setHeader('Allow', allowed.join(', '));
+    sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed here; allowed: ${allowed.join(', ')}`);
+  };
+}

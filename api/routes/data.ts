@@ -8,6 +8,7 @@ import { ownerOf } from '../middleware/auth';
 import { BooleanParam } from '../schemas';
 import type { Services } from '../services';
 import { parseOrThrow } from '../validation';
+import { route } from './define';
 
 const RESERVED_PARAMS = new Set(['limit', 'offset', 'order', 'columns', 'count_only']);
 
@@ -52,12 +53,14 @@ export function parseQueryString(query: Record<string, unknown>): Omit<DataQuery
 /** `/v1/data/{table}`: read the account's business rows (filters as query_data) and ingest them. */
 export function dataRouter({ data }: Services): Router {
   const router = Router();
-  router.get('/:table', async (req, res) => {
-    sendData(res, await data.read(ownerOf(res), req.params.table, parseQueryString({ ...req.query })));
-  });
-  router.post('/:table', async (req, res) => {
-    const { rows } = parseOrThrow(IngestRowsSchema, req.body ?? {}, 'Ingest request');
-    sendData(res, await data.ingest(ownerOf(res), req.params.table, rows), 201);
+  route(router, '/:table', {
+    get: async (req, res) => {
+      sendData(res, await data.read(ownerOf(res), String(req.params.table), parseQueryString({ ...req.query })));
+    },
+    post: async (req, res) => {
+      const { rows } = parseOrThrow(IngestRowsSchema, req.body ?? {}, 'Ingest request');
+      sendData(res, await data.ingest(ownerOf(res), String(req.params.table), rows), 201);
+    },
   });
   return router;
 }

@@ -29,57 +29,70 @@ const headerName = z
   .regex(HEADER_NAME, 'must be an HTTP header name')
   .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), 'may not be a transport header');
 
-export const CredentialDefinitionSchema = z
-  .object({
-    credential_type: z.enum(CREDENTIAL_TYPES),
-    value: z
-      .string()
-      .min(1)
-      .max(8192)
-      .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL'),
-    header_name: headerName.optional(),
-    query_param: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
-      .optional(),
-    allowed_hosts: z
-      .array(
-        z
-          .string()
-          .transform((h) => h.trim().toLowerCase().replace(/\.$/, ''))
-          .pipe(z.string().regex(HOST_PATTERN, 'must be a host name like api.example.com or *.example.com'))
-      )
-      .max(50)
-      .default([]),
-  })
-  .superRefine((c, ctx) => {
-    if (c.credential_type === 'basic_auth' && !c.value.includes(':')) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'basic_auth value must be user:password' });
-    }
-    if (c.credential_type === 'custom_header' && !c.header_name) {
-      ctx.addIssue({ code: 'custom', path: ['header_name'], message: 'required for custom_header' });
-    }
-    if (c.credential_type === 'api_key' && c.header_name && c.query_param) {
-      ctx.addIssue({ code: 'custom', path: ['query_param'], message: 'give header_name or query_param, not both' });
-    }
-    if (c.query_param && c.credential_type !== 'api_key') {
-      ctx.addIssue({ code: 'custom', path: ['query_param'], message: 'only for api_key credentials' });
-    }
-    if (c.header_name && (c.credential_type === 'bearer_token' || c.credential_type === 'basic_auth')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['header_name'],
-        message: `${c.credential_type} always uses Authorization`,
-      });
-    }
-  });
+const definitionFields = {
+  credential_type: z.enum(CREDENTIAL_TYPES),
+  value: z
+    .string()
+    .min(1)
+    .max(8192)
+    .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL'),
+  header_name: headerName.optional(),
+  query_param: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .optional(),
+  allowed_hosts: z
+    .array(
+      z
+        .string()
+        .transform((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+        .pipe(z.string().regex(HOST_PATTERN, 'must be a host name like api.example.com or *.example.com'))
+    )
+    .max(50)
+    .default([]),
+};
+
+/** Cross-field rules of a credential definition (which type takes which fields). */
+function checkDefinition(
+  c: {
+    credential_type: (typeof CREDENTIAL_TYPES)[number];
+    value: string;
+    header_name?: string;
+    query_param?: string;
+  },
+  ctx: z.RefinementCtx
+): void {
+  if (c.credential_type === 'basic_auth' && !c.value.includes(':')) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: 'basic_auth value must be user:password' });
+  }
+  if (c.credential_type === 'custom_header' && !c.header_name) {
+    ctx.addIssue({ code: 'custom', path: ['header_name'], message: 'required for custom_header' });
+  }
+  if (c.credential_type === 'api_key' && c.header_name && c.query_param) {
+    ctx.addIssue({ code: 'custom', path: ['query_param'], message: 'give header_name or query_param, not both' });
+  }
+  if (c.query_param && c.credential_type !== 'api_key') {
+    ctx.addIssue({ code: 'custom', path: ['query_param'], message: 'only for api_key credentials' });
+  }
+  if (c.header_name && (c.credential_type === 'bearer_token' || c.credential_type === 'basic_auth')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['header_name'],
+      message: `${c.credential_type} always uses Authorization`,
+    });
+  }
+}
+
+/** A credential's type, secret and how it is sent (unknown fields are refused). */
+export const CredentialDefinitionSchema = z.object(definitionFields).strict().superRefine(checkDefinition);
 export type CredentialDefinition = z.infer<typeof CredentialDefinitionSchema>;
 
 export const StoreCredentialSchema = z
-  .object({ name: CredentialNameSchema, replace: z.boolean().default(false) })
-  .and(CredentialDefinitionSchema)
+  .object({ name: CredentialNameSchema, replace: z.boolean().default(false), ...definitionFields })
+  .strict()
+  .superRefine(checkDefinition)
   .openapi('StoreCredential');
 
 export const CredentialSchema = z
