@@ -8,6 +8,7 @@ import * as businessTables from './20261128150000_business_tables';
 import * as notifications from './20261128150100_notifications';
 import * as millisecondCursors from './20261128150200_millisecond_cursors';
 import * as events from './20261128160000_events';
+import * as businessIdsPerOwner from './20261129100000_business_ids_per_owner';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128150100_notifications', notifications],
   ['20261128150200_millisecond_cursors', millisecondCursors],
   ['20261128160000_events', events],
+  ['20261129100000_business_ids_per_owner', businessIdsPerOwner],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

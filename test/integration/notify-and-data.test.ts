@@ -206,6 +206,34 @@ describe('data API', () => {
     expect(good.body.data).toEqual({ inserted: 2, ids: [expect.any(String), expect.any(String)] });
   });
 
+  it('keeps row ids per owner: another owner’s ids can be neither detected nor blocked', async () => {
+    const first = await h.createUser('ids-a');
+    const second = await h.createUser('ids-b');
+    const id = '3f1e0b7a-8d2c-4e5f-9a6b-1c2d3e4f5a6b';
+    const mine = await h.call('POST', '/v1/data/leads', { key: first.key, body: { rows: [{ id, name: 'First' }] } });
+    expect(mine.status).toBe(201);
+    // The same id from another owner is simply theirs: no 409 reveals that it is taken elsewhere.
+    const theirs = await h.call('POST', '/v1/data/leads', {
+      key: second.key,
+      body: { rows: [{ id, name: 'Second' }] },
+    });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.data.ids).toEqual([id]);
+    const read = async (key: string) =>
+      (await h.call('GET', `/v1/data/leads?id=eq.${id}`, { key })).body.data.rows.map((r: any) => r.name);
+    expect(await read(first.key)).toEqual(['First']);
+    expect(await read(second.key)).toEqual(['Second']);
+    // References resolve within the owner.
+    const activity = await h.call('POST', '/v1/data/lead_activities', {
+      key: second.key,
+      body: { rows: [{ lead_id: id, type: 'note' }] },
+    });
+    expect(activity.status).toBe(201);
+    // Only the owner's own id conflicts.
+    const again = await h.call('POST', '/v1/data/leads', { key: first.key, body: { rows: [{ id, name: 'Again' }] } });
+    expect(again.status).toBe(409);
+  });
+
   it('refuses references to rows the owner does not have', async () => {
     const owner = await h.createUser('refs');
     const theirs = await h.call('POST', '/v1/data/leads', { key: user.key, body: { rows: [{ name: 'Not yours' }] } });
