@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import express, { Router } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from '../platform/logger';
 import { ValidationError } from './errors';
 import { requireApiKey } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { refuseBadInput, verifyJsonDepth } from './middleware/input';
+import { requestLog } from './middleware/request-log';
 import { openApiDocument } from './openapi';
 import { credentialsRouter } from './routes/credentials';
 import { route } from './routes/define';
@@ -40,17 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => {
-        const id = crypto.randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-    })
-  );
+  app.use(requestLog(deps.logger));
 
   const services = createServices(deps);
   app.use(healthRouter(deps.db, deps.temporal));

@@ -1,32 +1,54 @@
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import type { Config } from './config';
 
 export type Logger = pino.Logger;
 
+/** Secret-looking fields, redacted wherever they appear in a logged object. */
+const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'value',
+  '*.value',
+  'apiKey',
+  '*.apiKey',
+  'token',
+  '*.token',
+];
+
 /**
- * One JSON logger per process. Secret-looking fields are redacted wherever they appear, so a
- * careless `log.info({ headers })` cannot leak an Authorization header or API key.
+ * Secrets the service issues, recognised by their shape wherever they end up in a line (a header,
+ * a query string, an error message): API keys, webhook secrets, signed approval tokens.
  */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string): Logger {
-  return pino({
+const SECRET_SHAPES: Array<[RegExp, string]> = [
+  [/hg_live_[A-Za-z0-9_-]{4,}/g, 'hg_live_[REDACTED]'],
+  [/whsec_[A-Za-z0-9+/=_-]{8,}/g, 'whsec_[REDACTED]'],
+  [/gat_[A-Za-z0-9_.-]{16,}/g, 'gat_[REDACTED]'],
+];
+
+/** A log line with every secret the service issues replaced by its redacted form. */
+export function scrubSecrets(line: string): string {
+  let scrubbed = line;
+  for (const [shape, replacement] of SECRET_SHAPES) scrubbed = scrubbed.replace(shape, replacement);
+  return scrubbed;
+}
+
+/**
+ * One JSON logger per process. Secret-looking fields are redacted wherever they appear, and every
+ * written line is scrubbed of secrets by their shape, so a careless `log.info({ headers })` or an
+ * error message quoting a URL cannot leak an API key.
+ */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level: config.LOG_LEVEL,
-    redact: {
-      paths: [
-        'authorization',
-        '*.authorization',
-        '*.headers.authorization',
-        'req.headers.authorization',
-        'password',
-        '*.password',
-        'secret',
-        '*.secret',
-        'value',
-        '*.value',
-        'apiKey',
-        '*.apiKey',
-      ],
-      censor: '[REDACTED]',
-    },
-  });
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    hooks: { streamWrite: scrubSecrets },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

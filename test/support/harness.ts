@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
+import { createLogger } from '../../platform/logger';
 import type { FetchPolicy } from '../../fetch/ssrf';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
@@ -51,8 +52,8 @@ export async function startHarness(
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection });
   const logger = options.logStream
-    ? pino({ level: 'trace' }, options.logStream)
-    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    ? createLogger({ LOG_LEVEL: 'trace' }, 'api', options.logStream)
+    : createLogger({ LOG_LEVEL: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }, 'api');
   const app = createApp({
     db,
     temporal,

@@ -1,0 +1,58 @@
+import { Writable } from 'node:stream';
+import { redactUrl } from '../../api/middleware/request-log';
+import { scrubSecrets } from '../../platform/logger';
+import { startHarness, type Harness, type TestUser } from '../support/harness';
+
+/** Wherever a client puts an API key, no log line carries it. */
+const lines: string[] = [];
+const logStream = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    lines.push(chunk.toString());
+    done();
+  },
+});
+
+let h: Harness;
+let user: TestUser;
+
+beforeAll(async () => {
+  h = await startHarness({ logStream });
+  user = await h.createUser('logs');
+});
+afterAll(() => h.close());
+
+describe('API keys in logs', () => {
+  it('never logs a key, in any header, cookie or query parameter, valid or not', async () => {
+    const wrong = `hg_live_${'Q'.repeat(40)}`;
+    for (const key of [user.key, wrong]) {
+      const secret = key.slice('hg_live_'.length);
+      const attempts: Array<[string, Record<string, string>]> = [
+        [`/v1/worker-genies?api_key=${key}`, {}],
+        [`/v1/worker-genies?token=${key}&limit=5`, {}],
+        [`/v1/worker-genies?key=${encodeURIComponent(key)}`, {}],
+        [`/v1/worker-genies?q=${key}`, {}],
+        [`/v1/worker-genies/${key}`, { authorization: `Bearer ${key}` }],
+        ['/v1/worker-genies', { 'x-api-key': key }],
+        ['/v1/worker-genies', { cookie: `session=${key}; other=1` }],
+        ['/v1/worker-genies', { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` }],
+        ['/v1/worker-genies', { authorization: `Token ${key}` }],
+        ['/v1/worker-genies', { 'x-custom': key, referer: `https://x.example/?k=${key}` }],
+      ];
+      for (const [path, headers] of attempts) await h.call('GET', path, { headers });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const log = lines.join('');
+      expect(log).toContain('/v1/worker-genies'); // the requests were logged
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain(encodeURIComponent(secret));
+    }
+  });
+
+  it('redacts by value shape and by parameter name', () => {
+    expect(scrubSecrets(`{"msg":"bad key hg_live_${'a'.repeat(40)}"}`)).toBe('{"msg":"bad key hg_live_[REDACTED]"}');
+    expect(scrubSecrets('whsec_c2VjcmV0LXNlY3JldA== x')).toBe('whsec_[REDACTED] x');
+    expect(redactUrl('/v1/x?limit=5&access_token=abc&Api-Key=def&cursor=1')).toBe(
+      '/v1/x?limit=5&access_token=[REDACTED]&Api-Key=[REDACTED]&cursor=1'
+    );
+    expect(redactUrl('/v1/x')).toBe('/v1/x');
+  });
+});
