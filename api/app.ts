@@ -4,8 +4,10 @@ import { ValidationError } from './errors';
 import { requireApiKey } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { refuseBadInput, verifyJsonDepth } from './middleware/input';
+import { createRateLimiters, type RateLimits } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import { openApiDocument } from './openapi';
+import { apiKeysRouter } from './routes/api-keys';
 import { credentialsRouter } from './routes/credentials';
 import { route } from './routes/define';
 import { dataRouter } from './routes/data';
@@ -21,6 +23,7 @@ export const BODY_LIMIT = '1mb';
 
 export interface AppDeps extends ServiceDeps {
   logger: Logger;
+  rateLimits: RateLimits;
 }
 
 /** Rejects a non-empty request body that is not JSON (express.json would silently skip it). */
@@ -47,7 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   route(openApi, '/v1/openapi.json', { get: (_req, res) => void res.json(openApiDocument()) });
   app.use(openApi);
   // Who is asking comes first: an unauthenticated request is answered 401 before its body is read.
-  app.use('/v1', requireApiKey(deps.db));
+  app.use('/v1', requireApiKey(deps.db, createRateLimiters(deps.db, deps.rateLimits)));
   app.use('/v1', requireJsonBody, express.json({ limit: BODY_LIMIT, verify: verifyJsonDepth }), refuseBadInput);
   app.use('/v1/worker-genies', workerGeniesRouter(services));
   app.use('/v1/runs', runsRouter(services));
@@ -55,6 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/data', dataRouter(services));
   app.use('/v1/notifications', notificationsRouter(services));
   app.use('/v1/events', eventsRouter(services));
+  app.use('/v1/api-keys', apiKeysRouter(services));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

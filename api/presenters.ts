@@ -1,5 +1,6 @@
 // The public shapes of the API's objects: no owner ids, no secrets, ISO timestamps.
 import { toPage } from '../db/pagination';
+import type { ApiKeyRow } from '../db/repositories/api-keys';
 import type { CredentialRow } from '../db/repositories/credentials';
 import type { GenieRow } from '../db/repositories/genies';
 import type { MemoryRow } from '../db/repositories/memory';
@@ -122,5 +123,17 @@ export function presentMemoryEntry(row: MemoryRow) {
     updated_at: row.updated_at.toISOString(),
     expires_at: iso(row.expires_at),
     written_by_run_id: row.written_by_run_id,
+  };
+}
+
+/** An API key without its secret: only the lookup prefix that `hg_live_<prefix>…` starts with. */
+export function presentApiKey(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    name: row.name,
+    created_at: row.created_at.toISOString(),
+    last_used_at: iso(row.last_used_at),
+    revoked_at: iso(row.revoked_at),
   };
 }

@@ -109,3 +109,8 @@ export const FanOutEventSchema = z
   .object({ event_type: eventType, payload: z.unknown().optional(), idempotency_key: idempotencyKey.optional() })
   .strict()
   .openapi('Event');
+
+export const CreateApiKeySchema = z
+  .object({ name: z.string().trim().min(1).max(100).optional().openapi({ example: 'ci pipeline' }) })
+  .strict()
+  .openapi('CreateApiKey');

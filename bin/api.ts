@@ -24,6 +24,10 @@ runMain('api', async () => {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
+    rateLimits: {
+      perKeyPerMinute: config.GENIE_RATE_LIMIT_PER_MINUTE,
+      failedAuthPerMinute: config.GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE,
+    },
   });
   const server = await listen(app, config.PORT);
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);

@@ -1,10 +1,11 @@
 // `npm run cli -- <command>`: operator commands. Every command uses DATABASE_URL or the embedded
 // Postgres of GENIE_DATA_DIR (the running `npm start`'s, or one started for the command).
 import { parseArgs } from 'node:util';
-import { createApiKey } from '../db/repositories/api-keys';
+import { createApiKey, listApiKeys, revokeApiKeyAsOperator } from '../db/repositories/api-keys';
+import { isUuid } from '../domain/ids';
 import { insertRows } from '../db/repositories/business-data';
 import { demoData, DEMO_TABLE_ORDER } from '../cli/demo-data';
-import { findOrCreateUserByEmail } from '../db/repositories/users';
+import { findOrCreateUserByEmail, findUserByEmail } from '../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../db';
 import { getConfig, type Config } from '../platform/config';
 import { openDatabase } from '../cli/database';
@@ -18,6 +19,8 @@ const USAGE = `Usage: npm run cli -- <command>
 
 Commands:
   api-key create --email EMAIL [--name NAME]   create the user if needed and a new API key (last line)
+  api-key list --email EMAIL                   the user's keys (prefix, name, created, last used, revoked)
+  api-key revoke --id KEY_ID                   revoke a key: its next request answers 401
   seed-demo --email EMAIL                       load a demo business (leads, calls, …) for the user
   keys rotate                                  re-encrypt every credential under the first key of
                                                GENIE_ENCRYPTION_KEYS (the others keep decrypting)`;
@@ -36,6 +39,33 @@ const COMMANDS: Record<string, Command> = {
       `Created API key ${key.prefix}… for ${user.email} (user ${user.id}). Keep it secret; it is shown once:`
     );
     console.log(key.key);
+  },
+  'api-key list': async (db, args) => {
+    const { values } = parseArgs({ args, options: { email: { type: 'string' } } });
+    if (!values.email || !EMAIL.test(values.email)) throw new StartupError('api-key list needs --email EMAIL');
+    const user = await findUserByEmail(db, values.email);
+    if (!user) throw new StartupError(`No user ${values.email}.`);
+    const keys = await listApiKeys(db, user.id);
+    if (keys.length === 0) console.log(`${user.email} has no API keys.`);
+    for (const key of keys) {
+      console.log(
+        [
+          key.id,
+          `hg_live_${key.prefix}…`,
+          key.name ?? '-',
+          `created ${key.created_at.toISOString()}`,
+          `last used ${key.last_used_at?.toISOString() ?? 'never'}`,
+          key.revoked_at ? `REVOKED ${key.revoked_at.toISOString()}` : 'active',
+        ].join('  ')
+      );
+    }
+  },
+  'api-key revoke': async (db, args) => {
+    const { values } = parseArgs({ args, options: { id: { type: 'string' } } });
+    if (!values.id || !isUuid(values.id)) throw new StartupError('api-key revoke needs --id KEY_ID (see api-key list)');
+    const userId = await revokeApiKeyAsOperator(db, values.id);
+    if (!userId) throw new StartupError(`No active API key ${values.id}.`);
+    console.log(`Revoked API key ${values.id}; its next request answers 401.`);
   },
   'seed-demo': async (db, args) => {
     const { values } = parseArgs({ args, options: { email: { type: 'string' } } });

@@ -68,6 +68,10 @@ export const ConfigSchema = z.object({
   SMTP_FROM: z.string().min(3).default('Worker Genies <genies@localhost>'),
   /** notify_owner calls one run may make (a looping genie cannot flood an inbox). */
   GENIE_NOTIFY_MAX_PER_RUN: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Requests one API key may make per minute, counted across every API process. */
+  GENIE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Failed authentications one client address may make per minute before it is refused (429). */
+  GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /** Test-only fault injection (the crash tests use it); never set in production. */
   GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,17 +1,27 @@
 import type { NextFunction, Request, Response } from 'express';
-import { authenticateApiKey } from '../../db/repositories/api-keys';
+import { verifyApiKey } from '../../db/repositories/api-keys';
 import type { Db } from '../../db';
 import { UnauthorizedError } from '../errors';
+import type { RateLimiters } from './rate-limit';
 
-/** Resolves `Authorization: Bearer hg_live_…` to the caller's user id, or answers 401. */
-export function requireApiKey(db: Db) {
+/**
+ * Resolves `Authorization: Bearer hg_live_…` to the caller's user id, or answers 401. Reads only
+ * headers (it runs before the body is parsed). An address that keeps failing is refused with 429,
+ * and each key's requests are counted against its rate limit.
+ */
+export function requireApiKey(db: Db, limiters: RateLimiters) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw new UnauthorizedError();
-    const userId = await authenticateApiKey(db, match[1]);
-    if (!userId) throw new UnauthorizedError('Invalid or revoked API key.');
-    res.locals.ownerId = userId;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    await limiters.checkAddress(res, address);
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    const key = match?.[1] ? await verifyApiKey(db, match[1]) : undefined;
+    if (!key) {
+      await limiters.failedAuth(res, address);
+      throw match?.[1] ? new UnauthorizedError('Invalid or revoked API key.') : new UnauthorizedError();
+    }
+    await limiters.request(res, key.keyId);
+    res.locals.ownerId = key.userId;
+    res.locals.apiKeyId = key.keyId;
     next();
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from '../../db';
 import type { FetchPolicy } from '../../fetch/ssrf';
 import type { Vault } from '../../security/vault';
 import { GenieSchedules } from '../../temporal/genie-schedules';
+import { ApiKeyService } from './api-keys';
 import { CredentialService } from './credentials';
 import { DataService } from './data';
 import { EventService } from './events';
@@ -38,6 +39,7 @@ export function createServices(deps: ServiceDeps) {
     memory: new MemoryService(deps.db),
     data: new DataService(deps.db),
     notifications: new NotificationService(deps.db),
+    apiKeys: new ApiKeyService(deps.db),
   };
 }
 

@@ -9,6 +9,7 @@ import * as notifications from './20261128150100_notifications';
 import * as millisecondCursors from './20261128150200_millisecond_cursors';
 import * as events from './20261128160000_events';
 import * as businessIdsPerOwner from './20261129100000_business_ids_per_owner';
+import * as rateLimits from './20261129100100_rate_limits';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128150200_millisecond_cursors', millisecondCursors],
   ['20261128160000_events', events],
   ['20261129100000_business_ids_per_owner', businessIdsPerOwner],
+  ['20261129100100_rate_limits', rateLimits],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

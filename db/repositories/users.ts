@@ -19,6 +19,11 @@ export async function findOrCreateUserByEmail(db: Queryable, email: string): Pro
   return created ?? (await db<User>('users').whereRaw('lower(email) = lower(?)', [normalised]).first())!;
 }
 
+/** The user with this email (case-insensitive), if any. */
+export async function findUserByEmail(db: Queryable, email: string): Promise<User | undefined> {
+  return db<User>('users').whereRaw('lower(email) = lower(?)', [email.trim()]).first();
+}
+
 /** The user's own record. */
 export async function getUser(db: Queryable, userId: string): Promise<User | undefined> {
   return db<User>('users').where({ id: userId }).first();

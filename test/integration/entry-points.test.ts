@@ -59,6 +59,27 @@ describe('npm run cli -- api-key create', () => {
     expect(await authenticateApiKey(h.db, lastLine(again.stdout))).toBe(userId);
   });
 
+  it('lists a user’s keys and revokes one by id (api-key list / revoke)', async () => {
+    const email = `cli-keys-${Date.now()}@example.test`;
+    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args]);
+    const first = lastLine((await cli('api-key', 'create', '--email', email, '--name', 'one')).stdout);
+    const second = lastLine((await cli('api-key', 'create', '--email', email, '--name', 'two')).stdout);
+    const listed = await cli('api-key', 'list', '--email', email);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(listed.stdout).not.toContain(first.slice('hg_live_'.length));
+    const twoId = lines.find((line) => line.includes('  two  '))!.split('  ')[0]!;
+    const revoked = await cli('api-key', 'revoke', '--id', twoId);
+    expect(revoked.code).toBe(0);
+    expect((await h.call('GET', '/v1/worker-genies', { key: second })).status).toBe(401);
+    expect((await h.call('GET', '/v1/worker-genies', { key: first })).status).toBe(200);
+    expect((await cli('api-key', 'list', '--email', email)).stdout).toMatch(/two .*REVOKED/);
+    const again = await cli('api-key', 'revoke', '--id', twoId);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`No active API key ${twoId}`);
+  });
+
   it('explains its usage for a bad command or a missing email', async () => {
     const unknown = await run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'frobnicate']);
     expect(unknown.code).toBe(1);

@@ -180,3 +180,42 @@ describe('OpenAPI', () => {
     ]);
   });
 });
+
+describe('API keys', () => {
+  it('lists, creates (shown once) and revokes the caller’s own keys', async () => {
+    const owner = await h.createUser('keys');
+    const created = await h.call('POST', '/v1/api-keys', { key: owner.key, body: { name: 'ci' } });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ name: 'ci', revoked_at: null, key: expect.stringMatching(/^hg_live_/) });
+    const newKey: string = created.body.data.key;
+    expect(newKey.startsWith(`hg_live_${created.body.data.prefix}`)).toBe(true);
+
+    const listed = await h.call('GET', '/v1/api-keys', { key: newKey });
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.items).toHaveLength(2);
+    expect(JSON.stringify(listed.body)).not.toContain(newKey.slice('hg_live_'.length));
+    for (const item of listed.body.data.items) {
+      expect(Object.keys(item).sort()).toEqual(['created_at', 'id', 'last_used_at', 'name', 'prefix', 'revoked_at']);
+    }
+
+    const revoked = await h.call('DELETE', `/v1/api-keys/${created.body.data.id}`, { key: owner.key });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.data.revoked_at).toEqual(expect.any(String));
+    expect((await h.call('GET', '/v1/api-keys', { key: newKey })).status).toBe(401);
+    expect((await h.call('GET', '/v1/api-keys', { key: owner.key })).status).toBe(200);
+  });
+
+  it('answers 404 for another user’s key and leaves it working', async () => {
+    const mine = await h.createUser('keys-mine');
+    const theirs = await h.createUser('keys-theirs');
+    const [theirKey] = (await h.call('GET', '/v1/api-keys', { key: theirs.key })).body.data.items;
+    const res = await h.call('DELETE', `/v1/api-keys/${theirKey.id}`, { key: mine.key });
+    expect(res.status).toBe(404);
+    expect((await h.call('GET', '/v1/api-keys', { key: theirs.key })).status).toBe(200);
+  });
+
+  it('refuses unknown fields and a bad name', async () => {
+    expect((await h.call('POST', '/v1/api-keys', { key: user.key, body: { nmae: 'x' } })).status).toBe(400);
+    expect((await h.call('POST', '/v1/api-keys', { key: user.key, body: { name: '' } })).status).toBe(400);
+  });
+});

@@ -6,6 +6,7 @@ import { createLogger } from '../../platform/logger';
 import type { FetchPolicy } from '../../fetch/ssrf';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
+import type { RateLimits } from '../../api/middleware/rate-limit';
 import { close, listen } from '../../api/server';
 import { createApiKey } from '../../db/repositories/api-keys';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
@@ -46,6 +47,8 @@ export async function startHarness(
     taskQueue?: string;
     fetchPolicy?: FetchPolicy;
     logStream?: DestinationStream;
+    /** The suite sends thousands of requests from one address: limits are high unless a test sets them. */
+    rateLimits?: RateLimits;
   } = {}
 ): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
@@ -63,6 +66,7 @@ export async function startHarness(
     taskQueue: options.taskQueue ?? 'test-no-worker',
     vault: testVault(),
     fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
+    rateLimits: options.rateLimits ?? { perKeyPerMinute: 1_000_000, failedAuthPerMinute: 1_000_000 },
   });
   const server: http.Server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

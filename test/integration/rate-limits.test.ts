@@ -1,0 +1,65 @@
+import { startHarness, type Harness, type TestUser } from '../support/harness';
+
+/**
+ * Rate limits are shared by every API process (counted in Postgres): two apps on one database
+ * count together, per key, and per address for failed authentication.
+ */
+const limits = { perKeyPerMinute: 6, failedAuthPerMinute: 4 };
+let a: Harness;
+let b: Harness;
+let user: TestUser;
+
+beforeAll(async () => {
+  a = await startHarness({ rateLimits: limits });
+  b = await startHarness({ rateLimits: limits });
+  user = await a.createUser('limited');
+});
+beforeEach(async () => {
+  // Counters of earlier test files on this address would count against these low limits.
+  await a.db('rate_limits').delete();
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+});
+
+describe('per-key limit', () => {
+  it('counts one key across API processes and answers 429 with Retry-After and RateLimit headers', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await a.call('GET', '/v1/worker-genies', { key: user.key })).status);
+    for (let i = 0; i < 2; i++) statuses.push((await b.call('GET', '/v1/worker-genies', { key: user.key })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    const ok = await a.call('GET', '/v1/credentials', { key: user.key });
+    expect(ok.status).toBe(429);
+    expect(ok.body).toMatchObject({ success: false, error: { code: 'rate_limited' } });
+    expect(Number(ok.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(ok.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(ok.headers.get('ratelimit-policy')).toBe('"per-key";q=6;w=60');
+    expect(ok.headers.get('ratelimit')).toMatch(/^"per-key";r=0;t=\d+$/);
+    // Another key of the same user has its own budget.
+    const other = await a.createUser('unlimited');
+    expect((await b.call('GET', '/v1/worker-genies', { key: other.key })).status).toBe(200);
+  });
+
+  it('tells every answer how much is left', async () => {
+    const fresh = await a.createUser('headers');
+    const res = await a.call('GET', '/v1/worker-genies', { key: fresh.key });
+    expect(res.headers.get('ratelimit')).toMatch(/^"per-key";r=5;t=\d+$/);
+  });
+});
+
+describe('failed authentication per address', () => {
+  it('refuses an address that keeps failing, even with a good key, across processes', async () => {
+    const bad = `hg_live_${'b'.repeat(40)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) statuses.push((await a.call('GET', '/v1/worker-genies', { key: bad })).status);
+    for (let i = 0; i < 2; i++) statuses.push((await b.call('GET', '/v1/worker-genies')).status);
+    expect(statuses).toEqual([401, 401, 401, 401]);
+    const over = await a.call('GET', '/v1/worker-genies', { key: bad });
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    const good = await b.call('GET', '/v1/worker-genies', { key: user.key });
+    expect(good.status).toBe(429);
+    expect(good.body.error.code).toBe('rate_limited');
+  });
+});
