@@ -8,7 +8,7 @@ import { ValidationError } from './errors';
 import { ownerOf } from './middleware/auth';
 import {
   ActionEnvelopeSchema,
-  DeleteCredentialByNameSchema,
+  DeleteCredentialSchema,
   ListGeniesSchema,
   ListMemorySchema,
   ListRunsSchema,
@@ -173,12 +173,9 @@ const ACTIONS = new Map<string, ActionHandler>([
   [
     'delete-credential',
     async ({ ownerId, fields, services }) => {
-      if (fields.id !== undefined) {
-        allowOnly(fields, 'id');
-        return { data: await services.credentials.delete(ownerId, { id: requireId(fields.id, 'id', 'Credential') }) };
-      }
-      const { name } = parseOrThrow(DeleteCredentialByNameSchema, fields, 'Delete request');
-      return { data: await services.credentials.delete(ownerId, { name }) };
+      const { force, ...ref } = parseOrThrow(DeleteCredentialSchema, fields, 'Delete request');
+      const target = ref.id !== undefined ? { id: requireId(ref.id, 'id', 'Credential') } : { name: ref.name };
+      return { data: await services.credentials.delete(ownerId, target, { force }) };
     },
   ],
   [

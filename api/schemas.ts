@@ -84,7 +84,19 @@ export const TestCredentialSchema = z
   .strict()
   .openapi('TestCredential');
 
-export const DeleteCredentialByNameSchema = z.object({ name: CredentialNameSchema }).strict();
+export const DeleteCredentialSchema = z
+  .object({
+    id: z.string().optional(),
+    name: CredentialNameSchema.optional(),
+    force: BooleanParam.default(false).openapi({
+      description: 'delete even while genies name it, removing it from their credential_refs',
+    }),
+  })
+  .strict()
+  .refine((ref) => (ref.id === undefined) !== (ref.name === undefined), {
+    message: 'give id or name',
+    path: ['id'],
+  });
 
 const eventType = z
   .string()

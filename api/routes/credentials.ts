@@ -15,6 +15,7 @@ export function credentialsRouter(services: Services): Router {
     delete: (req, res) =>
       answer(res, services, 'delete-credential', {
         ...bodyFields(req),
+        ...req.query,
         ...(isUuid(req.params.ref) ? { id: req.params.ref } : { name: req.params.ref }),
       }),
   });

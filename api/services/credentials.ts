@@ -10,6 +10,7 @@ import {
   updateCredential,
 } from '../../db/repositories/credentials';
 import type { Db } from '../../db';
+import { listGeniesNamingCredential, updateGenie } from '../../db/repositories/genies';
 import { hintFor, type CredentialShape } from '../../domain/credentials';
 import { credentialRedactor } from '../../fetch/credentials';
 import { credentialAllowed, FetchFailedError, guardedFetch } from '../../fetch/guarded-fetch';
@@ -73,12 +74,32 @@ export class CredentialService {
     return { items: (await listCredentials(this.db, ownerId)).map(presentCredential) };
   }
 
-  async delete(ownerId: string, ref: { id?: string; name?: string }) {
-    const row = ref.id
-      ? await findCredentialById(this.db, ownerId, ref.id)
-      : await findCredentialByName(this.db, ownerId, ref.name ?? '');
-    if (!row || !(await deleteCredential(this.db, ownerId, row.id))) throw new NotFoundError('Credential');
-    return { deleted: true, id: row.id };
+  /**
+   * Deletes a credential. While genies still name it, answers 409 listing them, unless `force`,
+   * which also takes it out of their `credential_refs` (so their fetches do not fail later).
+   */
+  async delete(ownerId: string, ref: { id?: string; name?: string }, options: { force?: boolean } = {}) {
+    return this.db.transaction(async (trx) => {
+      const row = ref.id
+        ? await findCredentialById(trx, ownerId, ref.id)
+        : await findCredentialByName(trx, ownerId, ref.name ?? '');
+      if (!row) throw new NotFoundError('Credential');
+      const users = await listGeniesNamingCredential(trx, ownerId, row.name);
+      if (users.length > 0 && !options.force) {
+        throw new ConflictError(
+          `Credential "${row.name}" is named by ${users.length} genie(s): ${users.map((g) => g.name).join(', ')}; ` +
+            'remove it from their credential_refs, or delete with force: true to do that for you.',
+          { genies: users.map((g) => ({ id: g.id, name: g.name })) }
+        );
+      }
+      for (const genie of users) {
+        await updateGenie(trx, ownerId, genie.id, {
+          credential_refs: genie.credential_refs.filter((name) => name !== row.name),
+        });
+      }
+      if (!(await deleteCredential(trx, ownerId, row.id))) throw new NotFoundError('Credential');
+      return { deleted: true, id: row.id, ...(users.length ? { removed_from_genies: users.map((g) => g.id) } : {}) };
+    });
   }
 
   /** 400 naming each credential a genie refers to that the owner does not have. */

@@ -83,3 +83,12 @@ export async function listEventGenies(db: Queryable, ownerId: string, eventType:
     .whereRaw('event_types @> ?::jsonb', [JSON.stringify([eventType])])
     .orderBy('created_at');
 }
+
+/** The owner's genies whose `credential_refs` name this credential (locked, inside a transaction). */
+export async function listGeniesNamingCredential(db: Queryable, ownerId: string, name: string): Promise<GenieRow[]> {
+  return db<GenieRow>('genies')
+    .where({ owner_id: ownerId })
+    .whereRaw('credential_refs @> ?::jsonb', [JSON.stringify([name])])
+    .orderBy('created_at')
+    .forUpdate();
+}

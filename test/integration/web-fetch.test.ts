@@ -357,6 +357,42 @@ describe('credential API', () => {
     expect(byName.body.data.deleted).toBe(true);
   });
 
+  it('refuses to delete a credential genies still name (409 listing them) unless force removes it from them', async () => {
+    const owner = await h.createUser('cred-in-use');
+    const body = { credential_type: 'bearer_token', value: 'in-use-secret-1234' };
+    await h.call('POST', '/v1/credentials', { key: owner.key, body: { ...body, name: 'crm' } });
+    await h.call('POST', '/v1/credentials', { key: owner.key, body: { ...body, name: 'other' } });
+    const genie = (
+      await h.call('POST', '/v1/worker-genies', {
+        key: owner.key,
+        body: { name: 'Uses crm', soul_prompt: 'p', credential_refs: ['crm', 'other'] },
+      })
+    ).body.data;
+
+    const refused = await h.call('DELETE', '/v1/credentials/crm', { key: owner.key });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'conflict',
+      details: { genies: [{ id: genie.id, name: 'Uses crm' }] },
+    });
+    expect((await h.call('GET', '/v1/credentials', { key: owner.key })).body.data.items).toHaveLength(2);
+
+    const forced = await h.call('DELETE', '/v1/credentials/crm?force=true', { key: owner.key });
+    expect(forced.status).toBe(200);
+    expect(forced.body.data).toMatchObject({ deleted: true, removed_from_genies: [genie.id] });
+    const after = await h.call('GET', `/v1/worker-genies/${genie.id}`, { key: owner.key });
+    expect(after.body.data.credential_refs).toEqual(['other']);
+
+    const byAction = await h.call('POST', '/v1/worker-genies', {
+      key: owner.key,
+      body: { action: 'delete-credential', data: { name: 'other', force: true } },
+    });
+    expect(byAction.status).toBe(200);
+    expect(
+      (await h.call('GET', `/v1/worker-genies/${genie.id}`, { key: owner.key })).body.data.credential_refs
+    ).toEqual([]);
+  });
+
   it('test-credential: decrypts a stored one, and makes a real request', async () => {
     const call = (data: object) =>
       h.call('POST', '/v1/worker-genies', { key: user.key, body: { action: 'test-credential', data } });
