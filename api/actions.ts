@@ -54,12 +54,15 @@ interface ActionContext {
   ownerId: string;
   fields: Record<string, unknown>;
   services: Services;
+  /** The request's `Idempotency-Key` header, when given. */
+  idempotencyKey?: string;
 }
 
-/** What an action answers: its data, and the status when it is not 200 (the action decides). */
+/** What an action answers: its data, the status when it is not 200, and headers (the action decides). */
 interface ActionResult {
   status?: number;
   data: unknown;
+  headers?: Record<string, string>;
 }
 
 type ActionHandler = (ctx: ActionContext) => Promise<ActionResult>;
@@ -125,10 +128,11 @@ const ACTIONS = new Map<string, ActionHandler>([
   ],
   [
     'run',
-    async ({ ownerId, fields, services }) => {
+    async ({ ownerId, fields, services, idempotencyKey }) => {
       const id = genieId(fields);
       const { input } = parseOrThrow(RunRequestSchema, without(fields, 'id'), 'Run request');
-      return { status: 202, data: await services.runs.start(ownerId, id, input ?? null) };
+      const { replayed, ...started } = await services.runs.start(ownerId, id, input ?? null, { idempotencyKey });
+      return { status: 202, data: started, headers: replayed ? { 'Idempotent-Replayed': 'true' } : undefined };
     },
   ],
   [
@@ -230,13 +234,32 @@ async function dispatch(action: string, ctx: ActionContext): Promise<ActionResul
   ]);
 }
 
+/** The `Idempotency-Key` header: 1 to 255 printable characters, or absent. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (key.length < 1 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters without spaces', [
+      { field: 'Idempotency-Key', message: '1 to 255 printable ASCII characters without spaces' },
+    ]);
+  }
+  return key;
+}
+
 /** Runs `action` for the caller and answers in the envelope. */
 export async function answer(
+  req: Request,
   res: Response,
   services: Services,
   action: string,
   fields: Record<string, unknown>
 ): Promise<void> {
-  const result = await dispatch(action, { ownerId: ownerOf(res), fields, services });
+  const result = await dispatch(action, {
+    ownerId: ownerOf(res),
+    fields,
+    services,
+    idempotencyKey: idempotencyKeyOf(req),
+  });
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   sendData(res, result.data, result.status);
 }

@@ -8,12 +8,12 @@ import { route } from './define';
 export function credentialsRouter(services: Services): Router {
   const router = Router();
   route(router, '/', {
-    get: (_req, res) => answer(res, services, 'list-credentials', {}),
-    post: (req, res) => answer(res, services, 'store-credential', bodyFields(req)),
+    get: (req, res) => answer(req, res, services, 'list-credentials', {}),
+    post: (req, res) => answer(req, res, services, 'store-credential', bodyFields(req)),
   });
   route(router, '/:ref', {
     delete: (req, res) =>
-      answer(res, services, 'delete-credential', {
+      answer(req, res, services, 'delete-credential', {
         ...bodyFields(req),
         ...req.query,
         ...(isUuid(req.params.ref) ? { id: req.params.ref } : { name: req.params.ref }),

@@ -7,13 +7,13 @@ import { route } from './define';
 export function runsRouter(services: Services): Router {
   const router = Router();
   route(router, '/', {
-    get: (req, res) => answer(res, services, 'runs', { ...req.query }),
+    get: (req, res) => answer(req, res, services, 'runs', { ...req.query }),
   });
   route(router, '/:run_id', {
-    get: (req, res) => answer(res, services, 'get-run', { run_id: req.params.run_id }),
+    get: (req, res) => answer(req, res, services, 'get-run', { run_id: req.params.run_id }),
   });
   route(router, '/:run_id/cancel', {
-    post: (req, res) => answer(res, services, 'cancel-run', { run_id: req.params.run_id }),
+    post: (req, res) => answer(req, res, services, 'cancel-run', { run_id: req.params.run_id }),
   });
   return router;
 }

@@ -7,25 +7,25 @@ import { route } from './define';
 export function workerGeniesRouter(services: Services): Router {
   const router = Router();
   route(router, '/', {
-    get: (req, res) => answer(res, services, 'list', { ...req.query }),
+    get: (req, res) => answer(req, res, services, 'list', { ...req.query }),
     post: (req, res) => {
       const { action, fields } = parseActionBody(req.body);
-      return answer(res, services, action, fields);
+      return answer(req, res, services, action, fields);
     },
   });
   route(router, '/:id', {
-    get: (req, res) => answer(res, services, 'get', { id: req.params.id }),
-    patch: (req, res) => answer(res, services, 'update', { ...bodyFields(req), id: req.params.id }),
-    delete: (req, res) => answer(res, services, 'delete', { id: req.params.id }),
+    get: (req, res) => answer(req, res, services, 'get', { id: req.params.id }),
+    patch: (req, res) => answer(req, res, services, 'update', { ...bodyFields(req), id: req.params.id }),
+    delete: (req, res) => answer(req, res, services, 'delete', { id: req.params.id }),
   });
   route(router, '/:id/run', {
-    post: (req, res) => answer(res, services, 'run', { ...bodyFields(req), id: req.params.id }),
+    post: (req, res) => answer(req, res, services, 'run', { ...bodyFields(req), id: req.params.id }),
   });
   route(router, '/:id/runs', {
-    get: (req, res) => answer(res, services, 'runs', { ...req.query, id: req.params.id }),
+    get: (req, res) => answer(req, res, services, 'runs', { ...req.query, id: req.params.id }),
   });
   route(router, '/:id/events', {
-    post: (req, res) => answer(res, services, 'trigger', { ...bodyFields(req), id: req.params.id }),
+    post: (req, res) => answer(req, res, services, 'trigger', { ...bodyFields(req), id: req.params.id }),
   });
   return router;
 }

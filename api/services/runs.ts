@@ -1,5 +1,11 @@
+import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { findGenie } from '../../db/repositories/genies';
+import {
+  claimIdempotencyKey,
+  findIdempotencyKey,
+  type IdempotencyKeyRow,
+} from '../../db/repositories/idempotency-keys';
 import { listSteps } from '../../db/repositories/run-records';
 import { deleteRun, findRun, finishRun, listRuns, recordRun, type RunRow } from '../../db/repositories/runs';
 import type { Db } from '../../db';
@@ -20,6 +26,27 @@ export interface RunSettings extends RunLinks {
   taskQueue: string;
 }
 
+/** The answer to a run start; `replayed` when an Idempotency-Key repeat returned an earlier run. */
+export interface RunStarted {
+  run_id: string;
+  workflow_id: string;
+  status: 'queued';
+  replayed: boolean;
+}
+
+/** JSON with object keys sorted, so equal values hash alike whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+const hashRequest = (genieId: string, input: unknown): string =>
+  crypto.createHash('sha256').update(canonicalJson({ genieId, input })).digest('hex');
+
 /** Workflow endings the run row may have missed (terminated from the UI, say), as run endings. */
 const CLOSED_WORKFLOW_ENDINGS: Record<string, { status: RunStatus } & RunError> = {
   TERMINATED: { status: 'failed', type: 'terminated', message: 'The run’s workflow was terminated.' },
@@ -36,12 +63,38 @@ export class RunService {
     private readonly settings: RunSettings
   ) {}
 
-  /** Records a queued run and starts its workflow; if Temporal refuses, the run is not kept. */
-  async start(ownerId: string, genieId: string, input: unknown, trigger: RunTrigger = { type: 'manual' }) {
+  /**
+   * Records a queued run and starts its workflow; if Temporal refuses, the run is not kept. With an
+   * `Idempotency-Key`, a repeat within 24 h answers the first run and starts nothing (`replayed`),
+   * and the key reused for another genie or input is a 409.
+   */
+  async start(
+    ownerId: string,
+    genieId: string,
+    input: unknown,
+    options: { trigger?: RunTrigger; idempotencyKey?: string } = {}
+  ): Promise<RunStarted> {
+    const trigger = options.trigger ?? { type: 'manual' };
+    const key = options.idempotencyKey;
+    const requestHash = key === undefined ? '' : hashRequest(genieId, input);
+    if (key !== undefined) {
+      const earlier = await findIdempotencyKey(this.db, ownerId, key);
+      if (earlier) return this.replay(ownerId, earlier, genieId, requestHash);
+    }
     const genie = await findGenie(this.db, ownerId, genieId);
     if (!genie) throw new NotFoundError('Genie');
     if (!genie.enabled) throw new ConflictError('The genie is disabled; enable it to run it.');
     const run = await recordRun(this.db, ownerId, { genieId, trigger, input });
+    if (
+      key !== undefined &&
+      !(await claimIdempotencyKey(this.db, ownerId, { key, genieId, requestHash, runId: run.id }))
+    ) {
+      // Another request with this key won the race: this one starts nothing.
+      await deleteRun(this.db, ownerId, run.id);
+      const winner = await findIdempotencyKey(this.db, ownerId, key);
+      if (!winner) throw new ConflictError('A request with this Idempotency-Key is in progress; retry shortly.');
+      return this.replay(ownerId, winner, genieId, requestHash);
+    }
     const args: GenieRunInput = { runId: run.id, genieId, ownerId, trigger };
     try {
       await withTemporalDeadline(this.temporal, () =>
@@ -58,7 +111,19 @@ export class RunService {
       await deleteRun(this.db, ownerId, run.id);
       throw err;
     }
-    return { run_id: run.id, workflow_id: run.workflow_id, status: 'queued' as const };
+    return { run_id: run.id, workflow_id: run.workflow_id, status: 'queued', replayed: false };
+  }
+
+  /** The answer of the first request with this key, or 409 when the key now names another request. */
+  private async replay(ownerId: string, earlier: IdempotencyKeyRow, genieId: string, requestHash: string) {
+    if (earlier.genie_id !== genieId || earlier.request_hash !== requestHash) {
+      throw new ConflictError(
+        'This Idempotency-Key was used within 24 hours for another genie or input; use a new key for a new run.'
+      );
+    }
+    const run = await findRun(this.db, ownerId, earlier.run_id);
+    if (!run) throw new ConflictError('A request with this Idempotency-Key is in progress; retry shortly.');
+    return { run_id: run.id, workflow_id: run.workflow_id, status: 'queued' as const, replayed: true };
   }
 
   async list(ownerId: string, options: { genieId?: string; status?: RunStatus; limit: number; cursor?: string }) {

@@ -10,6 +10,7 @@ import * as millisecondCursors from './20261128150200_millisecond_cursors';
 import * as events from './20261128160000_events';
 import * as businessIdsPerOwner from './20261129100000_business_ids_per_owner';
 import * as rateLimits from './20261129100100_rate_limits';
+import * as runIdempotencyKeys from './20261129100200_run_idempotency_keys';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261128160000_events', events],
   ['20261129100000_business_ids_per_owner', businessIdsPerOwner],
   ['20261129100100_rate_limits', rateLimits],
+  ['20261129100200_run_idempotency_keys', runIdempotencyKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

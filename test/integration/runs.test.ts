@@ -302,3 +302,86 @@ describe('a worker without ANTHROPIC_API_KEY', () => {
     }
   });
 });
+
+describe('Idempotency-Key on run starts', () => {
+  const start = (genieId: string, key: string, body: object = { input: 'hello' }) =>
+    h.call('POST', `/v1/worker-genies/${genieId}/run`, { key: user.key, body, headers: { 'idempotency-key': key } });
+
+  it('answers a repeat with the first run and starts nothing more', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user);
+    fake.script(marker, [text('once')]);
+    const key = `retry-${Date.now()}`;
+    const first = await start(genie.id, key);
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const again = await start(genie.id, key, { input: 'hello' });
+    expect(again.status).toBe(202);
+    expect(again.body.data).toEqual(first.body.data);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    // The action form with the same key is the same request.
+    const viaAction = await h.call('POST', '/v1/worker-genies', {
+      key: user.key,
+      body: { action: 'run', id: genie.id, data: { input: 'hello' } },
+      headers: { 'idempotency-key': key },
+    });
+    expect(viaAction.body.data.run_id).toBe(first.body.data.run_id);
+    await waitForRun(h, user, first.body.data.run_id);
+    const runs = await h.call('GET', `/v1/worker-genies/${genie.id}/runs`, { key: user.key });
+    expect(runs.body.data.items).toHaveLength(1);
+  });
+
+  it('answers 409 when the key is reused for another input or another genie', async () => {
+    const one = await createScriptedGenie(h, user);
+    const two = await createScriptedGenie(h, user);
+    const key = `reuse-${Date.now()}`;
+    expect((await start(one.genie.id, key, { input: { a: 1, b: 2 } })).status).toBe(202);
+    // The same JSON in another key order is the same input.
+    expect((await start(one.genie.id, key, { input: { b: 2, a: 1 } })).status).toBe(202);
+    const otherInput = await start(one.genie.id, key, { input: { a: 1, b: 3 } });
+    expect(otherInput.status).toBe(409);
+    expect(otherInput.body.error.code).toBe('conflict');
+    expect((await start(two.genie.id, key, { input: { a: 1, b: 2 } })).status).toBe(409);
+  });
+
+  it('starts one run for simultaneous requests with one key', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user);
+    fake.script(marker, [text('only one')]);
+    const key = `burst-${Date.now()}`;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => start(genie.id, key)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.body.data.run_id)).size).toBe(1);
+    const runs = await h.call('GET', `/v1/worker-genies/${genie.id}/runs`, { key: user.key });
+    expect(runs.body.data.items).toHaveLength(1);
+  });
+
+  it('forgets a key after 24 hours, and keys are per user', async () => {
+    const { genie } = await createScriptedGenie(h, user);
+    const key = `old-${Date.now()}`;
+    const first = await start(genie.id, key);
+    await h
+      .db('run_idempotency_keys')
+      .where({ key })
+      .update({ created_at: h.db.raw("now() - interval '25 hours'") });
+    const later = await start(genie.id, key);
+    expect(later.status).toBe(202);
+    expect(later.body.data.run_id).not.toBe(first.body.data.run_id);
+    const stranger = await h.createUser('stranger');
+    const theirs = await h.call('POST', '/v1/worker-genies', {
+      key: stranger.key,
+      body: { name: 's', soul_prompt: 's' },
+    });
+    const res = await h.call('POST', `/v1/worker-genies/${theirs.body.data.id}/run`, {
+      key: stranger.key,
+      body: {},
+      headers: { 'idempotency-key': key },
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it('refuses a malformed key', async () => {
+    const { genie } = await createScriptedGenie(h, user);
+    const res = await start(genie.id, 'x'.repeat(256));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('Idempotency-Key');
+  });
+});
