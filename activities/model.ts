@@ -7,6 +7,7 @@ import { createAnthropicClient, EPHEMERAL, toModelFailure, toolDefinitions } fro
 import { buildConversation, textOf, toolUses, withConversationBreakpoint } from './conversation';
 import type { ActivityDeps } from './deps';
 import { genieNotFound, modelNotConfigured, runNotFound } from './failures';
+import { untilRecorded } from './durable';
 import { withHeartbeat } from './heartbeat';
 import { preview } from './previews';
 import { systemPrompt } from './prompt';
@@ -95,24 +96,27 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model'>) 
     const content = response.content as unknown as ContentBlock[];
     const stopReason = response.stop_reason ?? 'unknown';
     const usage = usageOf(response.usage);
-    await db.transaction(async (trx) => {
-      await saveMessage(trx, ownerId, { runId, turn, role: 'assistant', content });
-      await saveStep(trx, ownerId, {
-        run_id: runId,
-        turn,
-        kind: 'model',
-        tool: null,
-        tool_use_id: null,
-        input: { model, messages: messages.length },
-        result: { stop_reason: stopReason, message_id: response.id },
-        output_preview: replyPreview(content, stopReason),
-        is_error: false,
-        usage,
-        started_at: startedAt,
-        duration_ms: Date.now() - startedAt.getTime(),
-      });
-      await refreshRunTotals(trx, ownerId, runId);
-    });
+    // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
+    await untilRecorded(`turn ${turn} of run ${runId}`, () =>
+      db.transaction(async (trx) => {
+        await saveMessage(trx, ownerId, { runId, turn, role: 'assistant', content });
+        await saveStep(trx, ownerId, {
+          run_id: runId,
+          turn,
+          kind: 'model',
+          tool: null,
+          tool_use_id: null,
+          input: { model, messages: messages.length },
+          result: { stop_reason: stopReason, message_id: response.id },
+          output_preview: replyPreview(content, stopReason),
+          is_error: false,
+          usage,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+        });
+        await refreshRunTotals(trx, ownerId, runId);
+      })
+    );
     return turnOf(content, stopReason, usage, summarize);
   }
 

@@ -8,6 +8,7 @@ import {
 } from '../../db/repositories/notifications';
 import { getUser } from '../../db/repositories/users';
 import { isTransientMailError } from '../../platform/mailer';
+import { untilRecorded } from '../durable';
 import { defineTool, toolError, type ToolContext } from './registry';
 
 /** Attempts an email gets when the SMTP server is briefly unreachable, before it is `failed`. */
@@ -20,9 +21,9 @@ const PRIORITY_MAIL: Record<string, 'high' | 'normal' | 'low'> = {
 };
 
 /**
- * Sends the notification's email once. `sent` is recorded the moment the server accepts it, so a
- * repeated attempt sends nothing; the only window left is a crash between the server's "250 OK" and
- * that write.
+ * Sends the notification's email once. `sent` is recorded the moment the server accepts it (waiting
+ * out a Postgres outage if need be), so a repeated attempt sends nothing; the only window left is
+ * the worker dying between the server's "250 OK" and that write.
  */
 async function deliverEmail(
   ctx: ToolContext,
@@ -56,7 +57,12 @@ async function deliverEmail(
     await setEmailStatus(ctx.db, ctx.ownerId, notification.id, 'failed', reason);
     return { status: 'failed', reason };
   }
-  await setEmailStatus(ctx.db, ctx.ownerId, notification.id, 'sent', null);
+  // The server accepted it: from here on, only recording that may be retried, never the send.
+  await untilRecorded(
+    'that an email was sent',
+    () => setEmailStatus(ctx.db, ctx.ownerId, notification.id, 'sent', null),
+    ctx.signal
+  );
   if (ctx.deps.faults?.includes('exit-after-email-sent')) process.kill(process.pid, 'SIGKILL'); // crash test
   return { status: 'sent' };
 }

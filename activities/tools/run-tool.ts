@@ -5,6 +5,7 @@ import type { Queryable } from '../../db';
 import type { RunToolInput, ToolRunSummary } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
 import { genieNotFound, toolCallMissing } from '../failures';
+import { untilRecorded } from '../durable';
 import { withHeartbeat } from '../heartbeat';
 import { preview } from '../previews';
 import { offeredTools } from './index';
@@ -75,12 +76,18 @@ export async function runToolCall(
     return summaryOf(step(outcome));
   }
 
+  if (!tool.transactional) {
+    // The effect may be outside Postgres (an email, a request): once done, its step must be recorded.
+    const outcome = await tool.execute({ db, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
+    const done = step(outcome);
+    await untilRecorded(`the result of ${block.name}`, () => saveStep(db, ownerId, done), options.signal);
+    return summaryOf(done);
+  }
   const execute = async (q: Queryable) => {
     const outcome = await tool.execute({ db: q, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
     await saveStep(q, ownerId, step(outcome));
     return summaryOf(step(outcome));
   };
-  if (!tool.transactional) return execute(db);
   // The effect and its step commit together. Claiming the step row first makes a concurrent
   // attempt (a worker presumed dead that is still running) wait here, then find the step and stop.
   return db.transaction(async (trx) => {

@@ -141,7 +141,10 @@ export const webFetch = defineTool({
           signal: ctx.signal,
         }
       );
-      if (chosen.credential) await touchCredential(ctx.db, ctx.ownerId, chosen.credential.id);
+      if (chosen.credential) {
+        // Bookkeeping only: a database hiccup here must not make a retry repeat the request.
+        await touchCredential(ctx.db, ctx.ownerId, chosen.credential.id).catch(() => undefined);
+      }
       return {
         isError: false,
         result: redactor.value({ ...result, ...(chosen.credential ? { credential: chosen.credential.name } : {}) }),

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { KnexTimeoutError } from 'knex';
+import { isDatabaseUnavailable } from '../../db/errors';
 import type { Logger } from '../../platform/logger';
 import { sendError } from '../envelope';
 import { ApiError, NotFoundError, PayloadTooLargeError, UpstreamUnavailableError, ValidationError } from '../errors';
@@ -19,22 +19,6 @@ function bodyParserError(err: unknown): ApiError | undefined {
     default:
       return undefined;
   }
-}
-
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EPIPE',
-  '57P01',
-  '57P03',
-]);
-
-function isPostgresDown(err: unknown): boolean {
-  if (err instanceof KnexTimeoutError) return true;
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
 }
 
 /** gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4) from the Temporal client. */
@@ -68,7 +52,7 @@ export function toApiError(err: unknown): ApiError | undefined {
     return new ApiError(409, 'conflict', 'That workflow is already running.');
   }
   if (isTemporalDown(err)) return new UpstreamUnavailableError('Temporal');
-  if (isPostgresDown(err)) return new UpstreamUnavailableError('Postgres');
+  if (isDatabaseUnavailable(err)) return new UpstreamUnavailableError('Postgres');
   return bodyParserError(err) ?? httpClientError(err);
 }
 

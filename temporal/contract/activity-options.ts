@@ -13,7 +13,7 @@ export const LIFECYCLE_ACTIVITY: ActivityOptions = {
 
 /** One call to Claude (callModel). */
 export const MODEL_ACTIVITY: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '15 seconds',
   retry: {
     initialInterval: '2 seconds',
@@ -41,8 +41,10 @@ export const TOOL_ACTIVITY: Record<ToolName, ActivityOptions> = {
   memory_read: DATABASE_TOOL,
   memory_write: DATABASE_TOOL,
   query_data: DATABASE_TOOL,
+  // Long start-to-close: a dead worker is noticed by its heartbeats; a live one may have to wait out
+  // a Postgres outage to record an effect it already had (never repeat it).
   web_fetch: {
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '15 seconds',
     retry: {
       initialInterval: '2 seconds',
@@ -53,7 +55,7 @@ export const TOOL_ACTIVITY: Record<ToolName, ActivityOptions> = {
     },
   },
   notify_owner: {
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '15 seconds',
     retry: {
       initialInterval: '2 seconds',

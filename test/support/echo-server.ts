@@ -17,6 +17,8 @@ export interface SeenRequest {
 export class EchoServer {
   readonly seen: SeenRequest[] = [];
   port = 0;
+  /** Called with each request before it is answered (a test's fault hook). */
+  onRequest?: (request: SeenRequest) => void;
   private server?: http.Server;
 
   async start(): Promise<this> {
@@ -43,6 +45,7 @@ export class EchoServer {
       body: Buffer.concat(chunks).toString(),
     };
     this.seen.push(seen);
+    this.onRequest?.(seen);
     const path = url.pathname;
     if (path === '/echo' || path === '/collect') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(seen));

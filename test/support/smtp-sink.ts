@@ -13,6 +13,8 @@ export interface ReceivedMail {
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   port = 0;
+  /** Called with each message once it is received, before the server answers 250 (a test's fault hook). */
+  onReceived?: (mail: ReceivedMail) => Promise<void> | void;
   private server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -23,14 +25,15 @@ export class SmtpSink {
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw)?.[1]?.trim() ?? '';
-        this.mails.push({
+        const mail: ReceivedMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw,
           subject: header('Subject'),
           messageId: header('Message-ID'),
-        });
-        callback();
+        };
+        this.mails.push(mail);
+        void Promise.resolve(this.onReceived?.(mail)).then(() => callback());
       });
     },
   });

@@ -40,6 +40,8 @@ export async function startTestWorker(options: {
   /** SMTP_URL of this worker (none: emails are skipped). */
   smtpUrl?: string;
   notifyMaxPerRun?: number;
+  /** Postgres of this worker (a proxy, to play outages); the suite's by default. */
+  databaseUrl?: string;
   /** Where the SDK's and the activities' logs go (tests scan them for secrets); the first worker of a file decides. */
   logStream?: DestinationStream;
 }): Promise<TestWorker> {
@@ -50,7 +52,7 @@ export async function startTestWorker(options: {
     Runtime.install({ logger: new PinoSdkLogger(logger) });
     runtimeInstalled = true;
   }
-  const db = createDb(process.env.DATABASE_URL!);
+  const db = createDb(options.databaseUrl ?? process.env.DATABASE_URL!);
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS! }) });
   const worker = await createGenieWorker({
