@@ -31,6 +31,7 @@ runMain('api', async () => {
   });
   const server = await listen(app, config.PORT);
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+  process.send?.({ ready: true }); // for `npm start`'s supervisor
   await onShutdown();
   logger.info('API stopping');
   await close(server);

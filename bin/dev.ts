@@ -1,18 +1,20 @@
 // `npm start`: the whole stack on one machine — embedded Postgres (unless DATABASE_URL), a Temporal
-// dev server with its UI (unless TEMPORAL_ADDRESS), migrations, the API and a worker. Ctrl-C or
-// SIGTERM stops all of it, in order.
+// dev server with its UI (unless TEMPORAL_ADDRESS), migrations, the API and a worker — supervised:
+// a child that dies is restarted with backoff; one that crash-loops stops the stack (exit 1).
+// Ctrl-C, SIGTERM, or this process's parent going away stops all of it, in order.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../db';
-import { getConfig, temporalUiUrl } from '../platform/config';
 import { ensureDevApiKey } from '../dev/dev-key';
-import type { ChildHandle } from '../dev/processes';
-import { spawnNodeChild, startServices, waitForHealthy, waitForReady } from '../dev/stack';
-import { onShutdown, runMain } from '../platform/process';
-import { assertPortFree } from '../platform/ports';
+import { nodeChild, postgresChild, temporalChild, waitForHealthy } from '../dev/stack';
+import { DEFAULT_RESTART_POLICY, Supervisor } from '../dev/supervisor';
 import { requireTemporalCli } from '../dev/temporal-cli';
-import { temporalAddress } from '../temporal/client';
+import { getConfig, temporalUiUrl } from '../platform/config';
+import { StartupError } from '../platform/errors';
+import { assertPortFree } from '../platform/ports';
+import { onShutdown, runMain } from '../platform/process';
 import { resolveEncryptionKeys } from '../security/encryption-keys';
+import { temporalAddress } from '../temporal/client';
 
 runMain('worker-genies', async () => {
   const startedAt = Date.now();
@@ -25,34 +27,34 @@ runMain('worker-genies', async () => {
   await assertPortFree(config.PORT, 'API', 'PORT');
   if (embeddedTemporal) requireTemporalCli(config.TEMPORAL_CLI_PATH);
 
-  // Stopped in reverse order of starting: API and worker first, Postgres last.
-  const children: ChildHandle[] = [];
-  let stopping = false;
-  const stopAll = async () => {
-    stopping = true;
-    for (const handle of [...children].reverse()) await handle.stop();
-  };
+  const supervisor = new Supervisor((line) => console.error(`worker-genies: ${line}`), {
+    ...DEFAULT_RESTART_POLICY,
+    initialBackoffMs: config.GENIE_RESTART_BACKOFF_MS,
+  });
   const shutdownRequested = onShutdown();
 
   try {
     console.log(`Starting Worker Genies (data in ${config.dataDir})...`);
-    const { postgres, temporal } = await startServices({
-      postgres: config.DATABASE_URL
-        ? undefined
-        : { dataDir: config.dataDir, port: config.GENIE_PG_PORT, logFile: logFile('postgres') },
-      temporal: embeddedTemporal
-        ? {
-            dataDir: config.dataDir,
-            port: config.TEMPORAL_DEV_PORT,
-            uiPort: config.TEMPORAL_UI_PORT,
-            cliPath: config.TEMPORAL_CLI_PATH,
-            logFile: logFile('temporal'),
-          }
+    const postgres = config.DATABASE_URL
+      ? undefined
+      : postgresChild({ dataDir: config.dataDir, port: config.GENIE_PG_PORT, logFile: logFile('postgres') });
+    const services = await Promise.allSettled([
+      postgres ? supervisor.start(postgres) : undefined,
+      embeddedTemporal
+        ? supervisor.start(
+            temporalChild({
+              dataDir: config.dataDir,
+              port: config.TEMPORAL_DEV_PORT,
+              uiPort: config.TEMPORAL_UI_PORT,
+              cliPath: config.TEMPORAL_CLI_PATH,
+              logFile: logFile('temporal'),
+            })
+          )
         : undefined,
-    });
-    if (postgres) children.push(postgres.handle);
-    if (temporal) children.push(temporal);
-    const databaseUrl = config.DATABASE_URL ?? postgres!.url;
+    ]);
+    const failed = services.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const databaseUrl = config.DATABASE_URL ?? postgres!.url!;
 
     const db = createDb(databaseUrl, { max: 2 });
     let devKey: string;
@@ -65,12 +67,11 @@ runMain('worker-genies', async () => {
 
     resolveEncryptionKeys(config); // generated once into the data dir before the API and worker read it
     const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress(config) };
-    const worker = spawnNodeChild('worker', env);
-    children.push(worker);
-    const api = spawnNodeChild('api', env);
-    children.push(api);
     const apiUrl = `http://localhost:${config.PORT}`;
-    await Promise.all([waitForHealthy(`${apiUrl}/healthz`, api, 60_000), waitForReady(worker, 120_000)]);
+    await Promise.all([
+      supervisor.start(nodeChild('worker', env, 120_000)),
+      supervisor.start(nodeChild('api', env, 60_000)).then((api) => waitForHealthy(`${apiUrl}/healthz`, api, 60_000)),
+    ]);
 
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
     console.log(
@@ -89,22 +90,14 @@ runMain('worker-genies', async () => {
       ].join('\n')
     );
 
-    // Any child dying on its own takes the stack down rather than leaving half of it running.
-    const childDied = Promise.race(
-      children.map((handle) => handle.exited.then((code) => ({ name: handle.name, code })))
-    );
-    const reason = await Promise.race([shutdownRequested, childDied]);
-    if (typeof reason === 'object' && !stopping) {
-      console.error(`worker-genies: ${reason.name} exited (${reason.code}); stopping the stack.`);
-      await stopAll();
-      process.exitCode = 1;
-      throw new Error(`${reason.name} exited unexpectedly`);
-    }
+    // Runs until asked to stop, or until a child crash-loops.
+    await Promise.race([shutdownRequested, supervisor.failed]);
     console.log('Stopping Worker Genies...');
-    await stopAll();
+    await supervisor.stopAll();
     console.log('Stopped.');
   } catch (err) {
-    await stopAll();
+    await supervisor.stopAll();
+    if (err instanceof Error && err.name === 'CrashLoopError') throw new StartupError(`${err.message}; stopped.`);
     throw err;
   }
 });

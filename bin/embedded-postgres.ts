@@ -1,7 +1,8 @@
 // Child process of `npm start`: runs the embedded Postgres until told to stop (SIGTERM, or the
-// supervisor's IPC channel closing). Reports `{ready, url}` over IPC.
-import { getConfig } from '../platform/config';
+// supervisor's IPC channel closing), and exits non-zero when the server dies under it so the
+// supervisor restarts it. Reports `{ready, url}` over IPC.
 import { startEmbeddedPostgres } from '../dev/postgres';
+import { getConfig } from '../platform/config';
 import { onShutdown, runMain } from '../platform/process';
 
 runMain('postgres', async () => {
@@ -15,6 +16,10 @@ runMain('postgres', async () => {
     throw err;
   });
   process.send?.({ ready: true, url: pg.url });
-  await onShutdown();
+  const ended = await Promise.race([onShutdown().then(() => undefined), pg.exited]);
+  if (ended !== undefined) {
+    console.log(`the Postgres server ended (${ended})`);
+    process.exit(1);
+  }
   await pg.stop();
 });

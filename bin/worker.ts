@@ -34,6 +34,7 @@ runMain('worker', async () => {
       logger.warn({ err }, 'could not reach the schedule reconciler; it runs on its own timer')
     );
     process.send?.({ ready: true }); // for `npm start`, which waits for it before printing the banner
+    if (config.GENIE_FAULT_INJECTION === 'worker-crash-after-start') setTimeout(() => process.exit(3), 300); // crash-loop test
     const running = worker.run();
     // The SDK also stops the worker on SIGINT/SIGTERM itself; shut down only if it has not.
     await Promise.race([

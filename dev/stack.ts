@@ -2,6 +2,7 @@ import path from 'node:path';
 import { StartupError } from '../platform/errors';
 import { PROJECT_ROOT } from './temporal-cli';
 import { spawnChild, tsxArgs, type ChildHandle } from './processes';
+import type { ChildSpec } from './supervisor';
 import { startTemporalDevServer, type TemporalDevServerOptions } from './temporal-server';
 
 export const binPath = (name: string): string => path.join(PROJECT_ROOT, 'bin', `${name}.ts`);
@@ -27,16 +28,27 @@ export async function startPostgresProcess(options: {
     GENIE_PG_PORT: String(options.port),
   };
   const handle = spawnNodeChild('embedded-postgres', env, options.logFile);
-  const url = await new Promise<string>((resolve, reject) => {
-    handle.child.on('message', (message: { ready?: boolean; url?: string; error?: string }) => {
-      if (message.url) resolve(message.url);
-      if (message.error) reject(new StartupError(message.error));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new StartupError(`The embedded Postgres did not start within 60s; see ${options.logFile}.`)),
+        60_000
+      );
+      handle.child.on('message', (message: { ready?: boolean; url?: string; error?: string }) => {
+        clearTimeout(timer);
+        if (message.url) resolve(message.url);
+        if (message.error) reject(new StartupError(message.error));
+      });
+      void handle.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new StartupError(`The embedded Postgres exited (${code}) while starting; see ${options.logFile}.`));
+      });
     });
-    void handle.exited.then((code) =>
-      reject(new StartupError(`The embedded Postgres exited (${code}) while starting; see ${options.logFile}.`))
-    );
-  });
-  return { handle, url };
+    return { handle, url };
+  } catch (err) {
+    await handle.stop(2000);
+    throw err;
+  }
 }
 
 /** Polls `url` until it answers 200, the child exits, or `timeoutMs` passes. */
@@ -78,6 +90,41 @@ export function waitForReady(handle: ChildHandle, timeoutMs: number): Promise<vo
 }
 
 export type PostgresProcessOptions = Parameters<typeof startPostgresProcess>[0];
+
+/** The embedded Postgres as a supervised child; `url` is known once it first started. */
+export function postgresChild(options: PostgresProcessOptions): ChildSpec & { url?: string } {
+  const spec: ChildSpec & { url?: string } = {
+    name: 'postgres',
+    async start() {
+      const { handle, url } = await startPostgresProcess(options);
+      spec.url = url;
+      return handle;
+    },
+  };
+  return spec;
+}
+
+/** The Temporal dev server (and its UI) as a supervised child. */
+export function temporalChild(options: TemporalDevServerOptions): ChildSpec {
+  return { name: 'temporal', start: () => startTemporalDevServer(options) };
+}
+
+/** A Node entry point of `bin/` (the API or the worker) as a supervised child, ready when it says so. */
+export function nodeChild(name: 'api' | 'worker', env: NodeJS.ProcessEnv, readyWithinMs: number): ChildSpec {
+  return {
+    name,
+    async start() {
+      const handle = spawnNodeChild(name, env);
+      try {
+        await waitForReady(handle, readyWithinMs);
+        return handle;
+      } catch (err) {
+        await handle.stop(2000);
+        throw err;
+      }
+    },
+  };
+}
 
 /**
  * Starts the embedded Postgres and the Temporal dev server side by side (either may be skipped).

@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { StartupError } from '../platform/errors';
 import { assertPortFree } from '../platform/ports';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/contract';
 import { requireTemporalCli } from './temporal-cli';
-import { spawnChild, type ChildHandle } from './processes';
+import { spawnChild, stopLeftover, type ChildHandle } from './processes';
 
 export interface TemporalDevServerOptions {
   dataDir: string;
@@ -21,10 +22,13 @@ export interface TemporalDevServerOptions {
 
 /**
  * Starts `temporal server start-dev` with our search attributes registered and its state in the
- * data dir, and resolves once its frontend answers.
+ * data dir, and resolves once its frontend answers. It runs under dev/guard.js, which stops it when
+ * the stack goes away by any means and clears a server an earlier, killed stack left behind.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<ChildHandle> {
   const binary = requireTemporalCli(options.cliPath);
+  const pidFile = path.join(options.dataDir, 'temporal.pid');
+  await stopLeftover(pidFile, binary, (line) => fs.appendFileSync(options.logFile, `${line}\n`));
   await assertPortFree(options.port, 'Temporal dev server', 'TEMPORAL_DEV_PORT');
   if (!options.headless) await assertPortFree(options.uiPort, 'Temporal UI', 'TEMPORAL_UI_PORT');
   const args = [
@@ -41,7 +45,12 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...(options.persistent === false ? [] : ['--db-filename', path.join(options.dataDir, 'temporal.db')]),
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
-  const handle = spawnChild('temporal', binary, args, { logFile: options.logFile });
+  // Through the guard: the server stops with the stack even if the supervisor is killed outright.
+  const guard = path.join(__dirname, 'guard.js');
+  const handle = spawnChild('temporal', process.execPath, [guard, pidFile, '--', binary, ...args], {
+    logFile: options.logFile,
+    ipc: true,
+  });
   try {
     await waitForFrontend(`127.0.0.1:${options.port}`, handle, 60_000);
   } catch (err) {

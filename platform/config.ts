@@ -47,7 +47,7 @@ const csv = optionalString.transform((v) =>
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port(3000),
-  GENIE_DATA_DIR: z.string().default('./.data'),
+  GENIE_DATA_DIR: optionalString.transform((v) => v ?? './.data'),
   DATABASE_URL: postgresUrl,
   TEMPORAL_ADDRESS: hostPort,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -72,8 +72,10 @@ export const ConfigSchema = z.object({
   GENIE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Failed authentications one client address may make per minute before it is refused (429). */
   GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /** `npm start`: the first wait before restarting a child that died (doubles up to 30 s). */
+  GENIE_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Test-only fault injection (the crash tests use it); never set in production. */
-  GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent']).optional(),
+  GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

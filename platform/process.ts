@@ -2,13 +2,20 @@ import { ConfigError } from './config';
 import { StartupError } from './errors';
 
 /**
- * Resolves on the first SIGINT or SIGTERM (or when the parent's IPC channel closes). The listeners
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP, when the parent's IPC channel closes, when the
+ * process is re-parented, or when its output pipe breaks (whoever read it is gone). The listeners
  * stay, so a second signal (a relayed copy, an impatient Ctrl-C) cannot kill an orderly shutdown.
  */
 export function onShutdown(): Promise<NodeJS.Signals | 'disconnect' | 'orphaned'> {
   return new Promise((resolve) => {
     process.on('SIGINT', () => resolve('SIGINT'));
     process.on('SIGTERM', () => resolve('SIGTERM'));
+    process.on('SIGHUP', () => resolve('SIGHUP'));
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') resolve('orphaned');
+      });
+    }
     // Started by `npm start` with an IPC channel: stop when the supervisor goes away.
     if (process.send) process.once('disconnect', () => resolve('disconnect'));
     // `kill <npm pid>` ends npm and its shell without passing the signal on; being re-parented is

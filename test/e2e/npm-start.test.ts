@@ -54,6 +54,37 @@ async function expectPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
 
 const json = async (res: Response) => (await res.json()) as any;
 
+/** Waits until the stack's output matches `pattern` (counting from `from` characters in). */
+async function waitForOutput(stack: RunningStack, pattern: RegExp, from = 0, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(stack.output().slice(from))) {
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${stack.output().slice(from)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Pids of processes whose command line matches `pattern`. */
+function pidsOf(pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+async function waitForHealth(apiUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`${apiUrl}/healthz`).then(
+      (res) => res.status,
+      () => 0
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${apiUrl}/healthz did not answer 200 again`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 describe('npm start', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -85,6 +116,7 @@ describe('npm start', () => {
     const first = await npmStart(env);
     try {
       await exerciseFirstStack(first);
+      await killEachChild(first);
     } catch (err) {
       await stop(first, 'group').catch(() => undefined);
       throw err;
@@ -103,6 +135,72 @@ describe('npm start', () => {
     }
     await expectPortsFree(env);
   }, 400_000);
+
+  /**
+   * kill -9 of the worker, the Temporal dev server, Postgres and the API, one after another: each is
+   * restarted by the supervisor, the stack answers healthy again, and a run still goes through.
+   */
+  async function killEachChild(stack: Awaited<ReturnType<typeof npmStart>>): Promise<void> {
+    const targets: Array<[string, string]> = [
+      ['worker', 'bin/worker.ts'],
+      ['temporal', `^[^ ]*temporal server start-dev --ip 127.0.0.1 --port ${env.TEMPORAL_DEV_PORT} `],
+      ['postgres', `^[^ ]*postgres -D ${env.GENIE_DATA_DIR}`],
+      ['api', 'bin/api.ts'],
+    ];
+    for (const [name, pattern] of targets) {
+      const pids = pidsOf(pattern);
+      expect([name, pids.length]).toEqual([name, 1]);
+      const mark = stack.output().length;
+      process.kill(pids[0]!, 'SIGKILL');
+      await waitForOutput(stack, new RegExp(`${name} exited .*restarting it`), mark);
+      await waitForOutput(stack, new RegExp(`${name} is running again`), mark);
+      await waitForHealth(stack.apiUrl);
+    }
+    const headers = { authorization: `Bearer ${stack.key}`, 'content-type': 'application/json' };
+    const [genie] = (await json(await fetch(`${stack.apiUrl}/v1/worker-genies`, { headers }))).data.items;
+    const started = await json(
+      await fetch(`${stack.apiUrl}/v1/worker-genies/${genie.id}/run`, { method: 'POST', headers, body: '{}' })
+    );
+    let run: any;
+    for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      run = (await json(await fetch(`${stack.apiUrl}/v1/runs/${started.data.run_id}`, { headers }))).data;
+    }
+    expect(run.status).toBe('succeeded');
+  }
+
+  it('leaves nothing running when the supervisor itself is killed outright', async () => {
+    const stack = await npmStart(env);
+    const supervisor = pidsOf(`bin/dev.ts`).filter((pid) => pid !== stack.child.pid);
+    expect(supervisor.length).toBeGreaterThan(0);
+    for (const pid of supervisor) process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (pidsOf(env.GENIE_DATA_DIR!).length > 0 || pidsOf(`--port ${env.TEMPORAL_DEV_PORT}`).length > 0) {
+      if (Date.now() > deadline) throw new Error('children outlived their supervisor');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await expectPortsFree(env);
+    process.kill(-stack.child.pid!, 'SIGKILL');
+  }, 200_000);
+
+  it('stops everything and exits 1 when a child crash-loops', async () => {
+    const child = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        GENIE_FAULT_INJECTION: 'worker-crash-after-start',
+        GENIE_RESTART_BACKOFF_MS: '100',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('worker exited (3) and keeps crashing (5 restarts within 60s); stopping the stack.');
+    expect(stderr.match(/worker is running again/g)).toHaveLength(5);
+    await expectPortsFree(env);
+  }, 200_000);
 
   /** Uses the first stack as a user would: health, the UI, a genie, a run, the Temporal CLI. */
   async function exerciseFirstStack(first: Awaited<ReturnType<typeof npmStart>>): Promise<void> {
