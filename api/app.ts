@@ -20,6 +20,8 @@ import { createServices, type ServiceDeps } from './services';
 
 /** JSON bodies above this answer 413 in the envelope. */
 export const BODY_LIMIT = '1mb';
+/** Business-data ingest takes up to 1000 rows, and a document may hold a long text: a larger limit. */
+export const DATA_BODY_LIMIT = '16mb';
 
 export interface AppDeps extends ServiceDeps {
   logger: Logger;
@@ -51,7 +53,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(openApi);
   // Who is asking comes first: an unauthenticated request is answered 401 before its body is read.
   app.use('/v1', requireApiKey(deps.db, createRateLimiters(deps.db, deps.rateLimits)));
-  app.use('/v1', requireJsonBody, express.json({ limit: BODY_LIMIT, verify: verifyJsonDepth }), refuseBadInput);
+  const json = express.json({ limit: BODY_LIMIT, verify: verifyJsonDepth });
+  const dataJson = express.json({ limit: DATA_BODY_LIMIT, verify: verifyJsonDepth });
+  app.use('/v1', requireJsonBody, (req, res, next) =>
+    (req.path.startsWith('/data/') ? dataJson : json)(req, res, next)
+  );
+  app.use('/v1', refuseBadInput);
   app.use('/v1/worker-genies', workerGeniesRouter(services));
   app.use('/v1/runs', runsRouter(services));
   app.use('/v1/credentials', credentialsRouter(services));

@@ -1,11 +1,12 @@
 // Request schemas of the API: they validate requests and generate GET /v1/openapi.json. The genie,
 // credential and data schemas they build on live in domain/schemas/.
-import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../db/pagination';
+import { CURSOR_PATTERN, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../db/pagination';
+import { QUERY_LIMIT_MAX } from '../db/repositories/business-data';
+import { DATA_TABLES, type DataTableName } from '../domain/data-tables';
 import { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
-import { CREDENTIAL_TYPES } from '../domain/credentials';
 import { WEB_FETCH_TIMEOUT_MAX_MS } from '../fetch/guarded-fetch';
-import { CredentialNameSchema } from '../domain/schemas/credential';
-import { z } from '../domain/schemas/zod';
+import { CREDENTIAL_TYPE_RULES, CredentialNameSchema, definitionFields } from '../domain/schemas/credential';
+import { crossFieldRules, z } from '../domain/schemas/zod';
 
 /** The resource every `/v1/worker-genies` action body may name. */
 export const RESOURCE = 'worker-genies';
@@ -17,7 +18,11 @@ export const BooleanParam = z
 
 const limit = (fallback = PAGE_LIMIT_DEFAULT, max = PAGE_LIMIT_MAX) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
-const cursor = z.string().min(1).optional();
+const cursor = z
+  .string()
+  .regex(CURSOR_PATTERN, 'not a cursor from this API')
+  .optional()
+  .openapi({ description: 'next_cursor of the previous page' });
 
 export const ActionEnvelopeSchema = z
   .object({
@@ -72,17 +77,24 @@ export const ListNotificationsSchema = z
 export const TestCredentialSchema = z
   .object({
     name: CredentialNameSchema.optional().openapi({ description: 'a stored credential; or give a new one' }),
-    credential_type: z.enum(CREDENTIAL_TYPES).optional(),
-    value: z.string().optional(),
-    header_name: z.string().optional(),
-    query_param: z.string().optional(),
-    allowed_hosts: z.array(z.string()).optional(),
-    url: z.string().min(1).max(8192).optional().openapi({ description: 'make a real request with it' }),
+    credential_type: definitionFields.credential_type.optional(),
+    value: definitionFields.value.optional(),
+    header_name: definitionFields.header_name,
+    query_param: definitionFields.query_param,
+    allowed_hosts: definitionFields.allowed_hosts.optional(),
+    url: z.url().max(8192).optional().openapi({ description: 'make a real request with it' }),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
     timeout_ms: z.number().int().min(1).max(WEB_FETCH_TIMEOUT_MAX_MS).default(10_000),
   })
   .strict()
-  .openapi('TestCredential');
+  .openapi(
+    'TestCredential',
+    crossFieldRules([
+      // A stored credential by name, or a new definition (then its type and value are needed).
+      { if: { not: { required: ['name'] } }, then: { required: ['credential_type', 'value'] } },
+      ...CREDENTIAL_TYPE_RULES,
+    ])
+  );
 
 export const DeleteCredentialSchema = z
   .object({
@@ -96,6 +108,12 @@ export const DeleteCredentialSchema = z
   .refine((ref) => (ref.id === undefined) !== (ref.name === undefined), {
     message: 'give id or name',
     path: ['id'],
+  })
+  .openapi({
+    oneOf: [
+      { required: ['id'], not: { required: ['name'] } },
+      { required: ['name'], not: { required: ['id'] } },
+    ],
   });
 
 const eventType = z
@@ -126,3 +144,34 @@ export const CreateApiKeySchema = z
   .object({ name: z.string().trim().min(1).max(100).optional().openapi({ example: 'ci pipeline' }) })
   .strict()
   .openapi('CreateApiKey');
+
+/** Query parameters of GET /v1/data/{table} besides the filters (`?column=op.value`). */
+export function dataReadQuerySchema(table: DataTableName) {
+  const columns = Object.keys(DATA_TABLES[table]);
+  const orderable = columns.filter((c) => DATA_TABLES[table][c]!.type !== 'json');
+  const names = (list: string[]) => `(?:${list.join('|')})`;
+  return z
+    .object({
+      limit: z.coerce.number().int().min(1).max(QUERY_LIMIT_MAX).optional(),
+      offset: z.coerce.number().int().min(0).max(100_000).optional(),
+      order: z
+        .string()
+        .regex(new RegExp(`^${names(orderable)}(?:\\.(?:asc|desc))?$`), `column[.asc|.desc] of ${orderable.join(', ')}`)
+        .optional()
+        .openapi({ description: 'column[.asc|.desc]' }),
+      columns: z
+        .string()
+        .regex(
+          new RegExp(`^${names(columns)}(?:,${names(columns)})*$`),
+          `comma-separated columns of ${columns.join(', ')}`
+        )
+        .optional()
+        .openapi({ description: 'comma-separated columns to return' }),
+      count_only: BooleanParam.optional(),
+    })
+    .strict()
+    .openapi({ description: 'Filters: any column as ?column=op.value' });
+}
+
+/** The query parameters of GET /v1/data/{table} that are not filters. */
+export const DATA_READ_PARAMS = ['limit', 'offset', 'order', 'columns', 'count_only'];

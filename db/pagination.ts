@@ -10,27 +10,21 @@ export interface PageCursor {
 export const PAGE_LIMIT_DEFAULT = 20;
 export const PAGE_LIMIT_MAX = 100;
 
+/**
+ * What a cursor looks like: `<created_at in ms>_<id>`. Any string of this shape is a usable place
+ * to start a page from, so the API documents it as a pattern.
+ */
+export const CURSOR_PATTERN = /^(\d{1,13})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
 export function encodeCursor(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+  return `${Date.parse(cursor.createdAt)}_${cursor.id}`;
 }
 
-/** The cursor, or undefined when `value` is not one this service made. */
+/** The cursor, or undefined when `value` is not one. */
 export function decodeCursor(value: string): PageCursor | undefined {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0])) &&
-      isUuid(parsed[1])
-    ) {
-      return { createdAt: parsed[0], id: parsed[1] };
-    }
-  } catch {
-    // fall through: not a cursor
-  }
-  return undefined;
+  const match = CURSOR_PATTERN.exec(value);
+  if (!match || !isUuid(match[2])) return undefined;
+  return { createdAt: new Date(Number(match[1])).toISOString(), id: match[2] };
 }
 
 /** Orders a query newest first by `(created_at, id)`, starting after `cursor` when given. */

@@ -14,6 +14,8 @@ export interface ColumnSpec {
   references?: DataTableName;
   /** Long text: cut in query results so one transcript cannot flood the model's context. */
   long?: boolean;
+  /** Never null: left out (or null) on ingest, the database fills it in (a new id, now, `{}`). */
+  defaulted?: boolean;
 }
 
 export const DATA_TABLE_NAMES = [
@@ -27,8 +29,9 @@ export const DATA_TABLE_NAMES = [
 ] as const;
 export type DataTableName = (typeof DATA_TABLE_NAMES)[number];
 
-const id: ColumnSpec = { type: 'uuid' };
-const metadata: ColumnSpec = { type: 'json' };
+const id: ColumnSpec = { type: 'uuid', defaulted: true };
+const metadata: ColumnSpec = { type: 'json', defaulted: true };
+const now: ColumnSpec = { type: 'timestamp', defaulted: true };
 
 export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
   agents: {
@@ -36,7 +39,7 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     name: { type: 'text', required: true },
     kind: { type: 'text' },
     status: { type: 'text' },
-    created_at: { type: 'timestamp' },
+    created_at: now,
     metadata,
   },
   conversations: {
@@ -47,7 +50,7 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     contact_email: { type: 'text' },
     summary: { type: 'text', long: true },
     sentiment: { type: 'text' },
-    started_at: { type: 'timestamp' },
+    started_at: now,
     ended_at: { type: 'timestamp' },
     metadata,
   },
@@ -60,8 +63,8 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     status: { type: 'text' },
     source: { type: 'text' },
     score: { type: 'integer' },
-    created_at: { type: 'timestamp' },
-    updated_at: { type: 'timestamp' },
+    created_at: now,
+    updated_at: now,
     metadata,
   },
   lead_activities: {
@@ -69,7 +72,7 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     lead_id: { type: 'uuid', required: true, references: 'leads' },
     type: { type: 'text', required: true },
     description: { type: 'text', long: true },
-    occurred_at: { type: 'timestamp' },
+    occurred_at: now,
     metadata,
   },
   call_logs: {
@@ -82,7 +85,7 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     duration_seconds: { type: 'integer' },
     outcome: { type: 'text' },
     transcript: { type: 'text', long: true },
-    started_at: { type: 'timestamp' },
+    started_at: now,
     metadata,
   },
   documents: {
@@ -90,7 +93,7 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     title: { type: 'text', required: true },
     content: { type: 'text', long: true },
     source_url: { type: 'text' },
-    created_at: { type: 'timestamp' },
+    created_at: now,
     metadata,
   },
   email_logs: {
@@ -102,7 +105,7 @@ export const DATA_TABLES: Record<DataTableName, Record<string, ColumnSpec>> = {
     to_address: { type: 'text' },
     from_address: { type: 'text' },
     status: { type: 'text' },
-    sent_at: { type: 'timestamp' },
+    sent_at: now,
     metadata,
   },
 };

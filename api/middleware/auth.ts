@@ -11,13 +11,14 @@ import type { RateLimiters } from './rate-limit';
  */
 export function requireApiKey(db: Db, limiters: RateLimiters) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (!presented) throw new UnauthorizedError(); // no key tried: nothing to count
     const address = req.socket.remoteAddress ?? 'unknown';
     await limiters.checkAddress(res, address);
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    const key = match?.[1] ? await verifyApiKey(db, match[1]) : undefined;
+    const key = await verifyApiKey(db, presented);
     if (!key) {
       await limiters.failedAuth(res, address);
-      throw match?.[1] ? new UnauthorizedError('Invalid or revoked API key.') : new UnauthorizedError();
+      throw new UnauthorizedError('Invalid or revoked API key.');
     }
     await limiters.request(res, key.keyId);
     res.locals.ownerId = key.userId;

@@ -9,8 +9,12 @@ import { ApiError, NotFoundError, PayloadTooLargeError, UpstreamUnavailableError
 function bodyParserError(err: unknown): ApiError | undefined {
   const type = (err as { type?: unknown })?.type;
   switch (type) {
-    case 'entity.too.large':
-      return new PayloadTooLargeError('1 MiB');
+    case 'entity.too.large': {
+      const limit = (err as { limit?: unknown }).limit;
+      return new PayloadTooLargeError(
+        typeof limit === 'number' ? `${Math.round(limit / 1024 / 1024)} MiB` : 'the limit'
+      );
+    }
     case 'entity.parse.failed':
       return new ValidationError('Malformed JSON body', [{ field: '(body)', message: 'not valid JSON' }]);
     case 'encoding.unsupported':

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { isUuid } from '../../domain/ids';
 import { answer, bodyFields } from '../actions';
+import { ownerOf } from '../middleware/auth';
 import type { Services } from '../services';
 import { route } from './define';
 
@@ -18,6 +19,13 @@ export function credentialsRouter(services: Services): Router {
         ...req.query,
         ...(isUuid(req.params.ref) ? { id: req.params.ref } : { name: req.params.ref }),
       }),
+  });
+  route(router, '/:ref/test', {
+    post: async (req, res) => {
+      const ref = String(req.params.ref);
+      const name = isUuid(ref) ? await services.credentials.nameOf(ownerOf(res), ref) : ref;
+      return answer(req, res, services, 'test-credential', { ...bodyFields(req), name });
+    },
   });
   return router;
 }

@@ -1,27 +1,30 @@
 import { Router } from 'express';
 import { FILTER_OPS, type DataFilter, type DataQuery } from '../../db/repositories/business-data';
+import { isDataTable } from '../../domain/data-tables';
 import { IngestRowsSchema } from '../../domain/schemas/data';
 import type { FieldProblem } from '../../domain/schemas/genie';
 import { sendData } from '../envelope';
 import { ValidationError } from '../errors';
 import { ownerOf } from '../middleware/auth';
-import { BooleanParam } from '../schemas';
+import { DATA_READ_PARAMS, dataReadQuerySchema } from '../schemas';
 import type { Services } from '../services';
 import { parseOrThrow } from '../validation';
 import { route } from './define';
 
-const RESERVED_PARAMS = new Set(['limit', 'offset', 'order', 'columns', 'count_only']);
-
 /**
  * Query-string filters, as query_data's: `column=op.value` (`status=eq.new`, `score=gte.50`,
  * `status=in.new,contacted`, `phone=is_null.true`), plus `limit`, `offset`, `order=column.desc`,
- * `columns=a,b` and `count_only=true`.
+ * `columns=a,b` and `count_only=true`, which are validated like any other request.
  */
-export function parseQueryString(query: Record<string, unknown>): Omit<DataQuery, 'table'> {
+export function parseQueryString(table: string, query: Record<string, unknown>): Omit<DataQuery, 'table'> {
   const filters: DataFilter[] = [];
   const problems: FieldProblem[] = [];
+  const reserved: Record<string, unknown> = {};
   for (const [column, raw] of Object.entries(query)) {
-    if (RESERVED_PARAMS.has(column)) continue;
+    if (DATA_READ_PARAMS.includes(column)) {
+      reserved[column] = raw;
+      continue;
+    }
     for (const value of Array.isArray(raw) ? raw : [raw]) {
       const match = /^([a-z_]+)\.(.*)$/s.exec(String(value));
       if (!match || !(FILTER_OPS as readonly string[]).includes(match[1]!)) {
@@ -37,16 +40,16 @@ export function parseQueryString(query: Record<string, unknown>): Omit<DataQuery
     }
   }
   if (problems.length) throw new ValidationError('Invalid filters', problems);
-  const number = (name: string) => (query[name] === undefined ? undefined : Number(query[name]));
-  const order = typeof query.order === 'string' ? query.order.split('.') : undefined;
-  const countOnly = query.count_only === undefined ? false : parseOrThrow(BooleanParam, query.count_only, 'count_only');
+  if (!isDataTable(table)) return { filters }; // the service answers 404
+  const options = parseOrThrow(dataReadQuerySchema(table), reserved, 'Query');
+  const [orderColumn, direction] = options.order?.split('.') ?? [];
   return {
     filters,
-    limit: number('limit'),
-    offset: number('offset'),
-    orderBy: order ? { column: order[0]!, direction: order[1] ?? 'asc' } : undefined,
-    columns: typeof query.columns === 'string' ? query.columns.split(',').filter(Boolean) : undefined,
-    countOnly,
+    limit: options.limit,
+    offset: options.offset,
+    orderBy: orderColumn ? { column: orderColumn, direction: direction ?? 'asc' } : undefined,
+    columns: options.columns?.split(','),
+    countOnly: options.count_only ?? false,
   };
 }
 
@@ -55,7 +58,14 @@ export function dataRouter({ data }: Services): Router {
   const router = Router();
   route(router, '/:table', {
     get: async (req, res) => {
-      sendData(res, await data.read(ownerOf(res), String(req.params.table), parseQueryString({ ...req.query })));
+      sendData(
+        res,
+        await data.read(
+          ownerOf(res),
+          String(req.params.table),
+          parseQueryString(String(req.params.table), { ...req.query })
+        )
+      );
     },
     post: async (req, res) => {
       const { rows } = parseOrThrow(IngestRowsSchema, req.body ?? {}, 'Ingest request');

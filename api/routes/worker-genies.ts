@@ -24,6 +24,9 @@ export function workerGeniesRouter(services: Services): Router {
   route(router, '/:id/runs', {
     get: (req, res) => answer(req, res, services, 'runs', { ...req.query, id: req.params.id }),
   });
+  route(router, '/:id/memory', {
+    get: (req, res) => answer(req, res, services, 'memory', { ...req.query, id: req.params.id }),
+  });
   route(router, '/:id/events', {
     post: (req, res) => answer(req, res, services, 'trigger', { ...bodyFields(req), id: req.params.id }),
   });

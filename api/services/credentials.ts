@@ -102,12 +102,19 @@ export class CredentialService {
     });
   }
 
-  /** 400 naming each credential a genie refers to that the owner does not have. */
+  /** The name of the owner's credential with this id (404 when there is none). */
+  async nameOf(ownerId: string, id: string): Promise<string> {
+    const row = await findCredentialById(this.db, ownerId, id);
+    if (!row) throw new NotFoundError('Credential');
+    return row.name;
+  }
+
+  /** 409 naming each credential a genie refers to that the owner does not have (yet). */
   async assertExist(ownerId: string, names: string[]): Promise<void> {
     const found = new Set((await findCredentialsByNames(this.db, ownerId, names)).map((c) => c.name));
     const missing = names.map((name, i) => ({ name, i })).filter(({ name }) => !found.has(name));
     if (missing.length > 0) {
-      throw new ValidationError(
+      throw new ConflictError(
         `credential_refs names credentials that do not exist: ${missing.map((m) => m.name).join(', ')}`,
         missing.map(({ name, i }) => ({ field: `credential_refs.${i}`, message: `no credential named "${name}"` }))
       );

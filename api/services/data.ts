@@ -56,7 +56,8 @@ export class DataService {
         }
       });
     }
-    if (problems.length) throw new ValidationError('Rows refer to rows that do not exist', problems);
+    // Well-formed, but naming rows the owner does not have: a clash with what is stored (409).
+    if (problems.length) throw new ConflictError('Rows refer to rows that do not exist', problems);
 
     try {
       const ids = await this.db.transaction((trx) => insertRows(trx, ownerId, name, valid));
@@ -64,7 +65,7 @@ export class DataService {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === '23505') throw new ConflictError('A row with one of these ids already exists.');
-      if (code === '23503') throw new ValidationError('Rows refer to rows that do not exist', []);
+      if (code === '23503') throw new ConflictError('Rows refer to rows that do not exist');
       throw err;
     }
   }

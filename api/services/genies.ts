@@ -15,7 +15,7 @@ import { terminateIfPresent } from '../../temporal/client';
 import { eventInboxWorkflowId } from '../../temporal/contract';
 import type { GenieSchedules } from '../../temporal/genie-schedules';
 import type { ScheduledGenie } from '../../temporal/schedule-options';
-import { NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { page, presentGenie, presentRun, type RunLinks } from '../presenters';
 import { parseCursor } from '../validation';
 import type { CredentialService } from './credentials';
@@ -94,7 +94,14 @@ export class GenieService {
       const current = await genies.findGenieForUpdate(trx, ownerId, id);
       if (!current) throw new NotFoundError('Genie');
       const next = mergeGenieUpdate(specOf(current), patch);
-      assertConsistent(next);
+      // The patch is valid on its own (the schema saw to that); what is left clashes with the genie as it is.
+      const problems = genieConsistencyProblems(next);
+      if (problems.length > 0) {
+        throw new ConflictError(
+          `The update does not fit the genie as it is: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+          problems
+        );
+      }
       if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
       const row = (await genies.updateGenie(trx, ownerId, id, normalizeGenie(next)))!;
       // In step with the genie, inside its transaction: a Temporal failure leaves the row as it was.

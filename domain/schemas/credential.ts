@@ -1,5 +1,5 @@
 import { CREDENTIAL_TYPES } from '../credentials';
-import { z } from './zod';
+import { crossFieldRules, z } from './zod';
 
 /** HTTP token characters (RFC 9110), for header names. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -16,6 +16,36 @@ export const RESERVED_HEADERS = [
 /** `api.example.com` or `*.example.com` (lower case, no port). */
 const HOST_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** A regex matching `word` in any letter case (JSON Schema patterns have no flags). */
+const anyCase = (word: string) =>
+  [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c.replace(/[-.]/g, '\\$&'))).join('');
+
+/**
+ * Which fields each credential type takes, as JSON Schema (checkDefinition is the same rules in
+ * code, with messages that name the field).
+ */
+const TYPE_RULES = [
+  {
+    if: { required: ['credential_type'], properties: { credential_type: { const: 'basic_auth' } } },
+    then: {
+      properties: { value: { pattern: ':' } },
+      not: { anyOf: [{ required: ['header_name'] }, { required: ['query_param'] }] },
+    },
+  },
+  {
+    if: { required: ['credential_type'], properties: { credential_type: { const: 'bearer_token' } } },
+    then: { not: { anyOf: [{ required: ['header_name'] }, { required: ['query_param'] }] } },
+  },
+  {
+    if: { required: ['credential_type'], properties: { credential_type: { const: 'custom_header' } } },
+    then: { required: ['header_name'], not: { required: ['query_param'] } },
+  },
+  {
+    if: { required: ['credential_type'], properties: { credential_type: { const: 'api_key' } } },
+    then: { not: { required: ['header_name', 'query_param'] } },
+  },
+];
+
 export const CredentialNameSchema = z
   .string()
   .min(1)
@@ -27,15 +57,17 @@ const headerName = z
   .min(1)
   .max(100)
   .regex(HEADER_NAME, 'must be an HTTP header name')
-  .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), 'may not be a transport header');
+  .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), 'may not be a transport header')
+  .openapi({ not: { pattern: `^(?:${RESERVED_HEADERS.map(anyCase).join('|')})$` } });
 
-const definitionFields = {
+export const definitionFields = {
   credential_type: z.enum(CREDENTIAL_TYPES),
   value: z
     .string()
     .min(1)
     .max(8192)
-    .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL'),
+    .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL')
+    .openapi({ pattern: '^[^\\r\\n\\u0000]+$' }),
   header_name: headerName.optional(),
   query_param: z
     .string()
@@ -49,6 +81,7 @@ const definitionFields = {
         .string()
         .transform((h) => h.trim().toLowerCase().replace(/\.$/, ''))
         .pipe(z.string().regex(HOST_PATTERN, 'must be a host name like api.example.com or *.example.com'))
+        .openapi({ pattern: HOST_PATTERN.source.replace(/a-z/g, 'a-zA-Z') })
     )
     .max(50)
     .default([]),
@@ -86,14 +119,18 @@ function checkDefinition(
 }
 
 /** A credential's type, secret and how it is sent (unknown fields are refused). */
-export const CredentialDefinitionSchema = z.object(definitionFields).strict().superRefine(checkDefinition);
+export const CredentialDefinitionSchema = z
+  .object(definitionFields)
+  .strict()
+  .superRefine(checkDefinition)
+  .openapi(crossFieldRules(TYPE_RULES));
 export type CredentialDefinition = z.infer<typeof CredentialDefinitionSchema>;
 
 export const StoreCredentialSchema = z
   .object({ name: CredentialNameSchema, replace: z.boolean().default(false), ...definitionFields })
   .strict()
   .superRefine(checkDefinition)
-  .openapi('StoreCredential');
+  .openapi('StoreCredential', crossFieldRules(TYPE_RULES));
 
 export const CredentialSchema = z
   .object({
@@ -109,3 +146,5 @@ export const CredentialSchema = z
     last_used_at: z.string().nullable(),
   })
   .openapi('Credential');
+
+export { TYPE_RULES as CREDENTIAL_TYPE_RULES };

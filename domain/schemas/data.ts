@@ -12,7 +12,12 @@ function columnSchema(spec: ColumnSpec): z.ZodType {
     case 'integer':
       return z.number().int().min(-2_147_483_648).max(2_147_483_647);
     case 'timestamp':
-      return z.iso.datetime({ offset: true }).or(z.iso.date());
+      // Stored as UTC: an offset Postgres would not take (+99:00) or a date that does not exist is a 400.
+      return z.iso
+        .datetime({ offset: true })
+        .or(z.iso.date())
+        .refine((value) => !Number.isNaN(Date.parse(value)), 'not a real date or time')
+        .transform((value) => new Date(value).toISOString());
     case 'json':
       return z.record(z.string(), z.unknown());
   }
@@ -23,7 +28,17 @@ export function rowSchema(table: DataTableName) {
   const shape = Object.fromEntries(
     Object.entries(DATA_TABLES[table]).map(([name, spec]) => {
       const schema = columnSchema(spec);
-      return [name, spec.required ? schema : schema.nullable().optional()];
+      if (spec.required) return [name, schema];
+      // null for a column the database fills in means "fill it in", as leaving it out does.
+      if (spec.defaulted)
+        return [
+          name,
+          schema
+            .nullable()
+            .optional()
+            .transform((value) => value ?? undefined),
+        ];
+      return [name, schema.nullable().optional()];
     })
   );
   return z.object(shape).strict();

@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { CRON_MACROS } from '../cron';
 import { TRIGGER_TYPES } from '../runs';
 import { TOOL_NAMES } from '../tools';
-import { z } from './zod';
+import { crossFieldRules, z } from './zod';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other'] as const;
 
@@ -11,9 +11,36 @@ export const MAX_TURNS_LIMIT = 100;
 export const MAX_CONCURRENT_RUNS_LIMIT = 100;
 export const SOUL_PROMPT_MAX_CHARS = 100_000;
 
+const cronField = (value: string) => {
+  const item = `(?:\\*|${value}(?:-${value})?)(?:/[1-9]\\d?)?`;
+  return `${item}(?:,${item})*`;
+};
+const MONTH_NAMES = 'JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC';
+const DAY_NAMES = 'SUN|MON|TUE|WED|THU|FRI|SAT';
+
+/**
+ * The shape of a schedule's `cron`: five fields with values in range (minute hour day-of-month
+ * month day-of-week, with `*`, ranges, lists and steps) or a `@daily`-style macro. cron-parser then
+ * checks what a pattern cannot (a range that runs backwards, the 31st of February).
+ */
+export const CRON_PATTERN = new RegExp(
+  `^(?:@(?:${Object.keys(CRON_MACROS)
+    .map((m) => m.slice(1))
+    .join('|')})|${[
+    cronField('[0-5]?\\d'),
+    cronField('(?:[01]?\\d|2[0-3])'),
+    cronField('(?:0?[1-9]|[12]\\d|3[01])'),
+    cronField(`(?:0?[1-9]|1[0-2]|${MONTH_NAMES})`),
+    cronField(`(?:[0-7]|${DAY_NAMES})`),
+  ].join(' +')})$`
+);
+
 /** Why a cron expression is not a 5-field or `@daily`-style one, or undefined when it is. */
 export function cronProblem(expression: string): string | undefined {
   const trimmed = expression.trim();
+  if (!CRON_PATTERN.test(trimmed) && !trimmed.startsWith('@') && trimmed.split(/\s+/).length === 5) {
+    return 'each field must be *, a value in range, a range, a list or a step (minute hour day-of-month month day-of-week)';
+  }
   if (trimmed.startsWith('@')) {
     const macros = Object.keys(CRON_MACROS);
     return macros.includes(trimmed) ? undefined : `unknown macro; use one of ${macros.join(', ')}`;
@@ -39,7 +66,7 @@ export function isIanaTimeZone(name: string): boolean {
 
 const scheduleFields = z
   .object({
-    cron: z.string().min(1).max(200).optional().openapi({ example: '0 9 * * 1-5' }),
+    cron: z.string().min(1).max(200).optional().openapi({ example: '0 9 * * 1-5', pattern: CRON_PATTERN.source }),
     interval_seconds: z
       .number()
       .int()
@@ -51,7 +78,11 @@ const scheduleFields = z
       .string()
       .refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"')
       .optional()
-      .openapi({ example: 'Europe/Berlin', description: 'IANA time zone for cron; default UTC' }),
+      .openapi({
+        example: 'Europe/Berlin',
+        description: 'IANA time zone for cron; default UTC',
+        enum: [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])],
+      }),
     overlap: z
       .enum(OVERLAP_POLICIES)
       .optional()
@@ -73,19 +104,27 @@ function checkSchedule(schedule: z.infer<typeof scheduleFields>, ctx: z.Refineme
 /** A complete schedule: exactly one of `cron` or `interval_seconds`. */
 export const ScheduleSchema = scheduleFields
   .superRefine((schedule, ctx) => checkSchedule(schedule, ctx, true))
-  .openapi('Schedule');
+  // Genies hold `schedule: Schedule | null`, and the generator folds that null into this component.
+  .openapi('Schedule', {
+    oneOf: [
+      { type: 'null' },
+      { type: 'object', required: ['cron'] },
+      { type: 'object', required: ['interval_seconds'] },
+    ],
+  });
 
 /** A schedule in an update: any subset, merged into the genie's current schedule. */
 export const SchedulePatchSchema = scheduleFields
   .superRefine((schedule, ctx) => checkSchedule(schedule, ctx, false))
-  .openapi('SchedulePatch');
+  .openapi('SchedulePatch', { not: { type: 'object', required: ['cron', 'interval_seconds'] } });
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
 const nameList = (what: string, pattern: RegExp, max: number) =>
   z
     .array(z.string().min(1).max(100).regex(pattern, `must match ${pattern.source}`))
     .max(max)
-    .refine((items) => new Set(items).size === items.length, `${what} must not repeat`);
+    .refine((items) => new Set(items).size === items.length, `${what} must not repeat`)
+    .openapi({ uniqueItems: true });
 
 /** Every writable genie field, none required: the base of create and update. */
 const genieFields = {
@@ -101,7 +140,10 @@ const genieFields = {
   schedule: ScheduleSchema.nullable(),
   event_types: nameList('event_types', /^[A-Za-z0-9_.:\-/]+$/, 50),
   credential_refs: nameList('credential_refs', /^[A-Za-z0-9_.-]+$/, 50),
-  tools: z.array(z.enum(TOOL_NAMES)).refine((items) => new Set(items).size === items.length, 'tools must not repeat'),
+  tools: z
+    .array(z.enum(TOOL_NAMES))
+    .refine((items) => new Set(items).size === items.length, 'tools must not repeat')
+    .openapi({ uniqueItems: true }),
   model: z.string().min(1).max(100).nullable().openapi({ description: 'Claude model id; null uses GENIE_MODEL' }),
   max_turns: z.number().int().min(1).max(MAX_TURNS_LIMIT),
   max_tokens_per_run: z.number().int().min(1).max(100_000_000).nullable(),
@@ -125,16 +167,81 @@ export const GenieCreateSchema = z
     enabled: genieFields.enabled.default(true),
   })
   .strict()
-  .openapi('GenieCreate');
+  .openapi(
+    'GenieCreate',
+    // The trigger rules genieConsistencyProblems checks, as JSON Schema (trigger_type defaults to manual).
+    crossFieldRules([
+      {
+        if: { required: ['trigger_type'], properties: { trigger_type: { const: 'schedule' } } },
+        then: { required: ['schedule'], properties: { schedule: { type: 'object' } } },
+        else: { properties: { schedule: { type: 'null' } } },
+      },
+      {
+        if: { required: ['trigger_type'], properties: { trigger_type: { const: 'event' } } },
+        else: { properties: { event_types: { maxItems: 0 } } },
+      },
+    ])
+  );
 export type GenieCreate = z.infer<typeof GenieCreateSchema>;
 /** A genie's writable state, complete. */
 export type GenieSpec = GenieCreate;
+
+/**
+ * Rules an update breaks on its own, whatever the genie is now (a 400); a patch that only clashes
+ * with the genie's current state (a schedule for a manual genie) is a conflict instead (409).
+ */
+function checkPatch(
+  patch: { trigger_type?: string; schedule?: unknown; event_types?: string[] },
+  ctx: z.RefinementCtx
+) {
+  if (patch.trigger_type === 'schedule' && !patch.schedule) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['schedule'],
+      message: 'required (with cron or interval_seconds) when trigger_type becomes "schedule"',
+    });
+  }
+  if (patch.trigger_type && patch.trigger_type !== 'schedule' && patch.schedule) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['schedule'],
+      message: `not allowed with trigger_type "${patch.trigger_type}"`,
+    });
+  }
+  if (patch.trigger_type && patch.trigger_type !== 'event' && patch.event_types?.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['event_types'],
+      message: `not allowed with trigger_type "${patch.trigger_type}"`,
+    });
+  }
+}
 
 export const GenieUpdateSchema = z
   .object({ ...genieFields, schedule: SchedulePatchSchema.nullable() })
   .partial()
   .strict()
-  .openapi('GenieUpdate', { description: 'Any subset of the genie fields; `schedule` merges into the current one.' });
+  .superRefine(checkPatch)
+  .openapi(
+    'GenieUpdate',
+    crossFieldRules(
+      [
+        {
+          if: { required: ['trigger_type'], properties: { trigger_type: { const: 'schedule' } } },
+          then: { required: ['schedule'], properties: { schedule: { type: 'object' } } },
+        },
+        {
+          if: { required: ['trigger_type'], properties: { trigger_type: { enum: ['manual', 'event'] } } },
+          then: { properties: { schedule: { type: 'null' } } },
+        },
+        {
+          if: { required: ['trigger_type'], properties: { trigger_type: { enum: ['manual', 'schedule'] } } },
+          then: { properties: { event_types: { maxItems: 0 } } },
+        },
+      ],
+      { description: 'Any subset of the genie fields; `schedule` merges into the current one.' }
+    )
+  );
 export type GenieUpdate = z.infer<typeof GenieUpdateSchema>;
 export type SchedulePatch = z.infer<typeof SchedulePatchSchema>;
 

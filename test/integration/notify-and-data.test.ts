@@ -234,6 +234,21 @@ describe('data API', () => {
     expect(again.status).toBe(409);
   });
 
+  it('takes ingest bodies up to 16 MiB (long documents), and 413 beyond', async () => {
+    const owner = await h.createUser('big-docs');
+    const rows = [1, 2, 3].map((n) => ({ title: `doc ${n}`, content: 'x'.repeat(900_000) }));
+    const res = await h.call('POST', '/v1/data/documents', { key: owner.key, body: { rows } });
+    expect(res.status).toBe(201);
+    expect(res.body.data.inserted).toBe(3);
+    const huge = Array.from({ length: 20 }, (_, n) => ({ title: `doc ${n}`, content: 'y'.repeat(900_000) }));
+    const tooBig = await h.call('POST', '/v1/data/documents', { key: owner.key, body: { rows: huge } });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error).toMatchObject({
+      code: 'payload_too_large',
+      message: 'Request body is larger than 16 MiB.',
+    });
+  });
+
   it('refuses references to rows the owner does not have', async () => {
     const owner = await h.createUser('refs');
     const theirs = await h.call('POST', '/v1/data/leads', { key: user.key, body: { rows: [{ name: 'Not yours' }] } });
@@ -241,7 +256,7 @@ describe('data API', () => {
       key: owner.key,
       body: { rows: [{ lead_id: theirs.body.data.ids[0], type: 'note' }] },
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(409);
     expect(res.body.error.details).toEqual([{ field: 'rows.0.lead_id', message: 'no leads row with this id' }]);
   });
 

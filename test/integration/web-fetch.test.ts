@@ -322,7 +322,7 @@ describe('credential API', () => {
       key: user.key,
       body: { name: 'g', soul_prompt: 'p', credential_refs: ['api_bearer', 'ghost'] },
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(409);
     expect(res.body.error.details).toEqual([{ field: 'credential_refs.1', message: 'no credential named "ghost"' }]);
   });
 

@@ -6,12 +6,17 @@ describe('pagination cursors', () => {
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
   });
 
-  it.each(['', 'garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["x","y"]').toString('base64url')])(
-    'refuses %j',
-    (value) => {
-      expect(decodeCursor(value)).toBeUndefined();
-    }
-  );
+  it.each([
+    '',
+    'garbage',
+    Buffer.from('[1,2]').toString('base64url'),
+    Buffer.from('["x","y"]').toString('base64url'),
+    '12345678901234_7d3f6a52-3c6e-4e55-9f57-2b0b0c1d2e3f',
+    '-1_7d3f6a52-3c6e-4e55-9f57-2b0b0c1d2e3f',
+    '1_not-a-uuid',
+  ])('refuses %j', (value) => {
+    expect(decodeCursor(value)).toBeUndefined();
+  });
 
   it('gives a next cursor only when more rows exist', () => {
     const rows = Array.from({ length: 3 }, (_, i) => ({

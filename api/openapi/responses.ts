@@ -1,0 +1,198 @@
+// The API's answers as zod schemas, for the OpenAPI document only (presenters build the values).
+import { CURSOR_PATTERN } from '../../db/pagination';
+import { RUN_STATUSES, TRIGGER_TYPES } from '../../domain/runs';
+import { CredentialSchema } from '../../domain/schemas/credential';
+import { GenieSchema } from '../../domain/schemas/genie';
+import { z } from '../../domain/schemas/zod';
+
+export const ERROR_CODES = [
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'validation_error',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'upstream_unavailable',
+  'internal',
+] as const;
+
+export const ErrorSchema = z
+  .object({
+    success: z.literal(false),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.unknown().optional() }),
+  })
+  .openapi('Error');
+
+/** `{success: true, data}`. */
+export const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+
+const timestamp = z.string().openapi({ format: 'date-time' });
+const nextCursor = z.string().regex(CURSOR_PATTERN).optional().openapi({ description: 'present when more exist' });
+const list = <T extends z.ZodType>(item: T, name: string, paged = true) =>
+  z.object({ items: z.array(item), ...(paged ? { next_cursor: nextCursor } : {}) }).openapi(name);
+
+export const UsageSchema = z
+  .object({
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cache_read_input_tokens: z.number().int(),
+    cache_creation_input_tokens: z.number().int(),
+  })
+  .openapi('TokenUsage');
+
+export const RunSchema = z
+  .object({
+    id: z.string().uuid(),
+    genie_id: z.string().uuid(),
+    workflow_id: z.string(),
+    temporal_ui_url: z.string(),
+    trigger_type: z.enum(TRIGGER_TYPES),
+    status: z.enum(RUN_STATUSES),
+    input: z.unknown(),
+    output: z.string().nullable(),
+    error: z.object({ type: z.string(), message: z.string() }).nullable(),
+    turns: z.number().int(),
+    usage: UsageSchema,
+    scheduled_at: timestamp.nullable(),
+    created_at: timestamp,
+    started_at: timestamp.nullable(),
+    finished_at: timestamp.nullable(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi('Run');
+
+export const StepSchema = z
+  .object({
+    seq: z.number().int(),
+    kind: z.enum(['model', 'tool']),
+    turn: z.number().int(),
+    tool: z.string().nullable().optional(),
+    tool_use_id: z.string().nullable().optional(),
+    input: z.unknown(),
+    output_preview: z.string().nullable(),
+    is_error: z.boolean(),
+    usage: UsageSchema.optional(),
+    started_at: timestamp,
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi('RunStep');
+
+export const RunWithStepsSchema = RunSchema.extend({ steps: z.array(StepSchema) }).openapi('RunWithSteps');
+export const RunListSchema = list(RunSchema, 'RunList');
+export const RunStartedSchema = z
+  .object({ run_id: z.string().uuid(), workflow_id: z.string(), status: z.literal('queued') })
+  .openapi('RunStarted');
+
+export const GenieWithRunsSchema = GenieSchema.extend({
+  recent_runs: z.array(RunSchema),
+  next_run_times: z.array(timestamp).nullable().optional().openapi({ description: 'scheduled genies: next 5' }),
+  schedule_status: z.enum(['active', 'paused', 'missing', 'unavailable']).optional(),
+  schedule_stats: z
+    .object({
+      paused: z.boolean(),
+      skipped_actions: z.number().int(),
+      missed_actions: z.number().int(),
+      recent_actions: z.number().int(),
+    })
+    .optional(),
+}).openapi('GenieWithRecentRuns');
+export const GenieListSchema = list(GenieSchema, 'GenieList');
+
+export const DeletedSchema = z.object({ deleted: z.literal(true), id: z.string().uuid() }).openapi('Deleted');
+export const CredentialListSchema = list(CredentialSchema, 'CredentialList', false);
+export const CredentialDeletedSchema = DeletedSchema.extend({
+  removed_from_genies: z.array(z.string().uuid()).optional(),
+}).openapi('CredentialDeleted');
+export const CredentialTestSchema = z
+  .object({
+    ok: z.boolean(),
+    status: z.number().int().optional(),
+    latency_ms: z.number().int().optional(),
+    error: z.string().optional(),
+  })
+  .openapi('CredentialTestResult');
+
+export const NotificationSchema = z
+  .object({
+    id: z.string().uuid(),
+    genie_id: z.string().uuid().nullable(),
+    run_id: z.string().uuid().nullable(),
+    subject: z.string(),
+    message: z.string(),
+    priority: z.enum(['low', 'normal', 'high', 'urgent']),
+    channel: z.enum(['dashboard', 'email', 'both']),
+    email_status: z.enum(['pending', 'sent', 'skipped', 'failed']).nullable(),
+    email_error: z.string().nullable(),
+    read: z.boolean(),
+    read_at: timestamp.nullable(),
+    created_at: timestamp,
+  })
+  .openapi('Notification');
+export const NotificationListSchema = list(NotificationSchema, 'NotificationList');
+
+export const MemoryListSchema = list(
+  z
+    .object({
+      key: z.string(),
+      value: z.unknown(),
+      scope: z.enum(['genie', 'account']),
+      updated_at: timestamp,
+      expires_at: timestamp.nullable(),
+      written_by_run_id: z.string().uuid().nullable(),
+    })
+    .openapi('MemoryEntry'),
+  'MemoryList',
+  false
+);
+
+export const DataRowsSchema = z
+  .object({
+    rows: z.array(z.record(z.string(), z.unknown())),
+    row_count: z.number().int(),
+    truncated: z.boolean(),
+    note: z.string().optional(),
+  })
+  .openapi('DataRows');
+export const IngestedSchema = z
+  .object({ inserted: z.number().int(), ids: z.array(z.string().uuid()) })
+  .openapi('Ingested');
+
+export const EventAcceptedSchema = z
+  .object({ accepted: z.literal(true), duplicate: z.boolean(), event_id: z.string().uuid().optional() })
+  .openapi('EventAccepted');
+export const FanOutAcceptedSchema = z
+  .object({
+    accepted: z.literal(true),
+    event_type: z.string(),
+    delivered: z.array(
+      z.object({ genie_id: z.string().uuid(), duplicate: z.boolean(), event_id: z.string().uuid().optional() })
+    ),
+  })
+  .openapi('FanOutAccepted');
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string().uuid(),
+    prefix: z.string(),
+    name: z.string().nullable(),
+    created_at: timestamp,
+    last_used_at: timestamp.nullable(),
+    revoked_at: timestamp.nullable(),
+  })
+  .openapi('ApiKey');
+export const ApiKeyListSchema = list(ApiKeySchema, 'ApiKeyList', false);
+export const ApiKeyCreatedSchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: 'the whole key, shown this once: hg_live_<secret>' }),
+}).openapi('ApiKeyCreated');
+
+export const HealthSchema = z
+  .object({
+    success: z.literal(true),
+    data: z.object({
+      status: z.literal('ok'),
+      checks: z.object({ postgres: z.literal('ok'), temporal: z.literal('ok') }),
+    }),
+  })
+  .openapi('Health');
