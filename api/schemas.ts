@@ -16,8 +16,20 @@ export const BooleanParam = z
   .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
   .openapi({ type: 'boolean' });
 
-const limit = (fallback = PAGE_LIMIT_DEFAULT, max = PAGE_LIMIT_MAX) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
+/** An integer from a query string (`?limit=20`) or a JSON body; an empty value is not 0. */
+const intParam = (min: number, max: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+$/, 'must be an integer')
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max))
+    .openapi({ type: 'integer', minimum: min, maximum: max });
+
+const limit = (fallback = PAGE_LIMIT_DEFAULT, max = PAGE_LIMIT_MAX) => intParam(1, max).default(fallback);
 const cursor = z
   .string()
   .regex(CURSOR_PATTERN, 'not a cursor from this API')
@@ -98,7 +110,7 @@ export const TestCredentialSchema = z
 
 export const DeleteCredentialSchema = z
   .object({
-    id: z.string().optional(),
+    id: z.string().min(1).optional(),
     name: CredentialNameSchema.optional(),
     force: BooleanParam.default(false).openapi({
       description: 'delete even while genies name it, removing it from their credential_refs',
@@ -152,8 +164,8 @@ export function dataReadQuerySchema(table: DataTableName) {
   const names = (list: string[]) => `(?:${list.join('|')})`;
   return z
     .object({
-      limit: z.coerce.number().int().min(1).max(QUERY_LIMIT_MAX).optional(),
-      offset: z.coerce.number().int().min(0).max(100_000).optional(),
+      limit: intParam(1, QUERY_LIMIT_MAX).optional(),
+      offset: intParam(0, 100_000).optional(),
       order: z
         .string()
         .regex(new RegExp(`^${names(orderable)}(?:\\.(?:asc|desc))?$`), `column[.asc|.desc] of ${orderable.join(', ')}`)

@@ -192,7 +192,12 @@ function buildRegistry(): OpenAPIRegistry {
     body: ActionBodySchema,
     success: {
       200: { description: 'the action’s result', schema: R.ok(z.unknown()) },
-      201: { description: 'the created genie or credential', schema: R.ok(z.union([GenieSchema, CredentialSchema])) },
+      // Any JSON here: two kinds of resource share this answer, and clients (and fuzzers) must not
+      // guess that one's id names the other; the REST aliases describe each exactly.
+      201: {
+        description: 'create: the genie (Genie); store-credential: the credential (Credential)',
+        schema: R.ok(z.unknown()),
+      },
       202: {
         description: 'run: the queued run; trigger: the accepted event',
         schema: R.ok(z.union([R.RunStartedSchema, R.EventAcceptedSchema])),
