@@ -6,7 +6,7 @@ import { DATA_TABLES, type DataTableName } from '../domain/data-tables';
 import { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import { WEB_FETCH_TIMEOUT_MAX_MS } from '../fetch/guarded-fetch';
 import { CREDENTIAL_TYPE_RULES, CredentialNameSchema, definitionFields } from '../domain/schemas/credential';
-import { crossFieldRules, z } from '../domain/schemas/zod';
+import { crossFieldRules, NOT_BLANK_PATTERN, z } from '../domain/schemas/zod';
 
 /** The resource every `/v1/worker-genies` action body may name. */
 export const RESOURCE = 'worker-genies';
@@ -153,7 +153,9 @@ export const FanOutEventSchema = z
   .openapi('Event');
 
 export const CreateApiKeySchema = z
-  .object({ name: z.string().trim().min(1).max(100).optional().openapi({ example: 'ci pipeline' }) })
+  .object({
+    name: z.string().trim().min(1).max(100).optional().openapi({ example: 'ci pipeline', pattern: NOT_BLANK_PATTERN }),
+  })
   .strict()
   .openapi('CreateApiKey');
 

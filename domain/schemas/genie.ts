@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { CRON_MACROS } from '../cron';
 import { TRIGGER_TYPES } from '../runs';
 import { TOOL_NAMES } from '../tools';
-import { crossFieldRules, z } from './zod';
+import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other'] as const;
 
@@ -128,14 +128,17 @@ const nameList = (what: string, pattern: RegExp, max: number) =>
 
 /** Every writable genie field, none required: the base of create and update. */
 const genieFields = {
-  name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest' }),
+  name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),
   description: z.string().max(2000),
   soul_prompt: z
     .string()
     .trim()
     .min(1)
     .max(SOUL_PROMPT_MAX_CHARS)
-    .openapi({ example: 'You review yesterday’s new leads and email me the three most promising.' }),
+    .openapi({
+      pattern: NOT_BLANK_PATTERN,
+      example: 'You review yesterday’s new leads and email me the three most promising.',
+    }),
   trigger_type: z.enum(TRIGGER_TYPES),
   schedule: ScheduleSchema.nullable(),
   event_types: nameList('event_types', /^[A-Za-z0-9_.:\-/]+$/, 50),

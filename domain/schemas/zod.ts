@@ -15,3 +15,6 @@ export { z };
 export function crossFieldRules(rules: object[], extra: { description?: string } = {}): Partial<ZodOpenAPIMetadata> {
   return { ...extra, allOf: rules } as unknown as Partial<ZodOpenAPIMetadata>;
 }
+
+/** Documents a trimmed, non-empty string: at least one character that is not white space (and no NUL). */
+export const NOT_BLANK_PATTERN = '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$';
