@@ -1,0 +1,142 @@
+// `npm run chaos`: the outage drill. Starts `npm start` in a temp dir (with a fake Messages API and a
+// local SMTP server), starts 20 runs that each email their owner once, and kill -9s Postgres, the
+// worker and the Temporal dev server in the middle of them. Then counts: every run must succeed,
+// exactly 20 emails must arrive, and the stack must answer healthy again without anyone's help.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../platform/ports';
+import { FakeAnthropic } from '../test/fakes/anthropic';
+import { SmtpSink } from '../test/support/smtp-sink';
+
+const RUNS = Number(process.env.CHAOS_RUNS ?? 20);
+const ROOT = path.resolve(__dirname, '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function pidOf(pattern: string): number | undefined {
+  try {
+    return Number(execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const fake = await new FakeAnthropic().start();
+  fake.latencyMs = 1500; // each model turn takes a while, so the kills land mid-run
+  const smtp = await new SmtpSink().start();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-chaos-'));
+  fs.chmodSync(dir, 0o755);
+  const env = {
+    ...process.env,
+    GENIE_DATA_DIR: path.join(dir, 'data'),
+    PORT: String(await freePort()),
+    GENIE_PG_PORT: String(await freePort()),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
+    LOG_LEVEL: 'warn',
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: 'sk-ant-fake-chaos',
+    SMTP_URL: smtp.url,
+  };
+  const stack = spawn('npm', ['start'], { cwd: ROOT, env, detached: true });
+  let output = '';
+  stack.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  stack.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const api = `http://127.0.0.1:${env.PORT}`;
+  try {
+    while (!/Press Ctrl-C to stop/.test(output)) {
+      if (stack.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+      await sleep(200);
+    }
+    const key = /^(hg_live_\S+)$/m.exec(output)![1]!;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const call = async (method: string, url: string, body?: unknown) => {
+      const res = await fetch(`${api}${url}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return (await res.json()) as any;
+    };
+    const genie = (
+      await call('POST', '/v1/worker-genies', {
+        name: 'Chaos reporter',
+        soul_prompt: 'Look at the leads and email me what you found.',
+        tools: ['query_data', 'notify_owner'],
+      })
+    ).data;
+    const runIds: string[] = [];
+    for (let i = 0; i < RUNS; i++)
+      runIds.push((await call('POST', `/v1/worker-genies/${genie.id}/run`, {})).data.run_id);
+    console.log(`started ${runIds.length} runs`);
+
+    const kills: Array<[string, string]> = [
+      ['postgres', `^[^ ]*postgres -D ${env.GENIE_DATA_DIR}`],
+      ['worker', 'bin/worker.ts'],
+      ['temporal', `^[^ ]*temporal server start-dev --ip 127.0.0.1 --port ${env.TEMPORAL_DEV_PORT} `],
+    ];
+    for (const [name, pattern] of kills) {
+      await sleep(2500);
+      const pid = pidOf(pattern);
+      if (!pid) throw new Error(`no ${name} process to kill`);
+      process.kill(pid, 'SIGKILL');
+      console.log(`kill -9 ${name} (pid ${pid}) at ${new Date().toISOString()}`);
+    }
+
+    const deadline = Date.now() + 300_000;
+    let runs: any[] = [];
+    while (Date.now() < deadline) {
+      runs = await Promise.all(
+        runIds.map((id) =>
+          call('GET', `/v1/runs/${id}`)
+            .then((r) => r.data)
+            .catch(() => undefined)
+        )
+      );
+      if (runs.every((run) => run && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.status))) break;
+      await sleep(1000);
+    }
+    await sleep(2000); // any straggling duplicate email would land by now
+    const health = await fetch(`${api}/healthz`).then(
+      (res) => res.status,
+      () => 0
+    );
+    const byStatus = runs.reduce<Record<string, number>>((acc, run) => {
+      const status = run?.status ?? 'unknown';
+      acc[status] = (acc[status] ?? 0) + 1;
+      return acc;
+    }, {});
+    const messageIds = new Set(smtp.mails.map((m) => m.messageId));
+    const restarts = output.split('\n').filter((line) => /restarting it|running again/.test(line));
+    console.log(restarts.join('\n'));
+    console.log(
+      [
+        '',
+        '| measure | value |',
+        '| --- | --- |',
+        `| runs started | ${runIds.length} |`,
+        `| runs by status | ${JSON.stringify(byStatus)} |`,
+        `| emails received | ${smtp.mails.length} |`,
+        `| distinct emails (Message-ID) | ${messageIds.size} |`,
+        `| /healthz afterwards | ${health} |`,
+      ].join('\n')
+    );
+    const ok = byStatus.succeeded === RUNS && smtp.mails.length === RUNS && messageIds.size === RUNS && health === 200;
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    process.kill(-stack.pid!, 'SIGTERM');
+    await new Promise((resolve) => stack.once('exit', resolve));
+    await smtp.close();
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
