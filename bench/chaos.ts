@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pidOf(pattern: string): number | undefined {
   try {
-    return Number(execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n')[0]);
+    return Number(execFileSync('pgrep', ['-f', '--', pattern]).toString().trim().split('\n')[0]);
   } catch {
     return undefined;
   }

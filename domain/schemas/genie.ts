@@ -130,15 +130,10 @@ const nameList = (what: string, pattern: RegExp, max: number) =>
 const genieFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),
   description: z.string().max(2000),
-  soul_prompt: z
-    .string()
-    .trim()
-    .min(1)
-    .max(SOUL_PROMPT_MAX_CHARS)
-    .openapi({
-      pattern: NOT_BLANK_PATTERN,
-      example: 'You review yesterday’s new leads and email me the three most promising.',
-    }),
+  soul_prompt: z.string().trim().min(1).max(SOUL_PROMPT_MAX_CHARS).openapi({
+    pattern: NOT_BLANK_PATTERN,
+    example: 'You review yesterday’s new leads and email me the three most promising.',
+  }),
   trigger_type: z.enum(TRIGGER_TYPES),
   schedule: ScheduleSchema.nullable(),
   event_types: nameList('event_types', /^[A-Za-z0-9_.:\-/]+$/, 50),

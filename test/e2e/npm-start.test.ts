@@ -66,7 +66,7 @@ async function waitForOutput(stack: RunningStack, pattern: RegExp, from = 0, tim
 /** Pids of processes whose command line matches `pattern`. */
 function pidsOf(pattern: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', '--', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
