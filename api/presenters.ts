@@ -67,9 +67,9 @@ export function presentRun(row: RunRow, links: RunLinks) {
 }
 
 /** A step of a run; `seq` is its 1-based place in the run. */
-export function presentStep(step: RunStepRow, index: number) {
+export function presentStep(step: RunStepRow) {
   return {
-    seq: index + 1,
+    seq: step.seq,
     kind: step.kind,
     turn: step.turn,
     ...(step.kind === 'tool' ? { tool: step.tool, tool_use_id: step.tool_use_id } : {}),

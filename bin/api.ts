@@ -2,6 +2,7 @@
 import { createApp } from '../api/app';
 import { close, listen } from '../api/server';
 import { createDb } from '../db';
+import { RunEventListener } from '../db/run-listener';
 import { getConfig, temporalUiUrl } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
@@ -15,6 +16,7 @@ runMain('api', async () => {
   const logger = createLogger(config, 'api');
   const db = createDb(resolveDatabaseUrl(config));
   const temporal = createTemporalClient(config);
+  const runEvents = new RunEventListener(db);
   const app = createApp({
     db,
     temporal,
@@ -24,6 +26,7 @@ runMain('api', async () => {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
+    runEvents,
     rateLimits: {
       perKeyPerMinute: config.GENIE_RATE_LIMIT_PER_MINUTE,
       failedAuthPerMinute: config.GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE,
@@ -35,6 +38,7 @@ runMain('api', async () => {
   await onShutdown();
   logger.info('API stopping');
   await close(server);
+  await runEvents.stop();
   await temporal.connection.close();
   await db.destroy();
 });

@@ -53,7 +53,7 @@ interface Operation {
   body?: z.ZodType;
   /** The body may be left out. */
   bodyOptional?: boolean;
-  success: Record<number, { description: string; schema?: z.ZodType }>;
+  success: Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>;
   /** Further answers: 404, 409. */
   errors?: Record<number, string>;
   public?: boolean;
@@ -61,8 +61,12 @@ interface Operation {
 
 function registerOperation(registry: OpenAPIRegistry, security: Array<Record<string, string[]>>, op: Operation) {
   const responses: Record<number, ResponseConfig> = {};
-  for (const [status, { description, schema }] of Object.entries(op.success)) {
-    responses[Number(status)] = schema ? { description, content: json(schema) } : { description };
+  for (const [status, { description, schema, mediaType }] of Object.entries(op.success)) {
+    responses[Number(status)] = mediaType
+      ? { description, content: { [mediaType]: { schema: schema ?? z.string() } } }
+      : schema
+        ? { description, content: json(schema) }
+        : { description };
   }
   if (!op.public) Object.assign(responses, STANDARD_ERRORS);
   if (op.params) responses[404] = error('not_found (also for another user’s ids)');
@@ -304,6 +308,19 @@ function buildRegistry(): OpenAPIRegistry {
     summary: 'A run with its steps',
     params: RunIdParam,
     success: { 200: { description: 'the run', schema: R.ok(R.RunWithStepsSchema) } },
+  });
+  op({
+    method: 'get',
+    path: '/v1/runs/{run_id}/stream',
+    operationId: 'streamRun',
+    tag: 'Runs',
+    summary: 'Follow a run live (Server-Sent Events)',
+    description:
+      'Events: `status` (the run without steps; on connect and on every status change), `step` (every step in seq order, those saved earlier included; the SSE id is the seq, and `Last-Event-ID` resumes after it), `live` (what a running run is doing, retries included), and `end` (the final run), after which the stream closes. A comment line at least every 15 s keeps proxies from closing it.',
+    params: RunIdParam,
+    success: {
+      200: { description: 'an event stream', mediaType: 'text/event-stream' },
+    },
   });
   op({
     method: 'post',

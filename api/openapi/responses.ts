@@ -79,7 +79,21 @@ export const StepSchema = z
   })
   .openapi('RunStep');
 
-export const RunWithStepsSchema = RunSchema.extend({ steps: z.array(StepSchema) }).openapi('RunWithSteps');
+export const RunLiveSchema = z
+  .object({
+    phase: z.string(),
+    turn: z.number().int(),
+    current_tools: z.array(z.string()),
+    attempt: z.number().int().openapi({ description: 'above 1 while Temporal retries the current activity' }),
+    last_failure: z.string().nullable(),
+    activity: z.string().optional(),
+  })
+  .openapi('RunLive', { description: 'what a running run is doing now' });
+
+export const RunWithStepsSchema = RunSchema.extend({
+  live: RunLiveSchema.optional(),
+  steps: z.array(StepSchema),
+}).openapi('RunWithSteps');
 export const RunListSchema = list(RunSchema, 'RunList');
 export const RunStartedSchema = z
   .object({ run_id: z.string().uuid(), workflow_id: z.string(), status: z.literal('queued') })

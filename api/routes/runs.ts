@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { answer } from '../actions';
+import { ownerOf } from '../middleware/auth';
+import { requireId } from '../validation';
 import type { Services } from '../services';
 import { route } from './define';
 
@@ -11,6 +13,18 @@ export function runsRouter(services: Services): Router {
   });
   route(router, '/:run_id', {
     get: (req, res) => answer(req, res, services, 'get-run', { run_id: req.params.run_id }),
+  });
+  route(router, '/:run_id/stream', {
+    get: async (req, res) => {
+      const runId = requireId(req.params.run_id, 'run_id', 'Run');
+      const lastEventId = Number(req.get('last-event-id') ?? 0);
+      await services.runStream.stream(
+        ownerOf(res),
+        runId,
+        Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0,
+        res
+      );
+    },
   });
   route(router, '/:run_id/cancel', {
     post: (req, res) => answer(req, res, services, 'cancel-run', { run_id: req.params.run_id }),

@@ -11,6 +11,8 @@ import { GenieService } from './genies';
 import { MemoryService } from './memory';
 import { NotificationService } from './notifications';
 import { RunService } from './runs';
+import { RunStreamService, type RunStreamTimings } from './run-stream';
+import type { RunEventListener } from '../../db/run-listener';
 
 /** What the services need from the process. */
 export interface ServiceDeps {
@@ -23,6 +25,9 @@ export interface ServiceDeps {
   vault: Vault;
   /** What test-credential may reach (GENIE_FETCH_ALLOW_HOSTS). */
   fetchPolicy: FetchPolicy;
+  /** The process's LISTEN connection for run streams (stopped by whoever made it). */
+  runEvents: RunEventListener;
+  streamTimings?: RunStreamTimings;
 }
 
 /** Every service behind the API, wired once per app. */
@@ -31,11 +36,13 @@ export function createServices(deps: ServiceDeps) {
   const credentials = new CredentialService(deps.db, deps.vault, deps.fetchPolicy);
   const events = new EventService(deps.db, deps.temporal, deps.taskQueue);
   const schedules = new GenieSchedules(deps.temporal, deps.taskQueue);
+  const runs = new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue });
   return {
     credentials,
     events,
     genies: new GenieService(deps.db, deps.temporal, links, credentials, schedules, events),
-    runs: new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }),
+    runs,
+    runStream: new RunStreamService(deps.db, deps.runEvents, runs, links, deps.streamTimings),
     memory: new MemoryService(deps.db),
     data: new DataService(deps.db),
     notifications: new NotificationService(deps.db),

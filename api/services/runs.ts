@@ -11,7 +11,13 @@ import { deleteRun, findRun, finishRun, listRuns, recordRun, type RunRow } from 
 import type { Db } from '../../db';
 import { isTerminal, RUN_ERROR, type RunError, type RunStatus, type RunTrigger } from '../../domain/runs';
 import { withTemporalDeadline } from '../../temporal/client';
-import { genieSearchAttributes, WORKFLOW, type GenieRunInput, type GenieRunWorkflow } from '../../temporal/contract';
+import {
+  genieSearchAttributes,
+  runStatusQuery,
+  WORKFLOW,
+  type GenieRunInput,
+  type GenieRunWorkflow,
+} from '../../temporal/contract';
 import { ConflictError, NotFoundError } from '../errors';
 import { page, presentRun, presentStep, type RunLinks } from '../presenters';
 import { parseCursor } from '../validation';
@@ -24,6 +30,17 @@ export const CANCEL_CONFIRM_MS = 10_000;
 
 export interface RunSettings extends RunLinks {
   taskQueue: string;
+}
+
+/** What a running run is doing now (see RunService.live). */
+export interface RunLive {
+  phase: string;
+  turn: number;
+  current_tools: string[];
+  /** Attempt of the activity running now (above 1 while Temporal retries it). */
+  attempt: number;
+  last_failure: string | null;
+  activity?: string;
 }
 
 /** The answer to a run start; `replayed` when an Idempotency-Key repeat returned an earlier run. */
@@ -137,8 +154,38 @@ export class RunService {
     let run = await findRun(this.db, ownerId, runId);
     if (!run) throw new NotFoundError('Run');
     run = await this.reconcile(ownerId, run);
-    const steps = await listSteps(this.db, ownerId, runId);
-    return { ...presentRun(run, this.settings), steps: steps.map(presentStep) };
+    const [steps, live] = await Promise.all([listSteps(this.db, ownerId, runId), this.live(run)]);
+    return { ...presentRun(run, this.settings), ...(live ? { live } : {}), steps: steps.map(presentStep) };
+  }
+
+  /**
+   * What a running run's workflow is doing now, from its `status` query and its pending activities:
+   * the phase, turn and tools, and when an activity is being retried, its attempt and last failure
+   * (so "the model endpoint is down" shows here, not only in the Temporal UI). Undefined when the
+   * run is not running or Temporal cannot tell quickly.
+   */
+  async live(run: RunRow): Promise<RunLive | undefined> {
+    if (run.status !== 'running') return undefined;
+    const handle = this.temporal.workflow.getHandle(run.workflow_id);
+    try {
+      const [status, description] = await withTemporalDeadline(
+        this.temporal,
+        () => Promise.all([handle.query(runStatusQuery), handle.describe()]),
+        RECONCILE_DESCRIBE_TIMEOUT_MS
+      );
+      const pending = description.raw.pendingActivities ?? [];
+      const retried = [...pending].sort((a, b) => (b.attempt ?? 0) - (a.attempt ?? 0))[0];
+      return {
+        phase: status.phase,
+        turn: status.turn,
+        current_tools: status.currentTools,
+        attempt: retried?.attempt ?? 1,
+        last_failure: retried?.lastFailure?.message ?? null,
+        ...(retried?.activityType?.name ? { activity: retried.activityType.name } : {}),
+      };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Asks the workflow to cancel and waits (briefly) for it to record `cancelled`. */

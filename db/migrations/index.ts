@@ -11,6 +11,7 @@ import * as events from './20261128160000_events';
 import * as businessIdsPerOwner from './20261129100000_business_ids_per_owner';
 import * as rateLimits from './20261129100100_rate_limits';
 import * as runIdempotencyKeys from './20261129100200_run_idempotency_keys';
+import * as stepSeq from './20261129110000_step_seq';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261129100000_business_ids_per_owner', businessIdsPerOwner],
   ['20261129100100_rate_limits', rateLimits],
   ['20261129100200_run_idempotency_keys', runIdempotencyKeys],
+  ['20261129110000_step_seq', stepSeq],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -1,5 +1,7 @@
 import type { TokenUsage } from '../../domain/runs';
+import type { Knex } from 'knex';
 import { RowNotFoundError } from '../errors';
+import { announceRunEvent } from '../run-events';
 import type { Queryable } from '../index';
 
 /** Claude message content as stored (the Messages API block shapes). */
@@ -16,6 +18,8 @@ export interface RunMessageRow {
 export interface RunStepRow {
   id: number;
   run_id: string;
+  /** The step's place in the run: 1, 2, 3 … in the order steps were saved. */
+  seq: number;
   turn: number;
   kind: 'model' | 'tool';
   tool: string | null;
@@ -67,7 +71,7 @@ export async function findMessage(
     .first();
 }
 
-export type NewStep = Omit<RunStepRow, 'id'>;
+export type NewStep = Omit<RunStepRow, 'id' | 'seq'>;
 
 function stepColumns(step: NewStep): Record<string, unknown> {
   return {
@@ -78,14 +82,27 @@ function stepColumns(step: NewStep): Record<string, unknown> {
   };
 }
 
-/** Records a step once: model steps per `(run, turn)`, tool steps per `(run, tool_use_id)`. */
+/**
+ * Records a step once (model steps per `(run, turn)`, tool steps per `(run, tool_use_id)`), as the
+ * run's next `seq`, and announces it. The per-run lock makes seq order the order of commits.
+ */
 export async function saveStep(db: Queryable, ownerId: string, step: NewStep): Promise<void> {
-  if (!(await ownedRun(db, ownerId, step.run_id).first())) throw new RowNotFoundError('runs', step.run_id);
-  const conflict =
-    step.kind === 'model'
-      ? db.raw(`(run_id, turn) WHERE kind = 'model'`)
-      : db.raw('(run_id, tool_use_id) WHERE tool_use_id IS NOT NULL');
-  await db('run_steps').insert(stepColumns(step)).onConflict(conflict).ignore();
+  const save = async (trx: Queryable) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`steps:${step.run_id}`]);
+    if (!(await ownedRun(trx, ownerId, step.run_id).first())) throw new RowNotFoundError('runs', step.run_id);
+    const conflict =
+      step.kind === 'model'
+        ? trx.raw(`(run_id, turn) WHERE kind = 'model'`)
+        : trx.raw('(run_id, tool_use_id) WHERE tool_use_id IS NOT NULL');
+    const seq = trx.raw('coalesce((SELECT max(seq) FROM run_steps WHERE run_id = ?), 0) + 1', [step.run_id]);
+    const saved: Array<{ seq: number }> = await trx('run_steps')
+      .insert({ ...stepColumns(step), seq })
+      .onConflict(conflict)
+      .ignore()
+      .returning('seq');
+    if (saved[0]) await announceRunEvent(trx, { run: step.run_id, step: saved[0].seq });
+  };
+  await ('isTransaction' in db && db.isTransaction ? save(db) : (db as Knex).transaction(save));
 }
 
 export async function findToolStep(
@@ -114,10 +131,11 @@ export async function listToolSteps(
     .whereExists(ownedRun(db, ownerId, runId));
 }
 
-/** Every step of the run in the order it happened. */
-export async function listSteps(db: Queryable, ownerId: string, runId: string): Promise<RunStepRow[]> {
+/** Every step of the run after `afterSeq` (all by default), in seq order. */
+export async function listSteps(db: Queryable, ownerId: string, runId: string, afterSeq = 0): Promise<RunStepRow[]> {
   return db<RunStepRow>('run_steps')
     .where({ run_id: runId })
+    .andWhere('seq', '>', afterSeq)
     .whereExists(ownedRun(db, ownerId, runId))
-    .orderBy([{ column: 'started_at' }, { column: 'id' }]);
+    .orderBy('seq');
 }

@@ -9,6 +9,7 @@ import {
 } from '../../domain/runs';
 import { runWorkflowId } from '../../temporal/contract';
 import type { Queryable } from '../index';
+import { announceRunEvent } from '../run-events';
 import { newestFirst, type PageCursor } from '../pagination';
 
 export interface RunRow extends TokenUsage {
@@ -103,6 +104,7 @@ export async function markRunRunning(db: Queryable, ownerId: string, runId: stri
     .whereIn('status', ['queued', 'running'])
     .update({ status: 'running', started_at: db.raw('coalesce(started_at, now())') })
     .returning('*')) as RunRow[];
+  if (row) await announceRunEvent(db, { run: runId, status: row.status });
   return row;
 }
 
@@ -146,5 +148,6 @@ export async function finishRun(
       started_at: db.raw('coalesce(started_at, now())'),
     })
     .returning('*')) as RunRow[];
+  if (row) await announceRunEvent(db, { run: runId, status: row.status });
   return row;
 }

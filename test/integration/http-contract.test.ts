@@ -159,6 +159,7 @@ describe('OpenAPI', () => {
         'GET /v1/worker-genies/{id}/memory',
         'GET /v1/runs',
         'GET /v1/runs/{run_id}',
+        'GET /v1/runs/{run_id}/stream',
         'POST /v1/runs/{run_id}/cancel',
         'GET /v1/credentials',
         'POST /v1/credentials',

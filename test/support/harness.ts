@@ -11,6 +11,8 @@ import { close, listen } from '../../api/server';
 import { createApiKey } from '../../db/repositories/api-keys';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
+import { RunEventListener } from '../../db/run-listener';
+import type { RunStreamTimings } from '../../api/services/run-stream';
 import { testVault } from './keys';
 
 export interface TestUser {
@@ -49,11 +51,13 @@ export async function startHarness(
     logStream?: DestinationStream;
     /** The suite sends thousands of requests from one address: limits are high unless a test sets them. */
     rateLimits?: RateLimits;
+    streamTimings?: RunStreamTimings;
   } = {}
 ): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection });
+  const runEvents = new RunEventListener(db);
   const logger = options.logStream
     ? createLogger({ LOG_LEVEL: 'trace' }, 'api', options.logStream)
     : createLogger({ LOG_LEVEL: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }, 'api');
@@ -67,6 +71,8 @@ export async function startHarness(
     vault: testVault(),
     fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
     rateLimits: options.rateLimits ?? { perKeyPerMinute: 1_000_000, failedAuthPerMinute: 1_000_000 },
+    runEvents,
+    streamTimings: options.streamTimings,
   });
   const server: http.Server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -100,6 +106,7 @@ export async function startHarness(
     },
     async close() {
       await close(server, 1000);
+      await runEvents.stop();
       await connection.close();
       await db.destroy();
     },

@@ -1,0 +1,20 @@
+import type { Queryable } from './index';
+
+/**
+ * The Postgres channel on which saving a step or changing a run's status is announced (delivered
+ * when the transaction commits). Every API process LISTENs and wakes the run streams it serves.
+ */
+export const RUN_EVENTS_CHANNEL = 'genie_run_events';
+
+/** What a notification on RUN_EVENTS_CHANNEL says: which run changed (readers fetch the rest). */
+export interface RunEventNotice {
+  run: string;
+  /** The seq of a step just saved. */
+  step?: number;
+  /** The status a run just took. */
+  status?: string;
+}
+
+export async function announceRunEvent(db: Queryable, notice: RunEventNotice): Promise<void> {
+  await db.raw('SELECT pg_notify(?, ?)', [RUN_EVENTS_CHANNEL, JSON.stringify(notice)]);
+}
