@@ -24,6 +24,7 @@ COPY api ./api
 COPY worker ./worker
 COPY cli ./cli
 COPY bin ./bin
+COPY console ./console
 
 RUN mkdir -p /var/lib/worker-genies && chown node:node /var/lib/worker-genies
 USER node

@@ -15,6 +15,7 @@ import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
 import { notificationsRouter } from './routes/notifications';
 import { runsRouter } from './routes/runs';
+import { webRouter } from './routes/web';
 import { workerGeniesRouter } from './routes/worker-genies';
 import { createServices, type ServiceDeps } from './services';
 
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const services = createServices(deps);
   app.use(healthRouter(deps.db, deps.temporal));
+  app.use(webRouter());
   const openApi = Router();
   route(openApi, '/v1/openapi.json', { get: (_req, res) => void res.json(openApiDocument()) });
   app.use(openApi);

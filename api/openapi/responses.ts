@@ -112,7 +112,17 @@ export const GenieWithRunsSchema = GenieSchema.extend({
     })
     .optional(),
 }).openapi('GenieWithRecentRuns');
-export const GenieListSchema = list(GenieSchema, 'GenieList');
+export const GenieSummarySchema = GenieSchema.extend({
+  last_run: z
+    .object({
+      id: z.string().uuid(),
+      status: z.enum(RUN_STATUSES),
+      created_at: timestamp,
+      finished_at: timestamp.nullable(),
+    })
+    .nullable(),
+}).openapi('GenieSummary');
+export const GenieListSchema = list(GenieSummarySchema, 'GenieList');
 
 export const DeletedSchema = z.object({ deleted: z.literal(true), id: z.string().uuid() }).openapi('Deleted');
 export const CredentialListSchema = list(CredentialSchema, 'CredentialList', false);

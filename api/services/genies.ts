@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
-import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
+import { listLastRuns, listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import type { Db } from '../../db';
 import type { TriggerType } from '../../domain/runs';
 import {
@@ -77,7 +77,13 @@ export class GenieService {
     if (schedule === 'unavailable') return { ...genie, next_run_times: null, schedule_status: 'unavailable' };
     if (!schedule) return { ...genie, next_run_times: [], schedule_status: 'missing' };
     const { next_run_times, ...counts } = schedule;
-    return { ...genie, next_run_times, schedule_status: counts.paused ? 'paused' : 'active', schedule_stats: counts };
+    // A paused schedule has no next runs, whatever Temporal computes for when it would resume.
+    return {
+      ...genie,
+      next_run_times: counts.paused ? [] : next_run_times,
+      schedule_status: counts.paused ? 'paused' : 'active',
+      schedule_stats: counts,
+    };
   }
 
   async list(
@@ -86,7 +92,33 @@ export class GenieService {
   ) {
     const cursor = parseCursor(options.cursor);
     const rows = await genies.listGenies(this.db, ownerId, { ...options, cursor });
-    return page(rows, options.limit, presentGenie);
+    const listed = page(rows, options.limit, presentGenie);
+    const lastRuns = new Map(
+      (
+        await listLastRuns(
+          this.db,
+          ownerId,
+          listed.items.map((g) => g.id)
+        )
+      ).map((run) => [run.genie_id, run])
+    );
+    return {
+      ...listed,
+      items: listed.items.map((genie) => {
+        const run = lastRuns.get(genie.id);
+        return {
+          ...genie,
+          last_run: run
+            ? {
+                id: run.id,
+                status: run.status,
+                created_at: run.created_at.toISOString(),
+                finished_at: run.finished_at?.toISOString() ?? null,
+              }
+            : null,
+        };
+      }),
+    };
   }
 
   async update(ownerId: string, id: string, patch: GenieUpdate) {

@@ -1,0 +1,352 @@
+import { useEffect, useState } from 'preact/hooks';
+import { get, patch, post } from '../api.js';
+import { ErrorBox, Field, go, html, Link, Loading, useLoad } from '../ui.js';
+
+const TOOLS = [
+  ['web_fetch', 'web_fetch', 'HTTP requests, with your stored credentials injected'],
+  ['memory_read', 'memory_read', 'read what it remembered in earlier runs'],
+  ['memory_write', 'memory_write', 'remember things for later runs'],
+  ['query_data', 'query_data', 'read your business tables (leads, calls, …)'],
+  ['notify_owner', 'notify_owner', 'tell you, on the dashboard or by email'],
+];
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+
+const blank = {
+  name: '',
+  description: '',
+  soul_prompt: '',
+  trigger_type: 'manual',
+  scheduleMode: 'cron',
+  cron: '0 9 * * 1-5',
+  interval_seconds: '3600',
+  timezone: 'UTC',
+  overlap: 'skip',
+  paused: false,
+  event_types: '',
+  tools: TOOLS.map(([name]) => name),
+  credential_refs: [],
+  model: '',
+  max_turns: '20',
+  max_tokens_per_run: '',
+  max_concurrent_runs: '1',
+  enabled: true,
+};
+
+/** The form's state from a genie as the API returns it. */
+function fromGenie(genie) {
+  const s = genie.schedule ?? {};
+  return {
+    ...blank,
+    ...genie,
+    scheduleMode: s.interval_seconds ? 'interval' : 'cron',
+    cron: s.cron ?? blank.cron,
+    interval_seconds: String(s.interval_seconds ?? blank.interval_seconds),
+    timezone: s.timezone ?? 'UTC',
+    overlap: s.overlap ?? 'skip',
+    paused: s.paused ?? false,
+    event_types: genie.event_types.join(', '),
+    model: genie.model ?? '',
+    max_turns: String(genie.max_turns),
+    max_tokens_per_run: genie.max_tokens_per_run ? String(genie.max_tokens_per_run) : '',
+    max_concurrent_runs: String(genie.max_concurrent_runs),
+  };
+}
+
+/** The API's genie fields from the form's state. */
+function toGenie(form) {
+  const schedule =
+    form.trigger_type === 'schedule'
+      ? {
+          ...(form.scheduleMode === 'cron'
+            ? { cron: form.cron.trim() }
+            : { interval_seconds: Number(form.interval_seconds) }),
+          ...(form.scheduleMode === 'cron' ? { timezone: form.timezone } : {}),
+          overlap: form.overlap,
+          paused: form.paused,
+        }
+      : null;
+  return {
+    name: form.name,
+    description: form.description,
+    soul_prompt: form.soul_prompt,
+    trigger_type: form.trigger_type,
+    schedule,
+    event_types:
+      form.trigger_type === 'event'
+        ? form.event_types
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : [],
+    tools: form.tools,
+    credential_refs: form.credential_refs,
+    model: form.model.trim() || null,
+    max_turns: Number(form.max_turns),
+    max_tokens_per_run: form.max_tokens_per_run ? Number(form.max_tokens_per_run) : null,
+    max_concurrent_runs: Number(form.max_concurrent_runs),
+    enabled: form.enabled,
+  };
+}
+
+export function GenieForm({ id }) {
+  const editing = Boolean(id);
+  const existing = useLoad(() => (editing ? get(`/v1/worker-genies/${id}`) : Promise.resolve(null)), [id]);
+  const credentials = useLoad(() => get('/v1/credentials'));
+  const [form, setForm] = useState(blank);
+  const [error, setError] = useState();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (existing.data) setForm(fromGenie(existing.data));
+  }, [existing.data]);
+
+  const set = (field) => (event) => {
+    const target = event.currentTarget;
+    setForm({ ...form, [field]: target.type === 'checkbox' ? target.checked : target.value });
+  };
+  const toggleIn = (field, value) => () =>
+    setForm({
+      ...form,
+      [field]: form[field].includes(value) ? form[field].filter((v) => v !== value) : [...form[field], value],
+    });
+  const fieldError = (name) => error?.fieldMessage?.(name);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const saved = editing
+        ? await patch(`/v1/worker-genies/${id}`, toGenie(form))
+        : await post('/v1/worker-genies', toGenie(form));
+      go(`/genies/${saved.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  if (editing && existing.loading) return html`<${Loading} what="Loading the genie" />`;
+  if (existing.error) return html`<${ErrorBox} error=${existing.error} />`;
+  return html`<section class="narrow">
+    <p class="crumbs">
+      <${Link} to="/genies">Genies<//> ${editing ? html`/ <${Link} to=${`/genies/${id}`}>${existing.data?.name}<//>` : null}
+    </p>
+    <h1>${editing ? 'Edit genie' : 'New genie'}</h1>
+    <form onSubmit=${submit} class="stack" novalidate>
+      <${Field} id="name" label="Name" error=${fieldError('name')}>
+        <input
+          id="name"
+          value=${form.name}
+          onInput=${set('name')}
+          maxlength="200"
+          required placeholder="Daily lead digest"
+        />
+      <//>
+      <${Field}
+        id="description"
+        label="Description"
+        hint="Optional: a line for you, not for the genie."
+        error=${fieldError('description')}
+      >
+        <input id="description" value=${form.description} onInput=${set('description')} maxlength="2000" />
+      <//>
+      <${Field}
+        id="soul_prompt"
+        label="Soul prompt"
+        hint="What the genie is for and how it should work. It reads this before every run."
+        error=${fieldError('soul_prompt')}
+      >
+        <textarea
+          id="soul_prompt"
+          rows="7"
+          value=${form.soul_prompt}
+          onInput=${set('soul_prompt')}
+          required placeholder="Every weekday morning, review yesterday's new leads and tell me the three most promising."
+        ></textarea>
+      <//>
+
+      <fieldset>
+        <legend>Trigger</legend>
+        <div class="segmented" role="radiogroup">
+          ${[
+            ['manual', 'On demand'],
+            ['schedule', 'On a schedule'],
+            ['event', 'On events'],
+          ].map(
+            ([value, label]) =>
+              html`<label class=${form.trigger_type === value ? 'selected' : ''}>
+                <input
+                  type="radio"
+                  name="trigger_type"
+                  value=${value}
+                  checked=${form.trigger_type === value}
+                  onChange=${set('trigger_type')}
+                />
+                ${label}
+              </label>`
+          )}
+        </div>
+        ${
+          form.trigger_type === 'schedule'
+            ? html`<div class="grid-2">
+                <${Field} id="scheduleMode" label="Every">
+                  <select id="scheduleMode" value=${form.scheduleMode} onChange=${set('scheduleMode')}>
+                    <option value="cron">cron expression</option>
+                    <option value="interval">fixed interval</option>
+                  </select>
+                <//>
+                ${
+                  form.scheduleMode === 'cron'
+                    ? html`<${Field}
+                        id="cron"
+                        label="Cron"
+                        hint="minute hour day month weekday, or @daily"
+                        error=${fieldError('schedule.cron') ?? fieldError('schedule')}
+                      >
+                        <input id="cron" value=${form.cron} onInput=${set('cron')} class="mono" />
+                      <//>`
+                    : html`<${Field}
+                        id="interval_seconds"
+                        label="Seconds between runs"
+                        error=${fieldError('schedule.interval_seconds')}
+                      >
+                        <input
+                          id="interval_seconds"
+                          type="number"
+                          min="1"
+                          value=${form.interval_seconds}
+                          onInput=${set('interval_seconds')}
+                        />
+                      <//>`
+                }
+                ${
+                  form.scheduleMode === 'cron'
+                    ? html`<${Field} id="timezone" label="Time zone" error=${fieldError('schedule.timezone')}>
+                        <select id="timezone" value=${form.timezone} onChange=${set('timezone')}>
+                          ${TIME_ZONES.map((zone) => html`<option value=${zone}>${zone}</option>`)}
+                        </select>
+                      <//>`
+                    : null
+                }
+                <${Field} id="overlap" label="When a run is still going" error=${fieldError('schedule.overlap')}>
+                  <select id="overlap" value=${form.overlap} onChange=${set('overlap')}>
+                    <option value="skip">skip this one</option>
+                    <option value="buffer_one">run it afterwards (one waiting at most)</option>
+                    <option value="allow_all">run it anyway</option>
+                    <option value="cancel_other">cancel the running one</option>
+                  </select>
+                <//>
+                <label class="check"
+                  ><input type="checkbox" checked=${form.paused} onChange=${set('paused')} /> Schedule paused</label
+                >
+              </div>`
+            : null
+        }
+        ${
+          form.trigger_type === 'event'
+            ? html`<div class="grid-2">
+                <${Field}
+                  id="event_types"
+                  label="Event types"
+                  hint="Comma-separated, e.g. lead.created, deal.won"
+                  error=${fieldError('event_types')}
+                >
+                  <input id="event_types" value=${form.event_types} onInput=${set('event_types')} class="mono" />
+                <//>
+                <${Field}
+                  id="max_concurrent_runs"
+                  label="Runs at once"
+                  hint="Further events wait their turn, in order."
+                  error=${fieldError('max_concurrent_runs')}
+                >
+                  <input
+                    id="max_concurrent_runs"
+                    type="number"
+                    min="1"
+                    max="100"
+                    value=${form.max_concurrent_runs}
+                    onInput=${set('max_concurrent_runs')}
+                  />
+                <//>
+              </div>`
+            : null
+        }
+      </fieldset>
+
+      <fieldset>
+        <legend>Tools</legend>
+        ${error?.fieldMessage?.('tools') ? html`<p class="field-error">${error.fieldMessage('tools')}</p>` : null}
+        <div class="checks">
+          ${TOOLS.map(
+            ([name, label, hint]) =>
+              html`<label class="check">
+                <input type="checkbox" checked=${form.tools.includes(name)} onChange=${toggleIn('tools', name)} />
+                <code>${label}</code> <span class="muted small">${hint}</span>
+              </label>`
+          )}
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Credentials web_fetch may use</legend>
+        ${error?.fieldMessage?.('credential_refs') ? html`<p class="field-error">${error.fieldMessage('credential_refs')}</p>` : null}
+        ${
+          credentials.data?.items.length
+            ? html`<div class="checks">
+                ${credentials.data.items.map(
+                  (c) =>
+                    html`<label class="check">
+                      <input
+                        type="checkbox"
+                        checked=${form.credential_refs.includes(c.name)}
+                        onChange=${toggleIn('credential_refs', c.name)}
+                      />
+                      <code>${c.name}</code>
+                      <span class="muted small">${c.allowed_hosts.join(', ') || 'any public host when named'}</span>
+                    </label>`
+                )}
+              </div>`
+            : html`<p class="muted small">
+                No credentials stored. <${Link} to="/credentials">Add one<//> to let the genie call APIs that need a key.
+              </p>`
+        }
+      </fieldset>
+
+      <details>
+        <summary>Limits and model</summary>
+        <div class="grid-2">
+          <${Field} id="model" label="Model" hint="Empty: the platform default" error=${fieldError('model')}>
+            <input id="model" value=${form.model} onInput=${set('model')} class="mono" placeholder="default" />
+          <//>
+          <${Field} id="max_turns" label="Max turns per run" error=${fieldError('max_turns')}>
+            <input id="max_turns" type="number" min="1" max="100" value=${form.max_turns} onInput=${set('max_turns')} />
+          <//>
+          <${Field}
+            id="max_tokens_per_run"
+            label="Max tokens per run"
+            hint="Empty: no limit"
+            error=${fieldError('max_tokens_per_run')}
+          >
+            <input
+              id="max_tokens_per_run"
+              type="number"
+              min="1"
+              value=${form.max_tokens_per_run}
+              onInput=${set('max_tokens_per_run')}
+            />
+          <//>
+        </div>
+      </details>
+
+      <label class="check"><input type="checkbox" checked=${form.enabled} onChange=${set('enabled')} /> Enabled</label>
+      ${error && !Array.isArray(error.details) ? html`<${ErrorBox} error=${error} />` : null}
+      ${error && Array.isArray(error.details) ? html`<p class="field-error" role="alert">${error.message}</p>` : null}
+      <div class="form-actions">
+        <button class="primary" type="submit" disabled=${busy}>
+          ${busy ? 'Saving…' : editing ? 'Save changes' : 'Create genie'}
+        </button>
+        <button type="button" class="link" onClick=${() => history.back()}>Cancel</button>
+      </div>
+    </form>
+  </section>`;
+}

@@ -1,0 +1,223 @@
+import { useState } from 'preact/hooks';
+import { del, get, post } from '../api.js';
+import {
+  EmptyState,
+  ErrorBox,
+  go,
+  html,
+  Json,
+  Link,
+  Loading,
+  StatusBadge,
+  Time,
+  duration,
+  tokens,
+  useLoad,
+} from '../ui.js';
+import { triggerSummary } from './genies.js';
+
+export function RunRows({ runs, showGenie = false, genieNames = {} }) {
+  return html`<div class="table-wrap">
+    <table class="list">
+      <thead>
+        <tr>
+          <th>Status</th>
+          ${showGenie ? html`<th>Genie</th>` : null}
+          <th>Trigger</th>
+          <th>Started</th>
+          <th>Duration</th>
+          <th class="num">Turns</th>
+          <th class="num">Tokens</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${runs.map(
+          (run) =>
+            html`<tr class="clickable" onClick=${() => go(`/runs/${run.id}`)}>
+              <td>
+                <${Link} to=${`/runs/${run.id}`} class="plain"><${StatusBadge} status=${run.status} /><//>
+              </td>
+              ${showGenie ? html`<td>${genieNames[run.genie_id] ?? html`<span class="muted mono">${run.genie_id.slice(0, 8)}</span>`}</td>` : null}
+              <td>${run.trigger_type}</td>
+              <td><${Time} value=${run.started_at ?? run.created_at} /></td>
+              <td>${duration(run.duration_ms)}</td>
+              <td class="num">${run.turns}</td>
+              <td class="num">${tokens(run.usage).toLocaleString()}</td>
+            </tr>`
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function RunNow({ genie }) {
+  const [input, setInput] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState();
+  const run = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      let value = input.trim();
+      try {
+        if (/^[[{]/.test(value)) value = JSON.parse(value);
+      } catch {
+        // not JSON: send it as text
+      }
+      const started = await post(`/v1/worker-genies/${genie.id}/run`, value === '' ? {} : { input: value });
+      go(`/runs/${started.run_id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<form class="card run-now" onSubmit=${run}>
+    <label for="run-input"
+      ><strong>Run now</strong> <span class="muted small">with an optional input (text or JSON)</span></label
+    >
+    <textarea
+      id="run-input"
+      rows="2"
+      value=${input}
+      onInput=${(e) => setInput(e.currentTarget.value)}
+      placeholder=${genie.trigger_type === 'event' ? '{"name": "Ada", "company": "Acme"}' : 'Anything the genie should know for this run'}
+    ></textarea>
+    <${ErrorBox} error=${error} />
+    <button class="primary" type="submit" disabled=${busy || !genie.enabled}>
+      ${busy ? 'Starting…' : genie.enabled ? 'Run now' : 'Enable it to run'}
+    </button>
+  </form>`;
+}
+
+function Memory({ genie }) {
+  const { data, error, loading } = useLoad(() => get(`/v1/worker-genies/${genie.id}/memory`), [genie.id]);
+  if (loading) return html`<${Loading} what="Loading memory" />`;
+  if (error) return html`<${ErrorBox} error=${error} />`;
+  if (data.items.length === 0) {
+    return html`<${EmptyState} title="Nothing remembered yet"
+      >With <code>memory_write</code>, a genie keeps what it learns between runs; it shows up here.<//>`;
+  }
+  return html`<div class="table-wrap">
+    <table class="list">
+      <thead>
+        <tr>
+          <th>Key</th>
+          <th>Scope</th>
+          <th>Value</th>
+          <th>Updated</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${data.items.map(
+          (entry) =>
+            html`<tr>
+              <td class="mono">${entry.key}</td>
+              <td>${entry.scope}</td>
+              <td><${Json} value=${entry.value} /></td>
+              <td>
+                <${Time}
+                  value=${entry.updated_at}
+                />${entry.expires_at ? html`<div class="muted small">expires <${Time} value=${entry.expires_at} /></div>` : null}
+              </td>
+            </tr>`
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+export function GeniePage({ id }) {
+  const { data: genie, error, loading } = useLoad(() => get(`/v1/worker-genies/${id}`), [id]);
+  const [tab, setTab] = useState('runs');
+  const [deleting, setDeleting] = useState(false);
+  const remove = async () => {
+    if (!window.confirm(`Delete "${genie.name}" with its schedule, run history and memory?`)) return;
+    setDeleting(true);
+    await del(`/v1/worker-genies/${id}`);
+    go('/genies');
+  };
+  if (loading) return html`<${Loading} what="Loading the genie" />`;
+  if (error) return html`<${ErrorBox} error=${error} />`;
+  return html`<section>
+    <p class="crumbs"><${Link} to="/genies">Genies<//></p>
+    <div class="page-head">
+      <div>
+        <h1>${genie.name} ${genie.enabled ? null : html`<span class="badge status-cancelled">Disabled</span>`}</h1>
+        <p class="muted">${genie.description || triggerSummary(genie)}</p>
+      </div>
+      <div class="buttons">
+        <button onClick=${() => go(`/genies/${id}/edit`)}>Edit</button>
+        <button class="danger" onClick=${remove} disabled=${deleting}>Delete</button>
+      </div>
+    </div>
+    <div class="columns">
+      <div class="main-col">
+        <div class="tabs" role="tablist">
+          ${[
+            ['runs', `Runs (${genie.recent_runs.length}${genie.recent_runs.length === 10 ? '+' : ''})`],
+            ['memory', 'Memory'],
+            ['prompt', 'Soul prompt'],
+          ].map(
+            ([name, label]) =>
+              html`<button role="tab"
+                aria-selected=${tab === name}
+                class=${tab === name ? 'active' : ''}
+                onClick=${() => setTab(name)}
+              >
+                ${label}
+              </button>`
+          )}
+        </div>
+        ${
+          tab === 'runs'
+            ? genie.recent_runs.length
+              ? html`<${RunRows} runs=${genie.recent_runs} />
+                  <p class="small"><${Link} to=${`/runs?genie=${genie.id}`}>All runs of this genie<//></p>`
+              : html`<${EmptyState} title="No runs yet"
+                  >Start one with <em>Run now</em>; you can watch its steps arrive live.<//>`
+            : null
+        }
+        ${tab === 'memory' ? html`<${Memory} genie=${genie} />` : null}
+        ${tab === 'prompt' ? html`<pre class="prompt">${genie.soul_prompt}</pre>` : null}
+      </div>
+      <aside class="side-col">
+        <${RunNow} genie=${genie} />
+        <div class="card facts">
+          <dl>
+            <dt>Trigger</dt>
+            <dd>${triggerSummary(genie)}</dd>
+            ${
+              genie.next_run_times?.length
+                ? html`<dt>Next runs</dt>
+                    <dd>${genie.next_run_times.slice(0, 3).map((t) => html`<div><${Time} value=${t} /></div>`)}</dd>`
+                : null
+            }
+            ${
+              genie.schedule_status
+                ? html`<dt>Schedule</dt>
+                    <dd>${genie.schedule_status}</dd>`
+                : null
+            }
+            <dt>Tools</dt>
+            <dd>
+              ${genie.tools.length ? genie.tools.map((t) => html`<code class="tag">${t}</code>`) : html`<span class="muted">none</span>`}
+            </dd>
+            <dt>Credentials</dt>
+            <dd>
+              ${genie.credential_refs.length ? genie.credential_refs.map((c) => html`<code class="tag">${c}</code>`) : html`<span class="muted">none</span>`}
+            </dd>
+            <dt>Model</dt>
+            <dd class="mono">${genie.model ?? 'platform default'}</dd>
+            <dt>Limits</dt>
+            <dd>
+              ${`${genie.max_turns} turns`}${genie.max_tokens_per_run ? `, ${genie.max_tokens_per_run.toLocaleString()} tokens` : ''}
+            </dd>
+            <dt>Created</dt>
+            <dd><${Time} value=${genie.created_at} /></dd>
+          </dl>
+        </div>
+      </aside>
+    </div>
+  </section>`;
+}

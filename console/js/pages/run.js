@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'preact/hooks';
+import { followRun, get, post } from '../api.js';
+import { ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens } from '../ui.js';
+
+const PHASES = {
+  starting: 'Starting',
+  calling_model: 'Claude is thinking',
+  running_tools: 'Running tools',
+  finishing: 'Recording the result',
+  done: 'Done',
+};
+
+function LivePanel({ live }) {
+  if (!live) return null;
+  const retrying = live.attempt > 1;
+  return html`<div class=${`live ${retrying ? 'retrying' : ''}`} aria-live="polite">
+    <span class="pulse" aria-hidden="true"></span>
+    <div>
+      <strong>${PHASES[live.phase] ?? live.phase}</strong
+      >${live.turn ? html` <span class="muted">· turn ${live.turn}</span>` : null}
+      ${live.current_tools?.length ? html`<div class="small mono">${live.current_tools.join(' · ')}</div>` : null}
+      ${
+        retrying
+          ? html`<div class="small warn">
+              Retrying ${live.activity ?? 'the current step'} (attempt ${live.attempt})${live.last_failure ? html`: ${live.last_failure}` : ''}
+            </div>`
+          : null
+      }
+    </div>
+  </div>`;
+}
+
+function Step({ step }) {
+  const [open, setOpen] = useState(false);
+  const isModel = step.kind === 'model';
+  return html`<li class=${`step ${step.kind} ${step.is_error ? 'is-error' : ''}`} data-seq=${step.seq}>
+    <div class="step-head">
+      <span class="step-icon" aria-hidden="true">${isModel ? '✦' : '⚙'}</span>
+      <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong> ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
+      <span class="muted small step-meta">
+        ${duration(step.duration_ms)}${step.usage ? ` · ${tokens(step.usage).toLocaleString()} tokens` : ''} ·
+        #${step.seq}
+      </span>
+    </div>
+    ${step.output_preview ? html`<p class="preview">${step.output_preview}</p>` : null}
+    ${
+      !isModel && step.input !== undefined
+        ? html`<button class="link small" onClick=${() => setOpen(!open)} aria-expanded=${open}>
+              ${open ? 'Hide input' : 'Show input'}
+            </button>
+            ${open ? html`<${Json} value=${step.input} />` : null}`
+        : null
+    }
+  </li>`;
+}
+
+function Elapsed({ since }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return html`<span>${duration(now - new Date(since).getTime())}</span>`;
+}
+
+export function RunPage({ id }) {
+  const [run, setRun] = useState();
+  const [steps, setSteps] = useState([]);
+  const [live, setLive] = useState();
+  const [error, setError] = useState();
+  const [genie, setGenie] = useState();
+  const [cancelling, setCancelling] = useState(false);
+
+  useEffect(() => {
+    setSteps([]);
+    const stop = followRun(id, (event, data) => {
+      if (event === 'status' || event === 'end') {
+        setRun(data);
+        if (event === 'end') {
+          setLive(undefined);
+          window.dispatchEvent(new Event('genies:notifications-changed')); // it may have notified
+        }
+      } else if (event === 'step') {
+        setSteps((seen) =>
+          seen.some((s) => s.seq === data.seq) ? seen : [...seen, data].sort((a, b) => a.seq - b.seq)
+        );
+      } else if (event === 'live') {
+        setLive(data);
+      } else if (event === 'error') {
+        setError(new Error(data?.error?.message ?? 'This run could not be followed.'));
+      }
+    });
+    return stop;
+  }, [id]);
+  useEffect(() => {
+    if (run?.genie_id) get(`/v1/worker-genies/${run.genie_id}`).then(setGenie, () => undefined);
+  }, [run?.genie_id]);
+
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      setRun(await post(`/v1/runs/${id}/cancel`));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  if (error && !run) return html`<${ErrorBox} error=${error} />`;
+  if (!run) return html`<${Loading} what="Connecting to the run" />`;
+  const active = run.status === 'queued' || run.status === 'running' || run.status === 'waiting_approval';
+  return html`<section>
+    <p class="crumbs">
+      <${Link} to="/runs">Runs<//> ${genie ? html`/ <${Link} to=${`/genies/${genie.id}`}>${genie.name}<//>` : null}
+    </p>
+    <div class="page-head">
+      <div>
+        <h1 class="run-title">
+          <${StatusBadge} status=${run.status} /> Run <span class="mono muted">${run.id.slice(0, 8)}</span>
+        </h1>
+        <p class="muted">
+          ${`${run.trigger_type} run`}${run.scheduled_at ? html`${', scheduled for '}<${Time} value=${run.scheduled_at} />` : null}${' · started '}<${Time}
+            value=${run.started_at ?? run.created_at}
+          />
+        </p>
+      </div>
+      <div class="buttons">
+        <a class="button" href=${run.temporal_ui_url} target="_blank" rel="noopener">Open in Temporal UI ↗</a> ${active ? html`<button class="danger" onClick=${cancel} disabled=${cancelling}>${cancelling ? 'Cancelling…' : 'Cancel run'}</button>` : null}
+      </div>
+    </div>
+    <${ErrorBox} error=${error} />
+    <div class="stats">
+      <div>
+        <span class="label">Duration</span
+        >${run.duration_ms !== null ? duration(run.duration_ms) : active && run.started_at ? html`<${Elapsed} since=${run.started_at} />` : '—'}
+      </div>
+      <div><span class="label">Turns</span>${run.turns}</div>
+      <div><span class="label">Tokens</span>${tokens(run.usage).toLocaleString()}</div>
+      <div><span class="label">Cache reads</span>${run.usage.cache_read_input_tokens.toLocaleString()}</div>
+    </div>
+    ${active ? html`<${LivePanel} live=${live ?? { phase: run.status === 'queued' ? 'starting' : 'calling_model', turn: 0, attempt: 1 }} />` : null}
+    ${run.error ? html`<div class="error-box" role="alert"><strong>${run.error.type}</strong>: ${run.error.message}</div>` : null}
+    ${
+      run.output
+        ? html`<div class="card output">
+            <h2>Answer</h2>
+            <p>${run.output}</p>
+          </div>`
+        : null
+    }
+    ${
+      run.input !== null && run.input !== undefined && run.input !== ''
+        ? html`<details class="card">
+            <summary>Input</summary>
+            <${Json} value=${run.input} />
+          </details>`
+        : null
+    }
+    <h2>Steps</h2>
+    ${
+      steps.length === 0
+        ? html`<p class="muted">${active ? 'Waiting for the first step…' : 'This run has no steps.'}</p>`
+        : html`<ol class="steps">
+            ${steps.map((step) => html`<${Step} key=${step.seq} step=${step} />`)}
+          </ol>`
+    }
+  </section>`;
+}

@@ -1,0 +1,117 @@
+// Small pieces every page uses: links, status badges, relative times, empty states, errors.
+import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import htm from 'htm';
+
+export const html = htm.bind(h);
+
+/** Navigates within the console (hash routes, so `/` serves every page). */
+export const go = (path) => {
+  window.location.hash = `#${path}`;
+};
+
+export function Link({ to, children, ...rest }) {
+  return html`<a href=${`#${to}`} ...${rest}>${children}</a>`;
+}
+
+const STATUS_LABELS = {
+  queued: 'Queued',
+  running: 'Running',
+  waiting_approval: 'Waiting for approval',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  timed_out: 'Timed out',
+};
+
+export function StatusBadge({ status }) {
+  return html`<span class=${`badge status-${status}`} title=${status}>${STATUS_LABELS[status] ?? status}</span>`;
+}
+
+const UNITS = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['week', 7 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "3 minutes ago", "in 2 hours" (the full time in its tooltip); re-rendered every 30 s. */
+export function Time({ value }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  if (!value) return html`<span class="muted">—</span>`;
+  const date = new Date(value);
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+  const [unit, size] = UNITS.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
+  const text = Math.abs(seconds) < 5 ? 'just now' : relativeFormat.format(Math.round(seconds / size), unit);
+  return html`<time datetime=${value} title=${date.toLocaleString()}>${text}</time>`;
+}
+
+export function duration(ms) {
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export const tokens = (usage) =>
+  usage
+    ? usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+    : 0;
+
+export function EmptyState({ title, children, action }) {
+  return html`<div class="empty">
+    <h3>${title}</h3>
+    <p>${children}</p>
+    ${action}
+  </div>`;
+}
+
+export function ErrorBox({ error }) {
+  if (!error) return null;
+  return html`<div class="error-box" role="alert">${error.message ?? String(error)}</div>`;
+}
+
+export function Loading({ what = 'Loading' }) {
+  return html`<p class="loading" aria-live="polite">${what}…</p>`;
+}
+
+/** Loads `load()` on mount and whenever `deps` change; gives {data, error, loading, reload}. */
+export function useLoad(load, deps = []) {
+  const [state, setState] = useState({ data: undefined, error: undefined, loading: true });
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, error: undefined, loading: false }),
+      (error) => live && setState({ data: undefined, error, loading: false })
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, version]);
+  return { ...state, reload: () => setVersion((v) => v + 1) };
+}
+
+/** A labelled form field with the API's message for it, when it refused it. */
+export function Field({ label, hint, error, children, id }) {
+  return html`<div class=${`field${error ? ' has-error' : ''}`}>
+    <label for=${id}>${label}</label>
+    ${children}
+    ${error ? html`<p class="field-error" id=${`${id}-error`}>${error}</p>` : hint ? html`<p class="hint">${hint}</p>` : null}
+  </div>`;
+}
+
+export function Json({ value }) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return html`<pre class="json">${text}</pre>`;
+}
