@@ -10,6 +10,7 @@ import { nodeChild, postgresChild, temporalChild, waitForHealthy } from '../dev/
 import { DEFAULT_RESTART_POLICY, Supervisor } from '../dev/supervisor';
 import { requireTemporalCli } from '../dev/temporal-cli';
 import { getConfig, temporalUiUrl } from '../platform/config';
+import { forgetRunningStack, recordRunningStack } from '../platform/data-dir';
 import { StartupError } from '../platform/errors';
 import { assertPortFree } from '../platform/ports';
 import { onShutdown, runMain } from '../platform/process';
@@ -73,6 +74,12 @@ runMain('worker-genies', async () => {
       supervisor.start(nodeChild('api', env, 60_000)).then((api) => waitForHealthy(`${apiUrl}/healthz`, api, 60_000)),
     ]);
 
+    recordRunningStack(config.dataDir, {
+      pid: process.pid,
+      apiUrl,
+      pgPort: config.DATABASE_URL ? undefined : config.GENIE_PG_PORT,
+      temporalAddress: temporalAddress(config),
+    });
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
     console.log(
       [
@@ -93,9 +100,11 @@ runMain('worker-genies', async () => {
     // Runs until asked to stop, or until a child crash-loops.
     await Promise.race([shutdownRequested, supervisor.failed]);
     console.log('Stopping Worker Genies...');
+    forgetRunningStack(config.dataDir);
     await supervisor.stopAll();
     console.log('Stopped.');
   } catch (err) {
+    forgetRunningStack(config.dataDir);
     await supervisor.stopAll();
     if (err instanceof Error && err.name === 'CrashLoopError') throw new StartupError(`${err.message}; stopped.`);
     throw err;

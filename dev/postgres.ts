@@ -156,7 +156,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (err) {
     throw new StartupError(
       `Embedded Postgres did not start on port ${port} (data in ${databaseDir})` +
-        (err instanceof Error ? `: ${err.message}` : '; see its log above')
+        (err instanceof Error ? `: ${err.message}` : ' (the server exited while starting)')
     );
   }
   const admin = new Client({ host: '127.0.0.1', port, user: EMBEDDED_USER, password, database: 'postgres' });

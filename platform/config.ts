@@ -79,7 +79,11 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+export type Config = z.infer<typeof ConfigSchema> & {
+  dataDir: string;
+  /** GENIE_PG_PORT was set (not the default): commands must not look for a running stack's port. */
+  pgPortGiven: boolean;
+};
 
 /** Rules across variables: production needs its own encryption keys. */
 const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
@@ -105,7 +109,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  return { ...result.data, dataDir: path.resolve(result.data.GENIE_DATA_DIR) };
+  return {
+    ...result.data,
+    dataDir: path.resolve(result.data.GENIE_DATA_DIR),
+    pgPortGiven: Boolean(env.GENIE_PG_PORT?.trim()),
+  };
 }
 
 let cached: Config | undefined;

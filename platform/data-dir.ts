@@ -20,3 +20,33 @@ export function embeddedDatabaseUrl(dataDir: string, port: number): string | und
   const password = fs.readFileSync(file, 'utf8').trim();
   return `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
 }
+
+/** What a running `npm start` tells other commands about itself (written at start, removed at stop). */
+export interface RunningStack {
+  pid: number;
+  apiUrl: string;
+  /** The embedded Postgres's port, when the stack runs one. */
+  pgPort?: number;
+  temporalAddress: string;
+}
+
+const stackFile = (dataDir: string): string => path.join(dataDir, 'stack.json');
+
+export function recordRunningStack(dataDir: string, stack: RunningStack): void {
+  fs.writeFileSync(stackFile(dataDir), `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function forgetRunningStack(dataDir: string): void {
+  fs.rmSync(stackFile(dataDir), { force: true });
+}
+
+/** The `npm start` running on this data dir, if one is (its process still alive). */
+export function runningStack(dataDir: string): RunningStack | undefined {
+  try {
+    const stack = JSON.parse(fs.readFileSync(stackFile(dataDir), 'utf8')) as RunningStack;
+    process.kill(stack.pid, 0);
+    return stack;
+  } catch {
+    return undefined;
+  }
+}

@@ -37,7 +37,7 @@ export function onShutdown(): Promise<NodeJS.Signals | 'disconnect' | 'orphaned'
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (err: unknown) => {
       if (err instanceof StartupError || err instanceof ConfigError) {
         process.stderr.write(`${name}: ${err.message}\n`);

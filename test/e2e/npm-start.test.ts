@@ -257,6 +257,24 @@ describe('npm start', () => {
     );
     expect(JSON.stringify(described)).toContain('COMPLETED');
     expect(JSON.stringify(described)).toContain('Survivor');
+
+    // With only GENIE_DATA_DIR, the CLI finds this stack (its API and its Postgres, on whatever
+    // ports it runs), and follows a run to the end.
+    const cliEnv: NodeJS.ProcessEnv = { ...process.env, GENIE_DATA_DIR: env.GENIE_DATA_DIR, NO_COLOR: '1' };
+    for (const name of ['PORT', 'GENIE_PG_PORT', 'DATABASE_URL', 'GENIE_API_URL', 'GENIE_API_KEY']) delete cliEnv[name];
+    // Not execFileSync: the fake Messages API lives in this process and must keep answering.
+    const cli = (...args: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { cwd: ROOT, env: cliEnv });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.once('exit', (code) =>
+          code === 0 ? resolve(out) : reject(new Error(`cli ${args.join(' ')} exited ${code}: ${out}`))
+        );
+      });
+    expect(await cli('api-key', 'list', '--email', 'dev@localhost')).toMatch(/dev stack .* active/);
+    expect(await cli('genies', 'run', genie.id, '--input', 'from the CLI', '--follow')).toContain('✓ succeeded in');
   }
 
   it('says in one line which port is taken', async () => {

@@ -1,0 +1,322 @@
+// The `genie` commands for people: genies, runs (followed live), notifications, over the REST API.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { StartupError } from '../platform/errors';
+import type { ApiClient } from './client';
+import { ago, bold, dim, duration, green, red, spinner, status, table, totalTokens, type Usage } from './output';
+import type { SseEvent } from './sse';
+
+interface Run {
+  id: string;
+  genie_id: string;
+  status: string;
+  trigger_type: string;
+  output: string | null;
+  error: { type: string; message: string } | null;
+  turns: number;
+  usage: Usage;
+  created_at: string;
+  started_at: string | null;
+  duration_ms: number | null;
+  temporal_ui_url: string;
+  input: unknown;
+}
+
+interface Step {
+  seq: number;
+  kind: 'model' | 'tool';
+  turn: number;
+  tool?: string | null;
+  output_preview: string | null;
+  is_error: boolean;
+  usage?: Usage;
+  duration_ms: number | null;
+}
+
+interface Genie {
+  id: string;
+  name: string;
+  description: string;
+  soul_prompt: string;
+  trigger_type: string;
+  schedule: { cron?: string; interval_seconds?: number; timezone?: string; paused?: boolean } | null;
+  event_types: string[];
+  tools: string[];
+  enabled: boolean;
+  last_run?: { id: string; status: string; created_at: string } | null;
+  recent_runs?: Run[];
+  next_run_times?: string[] | null;
+}
+
+export interface CommandContext {
+  api: ApiClient;
+  args: string[];
+  /** Print the API's JSON instead of tables and lines. */
+  json: boolean;
+  out: (line: string) => void;
+}
+
+/** A command's outcome: the process exits 1 when it is false (a followed run that did not succeed). */
+type Command = (ctx: CommandContext) => Promise<boolean | void>;
+
+const printJson = (ctx: CommandContext, value: unknown) => ctx.out(JSON.stringify(value, null, 2));
+
+function trigger(genie: Genie): string {
+  if (genie.trigger_type === 'schedule' && genie.schedule) {
+    const s = genie.schedule;
+    return `${s.cron ? `cron ${s.cron}${s.timezone && s.timezone !== 'UTC' ? ` ${s.timezone}` : ''}` : `every ${s.interval_seconds}s`}${s.paused ? ' (paused)' : ''}`;
+  }
+  if (genie.trigger_type === 'event') return `on ${genie.event_types.join(', ')}`;
+  return 'manual';
+}
+
+function positional(ctx: CommandContext, what: string): string {
+  const value = ctx.args.find((arg) => !arg.startsWith('--'));
+  if (!value) throw new StartupError(`${what} is missing`);
+  return value;
+}
+
+function runRows(runs: Run[]): string[][] {
+  return runs.map((run) => [
+    run.id,
+    status(run.status),
+    run.trigger_type,
+    ago(run.started_at ?? run.created_at),
+    duration(run.duration_ms),
+    String(run.turns),
+    totalTokens(run.usage).toLocaleString('en'),
+  ]);
+}
+const RUN_HEADERS = ['RUN', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION', 'TURNS', 'TOKENS'];
+
+function stepLine(step: Step): string {
+  const meta = dim(
+    `(${duration(step.duration_ms)}${step.usage ? `, ${totalTokens(step.usage).toLocaleString('en')} tokens` : ''})`
+  );
+  const preview = (step.output_preview ?? '').slice(0, 160);
+  if (step.kind === 'model') return `  ${bold(`✦ Claude · turn ${step.turn}`)}  ${preview} ${meta}`;
+  const name = step.is_error ? red(`⚙ ${step.tool} (error)`) : bold(`⚙ ${step.tool}`);
+  return `  ${name}  ${step.is_error ? red(preview) : preview} ${meta}`;
+}
+
+function ending(run: Run): string[] {
+  const summary = `${duration(run.duration_ms)} · ${run.turns} turns · ${totalTokens(run.usage).toLocaleString('en')} tokens`;
+  const lines = [
+    run.status === 'succeeded' ? green(`✓ succeeded in ${summary}`) : red(`✗ ${run.status} after ${summary}`),
+  ];
+  if (run.error) lines.push(red(`  ${run.error.type}: ${run.error.message}`));
+  if (run.output) lines.push(`${bold('Answer:')} ${run.output}`);
+  return lines;
+}
+
+const PHASE_TEXT: Record<string, string> = {
+  starting: 'Starting',
+  calling_model: 'Claude is thinking',
+  running_tools: 'Running tools',
+  finishing: 'Recording the result',
+};
+
+/** Follows a run live: each step as it is saved, a spinner while waiting, the ending. True when it succeeded. */
+async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
+  let final: Run | undefined;
+  let lastStatus = '';
+  const spin = ctx.json ? undefined : spinner();
+  const onEvent = (event: SseEvent) => {
+    const data = JSON.parse(event.data) as unknown;
+    if (ctx.json) {
+      ctx.out(JSON.stringify({ event: event.event, data }));
+      if (event.event === 'end') final = data as Run;
+      return;
+    }
+    spin?.stop();
+    if (event.event === 'status') {
+      const run = data as Run;
+      if (run.status !== lastStatus) ctx.out(`${dim('●')} run ${run.id} ${status(run.status)}`);
+      lastStatus = run.status;
+      if (run.status === 'queued') spin?.text('Waiting for a worker…');
+    } else if (event.event === 'step') {
+      ctx.out(stepLine(data as Step));
+      spin?.text('Claude is thinking…');
+    } else if (event.event === 'live') {
+      const live = data as {
+        phase: string;
+        turn: number;
+        current_tools: string[];
+        attempt: number;
+        last_failure: string | null;
+        activity?: string;
+      };
+      const doing = live.current_tools.length
+        ? `${PHASE_TEXT[live.phase] ?? live.phase}: ${live.current_tools.join(', ')}`
+        : `${PHASE_TEXT[live.phase] ?? live.phase} (turn ${live.turn})`;
+      spin?.text(
+        live.attempt > 1
+          ? `${doing} — retrying ${live.activity ?? ''} (attempt ${live.attempt}): ${live.last_failure ?? ''}`
+          : `${doing}…`
+      );
+    } else if (event.event === 'end') {
+      final = data as Run;
+      for (const line of ending(final)) ctx.out(line);
+    }
+  };
+  try {
+    await ctx.api.follow(runId, onEvent);
+  } finally {
+    spin?.stop();
+  }
+  return final?.status === 'succeeded';
+}
+
+const COMMANDS: Record<string, Command> = {
+  'genies list': async (ctx) => {
+    const page = await ctx.api.call<{ items: Genie[] }>('GET', '/v1/worker-genies?limit=100');
+    if (ctx.json) return printJson(ctx, page);
+    if (page.items.length === 0) {
+      ctx.out('No genies yet. Create one: npm run cli -- genies create --file genie.json');
+      return;
+    }
+    ctx.out(
+      table(
+        ['ID', 'NAME', 'TRIGGER', 'ENABLED', 'LAST RUN'],
+        page.items.map((g) => [
+          g.id,
+          g.name,
+          trigger(g),
+          g.enabled ? 'yes' : dim('no'),
+          g.last_run ? `${status(g.last_run.status)} ${dim(ago(g.last_run.created_at))}` : dim('never'),
+        ])
+      )
+    );
+  },
+  'genies get': async (ctx) => {
+    const genie = await ctx.api.call<Genie>('GET', `/v1/worker-genies/${positional(ctx, 'GENIE_ID')}`);
+    if (ctx.json) return printJson(ctx, genie);
+    ctx.out(`${bold(genie.name)} ${dim(genie.id)}${genie.enabled ? '' : red(' (disabled)')}`);
+    if (genie.description) ctx.out(genie.description);
+    ctx.out(`${dim('trigger')}  ${trigger(genie)}`);
+    if (genie.next_run_times?.length)
+      ctx.out(`${dim('next')}     ${genie.next_run_times.slice(0, 3).map(ago).join(', ')}`);
+    ctx.out(`${dim('tools')}    ${genie.tools.join(', ') || 'none'}`);
+    ctx.out(`${dim('prompt')}   ${genie.soul_prompt.split('\n')[0]!.slice(0, 120)}`);
+    if (genie.recent_runs?.length) ctx.out(`\n${table(RUN_HEADERS, runRows(genie.recent_runs))}`);
+  },
+  'genies create': async (ctx) => {
+    const { values } = parseArgs({ args: ctx.args, options: { file: { type: 'string' }, json: { type: 'boolean' } } });
+    if (!values.file) throw new StartupError('genies create needs --file F.json (a genie: name, soul_prompt, …)');
+    let body: unknown;
+    try {
+      body = JSON.parse(fs.readFileSync(values.file, 'utf8'));
+    } catch (err) {
+      throw new StartupError(`Cannot read ${values.file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const genie = await ctx.api.call<Genie>('POST', '/v1/worker-genies', body);
+    if (ctx.json) return printJson(ctx, genie);
+    ctx.out(`Created ${bold(genie.name)}: ${genie.id}`);
+  },
+  'genies run': async (ctx) => {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      allowPositionals: true,
+      options: { input: { type: 'string' }, follow: { type: 'boolean' }, json: { type: 'boolean' } },
+    });
+    const genieId = positionals[0];
+    if (!genieId) throw new StartupError('genies run needs a GENIE_ID');
+    const started = await ctx.api.call<{ run_id: string }>(
+      'POST',
+      `/v1/worker-genies/${genieId}/run`,
+      values.input === undefined ? {} : { input: values.input }
+    );
+    if (!values.follow) {
+      if (ctx.json) return printJson(ctx, started);
+      ctx.out(`Started run ${started.run_id}; follow it with: npm run cli -- run ${started.run_id} --follow`);
+      return;
+    }
+    return follow(ctx, started.run_id);
+  },
+  runs: async (ctx) => {
+    const genieId = ctx.args.find((arg) => !arg.startsWith('--'));
+    const page = await ctx.api.call<{ items: Run[] }>(
+      'GET',
+      genieId ? `/v1/worker-genies/${genieId}/runs?limit=50` : '/v1/runs?limit=50'
+    );
+    if (ctx.json) return printJson(ctx, page);
+    if (page.items.length === 0) return ctx.out('No runs yet.');
+    ctx.out(table(RUN_HEADERS, runRows(page.items)));
+  },
+  run: async (ctx) => {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      allowPositionals: true,
+      options: { follow: { type: 'boolean' }, json: { type: 'boolean' } },
+    });
+    const runId = positionals[0];
+    if (!runId) throw new StartupError('run needs a RUN_ID');
+    if (values.follow) return follow(ctx, runId);
+    const run = await ctx.api.call<Run & { steps: Step[] }>('GET', `/v1/runs/${runId}`);
+    if (ctx.json) return printJson(ctx, run);
+    ctx.out(
+      `${dim('●')} run ${run.id} ${status(run.status)} ${dim(`${run.trigger_type}, started ${ago(run.started_at ?? run.created_at)}`)}`
+    );
+    for (const step of run.steps) ctx.out(stepLine(step));
+    if (run.status !== 'queued' && run.status !== 'running') for (const line of ending(run)) ctx.out(line);
+    ctx.out(dim(`Temporal UI: ${run.temporal_ui_url}`));
+    return run.status === 'succeeded' || run.status === 'running' || run.status === 'queued';
+  },
+  notifications: async (ctx) => {
+    const unread = ctx.args.includes('--unread');
+    const page = await ctx.api.call<{
+      items: Array<{
+        id: string;
+        subject: string;
+        message: string;
+        read: boolean;
+        created_at: string;
+        priority: string;
+      }>;
+    }>('GET', `/v1/notifications?limit=50${unread ? '&unread=true' : ''}`);
+    if (ctx.json) return printJson(ctx, page);
+    if (page.items.length === 0) return ctx.out(unread ? 'No unread notifications.' : 'No notifications yet.');
+    ctx.out(
+      table(
+        ['', 'WHEN', 'SUBJECT', 'MESSAGE'],
+        page.items.map((n) => [
+          n.read ? ' ' : bold('•'),
+          ago(n.created_at),
+          n.read ? n.subject : bold(n.subject),
+          n.message.replace(/\s+/g, ' ').slice(0, 80),
+        ])
+      )
+    );
+  },
+};
+
+export const PEOPLE_USAGE = `Commands (over the REST API: GENIE_API_URL, default the running npm start's; GENIE_API_KEY,
+default the dev key of GENIE_DATA_DIR):
+  genies list                                  your genies, with their last run
+  genies get GENIE_ID                          one genie, its schedule and recent runs
+  genies create --file F.json                  create a genie from a JSON file (name, soul_prompt, …)
+  genies run GENIE_ID [--input TEXT] [--follow]
+                                               start a run; --follow shows its steps as they happen
+                                               and exits 0 when it succeeded, 1 otherwise
+  runs [GENIE_ID]                              recent runs, of one genie or all
+  run RUN_ID [--follow]                        a run with its steps (or follow it live)
+  notifications [--unread]                     what your genies told you
+Options: --json prints the API's JSON (one JSON event per line with --follow).`;
+
+/** The people command `argv` starts with, if any. */
+export function commandOf(argv: string[]): string | undefined {
+  const words = argv.filter((arg) => !arg.startsWith('--'));
+  return [`${words[0]} ${words[1]}`, words[0]].find((name) => name !== undefined && name in COMMANDS);
+}
+
+export async function runCommand(name: string, ctx: Omit<CommandContext, 'args'>, argv: string[]): Promise<boolean> {
+  const words = name.split(' ').length;
+  const args = [...argv];
+  for (let removed = 0; removed < words;) {
+    const index = args.findIndex((arg) => !arg.startsWith('--'));
+    args.splice(index, 1);
+    removed++;
+  }
+  const outcome = await COMMANDS[name]!({ ...ctx, args });
+  return outcome !== false;
+}

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeAnthropic, text, toolUse, stopWith } from '../fakes/anthropic';
+import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+/** The `genie` CLI over the REST API, as a person uses it (a real process, real HTTP). */
+const ROOT = path.resolve(__dirname, '../..');
+let fake: FakeAnthropic;
+let h: Harness;
+let worker: TestWorker;
+let user: TestUser;
+let dir: string;
+const taskQueue = `cli-${Date.now()}`;
+
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        GENIE_API_URL: h.url,
+        GENIE_API_KEY: user.key,
+        NO_COLOR: '1',
+        GENIE_DATA_DIR: dir,
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  fake = await new FakeAnthropic().start();
+  h = await startHarness({ taskQueue });
+  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
+  user = await h.createUser('cli');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-cli-'));
+});
+afterAll(async () => {
+  await worker.stop();
+  await h.close();
+  await fake.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the genie CLI', () => {
+  it('prints its help and exits 0 for --help and help', async () => {
+    for (const args of [['--help'], ['help'], ['genies', '--help']]) {
+      const result = await cli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('genies run GENIE_ID [--input TEXT] [--follow]');
+      expect(result.stdout).toContain('api-key create --email EMAIL');
+    }
+  });
+
+  it('creates a genie from a file, lists it, and follows a run to its end (exit 0)', async () => {
+    const marker = `cli-marker-${Date.now()}`;
+    fake.script(marker, [
+      { ...toolUse([{ name: 'memory_write', input: { key: 'k', value: 'v' } }]), latencyMs: 300 },
+      { ...text('All remembered.'), latencyMs: 300 },
+    ]);
+    const file = path.join(dir, 'genie.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ name: 'CLI genie', soul_prompt: `Remember. ${marker}`, tools: ['memory_write'] })
+    );
+    const created = await cli(['genies', 'create', '--file', file]);
+    expect(created.code).toBe(0);
+    const id = /: ([0-9a-f-]{36})$/m.exec(created.stdout)![1]!;
+
+    const listed = await cli(['genies', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+CLI genie\\s+manual\\s+yes\\s+never`));
+
+    const followed = await cli(['genies', 'run', id, '--input', 'remember k', '--follow']);
+    expect(followed.code).toBe(0);
+    const lines = followed.stdout.split('\n');
+    const steps = lines.filter((line) => /^\s+(✦|⚙)/.test(line));
+    expect(steps).toHaveLength(3);
+    expect(steps[0]).toContain('✦ Claude · turn 1');
+    expect(steps[1]).toContain('⚙ memory_write');
+    expect(followed.stdout).toContain('✓ succeeded in');
+    expect(followed.stdout).toContain('Answer: All remembered.');
+
+    const runId = /run ([0-9a-f-]{36}) running/.exec(followed.stdout)![1]!;
+    const shown = await cli(['run', runId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('⚙ memory_write');
+    const runs = await cli(['runs', id, '--json']);
+    expect(JSON.parse(runs.stdout).items[0]).toMatchObject({ id: runId, status: 'succeeded' });
+  }, 60_000);
+
+  it('exits 1 when the followed run does not succeed, saying why', async () => {
+    const marker = `cli-refusal-${Date.now()}`;
+    fake.script(marker, [stopWith('refusal')]);
+    const genie = await h.call('POST', '/v1/worker-genies', {
+      key: user.key,
+      body: { name: 'Refuser', soul_prompt: `No. ${marker}` },
+    });
+    const followed = await cli(['genies', 'run', genie.body.data.id, '--follow']);
+    expect(followed.code).toBe(1);
+    expect(followed.stdout).toContain('✗ failed');
+    expect(followed.stdout).toContain('refusal:');
+  }, 60_000);
+
+  it('streams events as JSON lines with --json --follow', async () => {
+    const genie = await h.call('POST', '/v1/worker-genies', {
+      key: user.key,
+      body: { name: 'JSON', soul_prompt: 'x', tools: [] },
+    });
+    const followed = await cli(['genies', 'run', genie.body.data.id, '--follow', '--json']);
+    const events = followed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'succeeded' } });
+    expect(events.filter((e) => e.event === 'step').map((e) => e.data.seq)).toEqual([1]);
+  }, 60_000);
+
+  it('lists notifications, and explains a bad key and an unknown command in one line', async () => {
+    const none = await cli(['notifications']);
+    expect(none.code).toBe(0);
+    const bad = await cli(['genies', 'list'], { GENIE_API_KEY: `hg_live_${'z'.repeat(40)}` });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^cli: Invalid or revoked API key\. Check GENIE_API_KEY\.\n$/);
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badOption = await cli(['genies', 'run', '--nope']);
+    expect(badOption.code).toBe(1);
+    expect(badOption.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
