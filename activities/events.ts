@@ -27,7 +27,7 @@ export function createEventActivities({ db }: Pick<ActivityDeps, 'db'>) {
       trigger: { type: 'event', eventType: event.event_type, eventId: event.id },
       input: event.payload,
     });
-    return { start: true, runId, maxConcurrent };
+    return { start: true, runId, maxConcurrent, genieName: genie.name };
   }
 
   /** `dropEvents`: marks events an inbox stopped before running. */

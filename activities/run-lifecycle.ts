@@ -1,4 +1,5 @@
 import { Context, log } from '@temporalio/activity';
+import { totalTokens } from '../domain/runs';
 import { findGenie } from '../db/repositories/genies';
 import { listMessages, saveMessage } from '../db/repositories/run-records';
 import { finishRun, findRun, markRunRunning, recordRun } from '../db/repositories/runs';
@@ -37,7 +38,7 @@ export function createRunLifecycleActivities({ db }: Pick<ActivityDeps, 'db'>) {
       role: 'user',
       content: [{ type: 'text', text: openingMessage(run.input, trigger) }],
     });
-    log.info('run started', { runId, genieId, trigger: trigger.type });
+    log.info(`run started: ${genie.name}`, { runId, genieId, trigger: trigger.type });
     return { runId, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
   }
 
@@ -51,12 +52,13 @@ export function createRunLifecycleActivities({ db }: Pick<ActivityDeps, 'db'>) {
     const output = lastReply ? textOf(lastReply.content) || null : null;
     const row = await finishRun(db, input.ownerId, input.runId, { status: input.status, output, error: input.error });
     if (row) {
-      log.info('run ended', {
+      const genie = await findGenie(db, input.ownerId, row.genie_id);
+      log.info(`run ${row.status}: ${genie?.name ?? row.genie_id}`, {
         runId: row.id,
         genieId: row.genie_id,
         status: row.status,
         turns: row.turns,
-        tokens: row.input_tokens + row.output_tokens,
+        tokens: totalTokens(row),
         durationMs: row.finished_at && row.started_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
         ...(row.error ? { error: row.error.type } : {}),
       });

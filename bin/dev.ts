@@ -10,6 +10,7 @@ import { nodeChild, postgresChild, temporalChild, waitForHealthy } from '../dev/
 import { DEFAULT_RESTART_POLICY, Supervisor } from '../dev/supervisor';
 import { requireTemporalCli } from '../dev/temporal-cli';
 import { getConfig, temporalUiUrl } from '../platform/config';
+import { logsArePretty } from '../platform/logger';
 import { forgetRunningStack, recordRunningStack } from '../platform/data-dir';
 import { StartupError } from '../platform/errors';
 import { assertPortFree } from '../platform/ports';
@@ -67,7 +68,14 @@ runMain('worker-genies', async () => {
     }
 
     resolveEncryptionKeys(config); // generated once into the data dir before the API and worker read it
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress(config) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress(config),
+      // The children write through a pipe; they log for people when this terminal is one.
+      ...(logsArePretty(config) ? { LOG_FORMAT: 'pretty' } : {}),
+      ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}),
+    };
     const apiUrl = `http://localhost:${config.PORT}`;
     await Promise.all([
       supervisor.start(nodeChild('worker', env, 120_000)),

@@ -3,7 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../db';
 import { getConfig } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
-import { createLogger } from '../platform/logger';
+import { createLogger, logsArePretty } from '../platform/logger';
 import { onShutdown, runMain } from '../platform/process';
 import { createTemporalClient, ensureSearchAttributes, temporalAddress } from '../temporal/client';
 import { createActivityDeps } from '../worker/deps';
@@ -13,7 +13,7 @@ import { createGenieWorker, requestScheduleReconciliation } from '../worker/work
 runMain('worker', async () => {
   const config = getConfig();
   const logger = createLogger(config, 'worker');
-  Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' })) });
+  Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' }), logsArePretty(config)) });
   const db = createDb(resolveDatabaseUrl(config));
   const client = createTemporalClient(config);
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);

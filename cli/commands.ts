@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { StartupError } from '../platform/errors';
 import type { ApiClient } from './client';
-import { ago, bold, dim, duration, green, red, spinner, status, table, totalTokens, type Usage } from './output';
+import { totalTokens, type TokenUsage as Usage } from '../domain/runs';
+import { ago, bold, dim, duration, green, red, spinner, status, table } from './output';
 import type { SseEvent } from './sse';
 
 interface Run {

@@ -59,16 +59,6 @@ export function duration(ms: number | null | undefined): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
-}
-
-export const totalTokens = (u: Usage | undefined): number =>
-  u ? u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens : 0;
-
 /** A one-line spinner on stderr while something happens (nothing when stderr is not a terminal). */
 export function spinner(): { text(line: string): void; stop(): void } {
   if (!process.stderr.isTTY) return { text: () => undefined, stop: () => undefined };

@@ -77,6 +77,8 @@ export const ConfigSchema = z.object({
   /** Test-only fault injection (the crash tests use it); never set in production. */
   GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line), `pretty` (coloured, one readable line), or `auto`: pretty on a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

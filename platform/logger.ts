@@ -1,4 +1,5 @@
 import pino, { type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config';
 
 export type Logger = pino.Logger;
@@ -38,17 +39,46 @@ export function scrubSecrets(line: string): string {
   return scrubbed;
 }
 
+/** Whether lines are written for people: `LOG_FORMAT=pretty`, or `auto` with stdout on a terminal. */
+export function logsArePretty(config: Partial<Pick<Config, 'LOG_FORMAT'>>): boolean {
+  const format = config.LOG_FORMAT ?? 'auto';
+  return format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+}
+
+/** Fields a person reading a terminal does not need: the request line's message already says them. */
+const PRETTY_IGNORED = 'pid,hostname,req,res,responseTime,reqId';
+
+/** One readable line per entry: time, level, name, message, then the remaining fields as JSON. */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pretty({
+    destination,
+    colorize: !destination && (process.stdout.isTTY === true || process.env.FORCE_COLOR !== undefined),
+    translateTime: 'HH:MM:ss.l',
+    ignore: PRETTY_IGNORED,
+    singleLine: true,
+    sync: true,
+  });
+}
+
 /**
- * One JSON logger per process. Secret-looking fields are redacted wherever they appear, and every
- * written line is scrubbed of secrets by their shape, so a careless `log.info({ headers })` or an
- * error message quoting a URL cannot leak an API key.
+ * One logger per process: JSON lines, or pretty lines for people (see `logsArePretty`). Secret-
+ * looking fields are redacted wherever they appear, and every written line is scrubbed of secrets
+ * by their shape, so a careless `log.info({ headers })` or an error message quoting a URL cannot
+ * leak an API key.
  */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string, destination?: DestinationStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'LOG_LEVEL'> & Partial<Pick<Config, 'LOG_FORMAT'>>,
+  name: string,
+  destination?: DestinationStream
+): Logger {
   const options: pino.LoggerOptions = {
     name,
     level: config.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     hooks: { streamWrite: scrubSecrets },
   };
+  // A given destination (tests) is written JSON unless pretty lines are asked for by name.
+  const forPeople = destination ? config.LOG_FORMAT === 'pretty' : logsArePretty(config);
+  if (forPeople) return pino(options, prettyStream(destination));
   return destination ? pino(options, destination) : pino(options);
 }

@@ -37,6 +37,11 @@ export function scheduleOptionsFor(genie: ScheduledGenie, taskQueue: string): Sc
       ? { intervals: [{ every: `${schedule.interval_seconds}s` }] }
       : { cronExpressions: [expandCronMacro(schedule.cron!)], timezone: schedule.timezone ?? 'UTC' };
   const paused = schedule.paused === true || !genie.enabled;
+  const when =
+    schedule.interval_seconds !== undefined
+      ? `every ${schedule.interval_seconds} s`
+      : `cron "${schedule.cron}" in ${schedule.timezone ?? 'UTC'}`;
+  const state = paused ? (genie.enabled ? 'paused by its schedule' : 'paused: genie disabled') : 'running';
   const input: GenieRunInput = { genieId: genie.id, ownerId: genie.owner_id, trigger: { type: 'schedule' } };
   return {
     scheduleId: scheduleId(genie.id),
@@ -51,13 +56,13 @@ export function scheduleOptionsFor(genie: ScheduledGenie, taskQueue: string): Sc
         genieId: genie.id,
         ownerId: genie.owner_id,
         triggerType: 'schedule',
+        genieName: genie.name,
       }),
       staticSummary: `Genie "${genie.name}": scheduled run`,
     },
     policies: { overlap: OVERLAP[schedule.overlap ?? 'skip'], catchupWindow: SCHEDULE_CATCHUP_WINDOW },
-    state: {
-      paused,
-      note: paused ? (genie.enabled ? 'paused by its schedule' : 'genie disabled') : 'running',
-    },
+    // The Temporal UI shows the note on the schedule's page: whose schedule, when, in which zone.
+    // (A memo would say it too, but Temporal cannot update a schedule's memo after a rename.)
+    state: { paused, note: `Genie "${genie.name}", ${when}: ${state}` },
   };
 }

@@ -91,8 +91,11 @@ export async function genieEvents(input: GenieEventsInput): Promise<{ dropped: n
         genieId: input.genieId,
         ownerId: input.ownerId,
         triggerType: 'event',
+        genieName: plan.genieName,
       }),
-      staticSummary: `Event run: ${event.eventType}`,
+      staticSummary: plan.genieName
+        ? `Genie "${plan.genieName}": event ${event.eventType}`
+        : `Event run: ${event.eventType}`,
     });
     running++;
     started++;

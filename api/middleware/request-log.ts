@@ -1,6 +1,7 @@
 // One log line per request, with nothing secret in it: the URL's sensitive query parameters are
 // redacted, and only harmless headers are kept (whatever header a client put a key in).
 import crypto from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../../platform/logger';
@@ -32,6 +33,12 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, question)}?${params.join('&')}`;
 }
 
+/** `METHOD URL STATUS [N ms]`, the URL's secrets redacted. */
+function requestLine(req: IncomingMessage, status: number, responseTime?: number): string {
+  const time = responseTime === undefined ? '' : ` ${Math.round(responseTime)} ms`;
+  return `${req.method ?? '?'} ${redactUrl((req as { originalUrl?: string }).originalUrl ?? req.url ?? '')} ${status}${time}`;
+}
+
 interface SerializedRequest {
   id?: unknown;
   method?: string;
@@ -50,6 +57,10 @@ export function requestLog(logger: Logger): RequestHandler {
       return id;
     },
     autoLogging: { ignore: (req) => req.url === '/healthz' },
+    // The message alone is the request's line: "GET /v1/genies 200 12 ms".
+    customSuccessMessage: (req, res, responseTime) => requestLine(req, res.statusCode, responseTime),
+    customErrorMessage: (req, res) => requestLine(req, res.statusCode),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
       req: (req: SerializedRequest) => ({
         id: req.id,

@@ -87,7 +87,12 @@ export class EventService {
           args: [{ genieId: genie.id, ownerId }],
           signal: eventSignal,
           signalArgs: [{ eventId: event.id, eventType, idempotencyKey: input.idempotencyKey }],
-          typedSearchAttributes: genieSearchAttributes({ genieId: genie.id, ownerId, triggerType: 'event' }),
+          typedSearchAttributes: genieSearchAttributes({
+            genieId: genie.id,
+            ownerId,
+            triggerType: 'event',
+            genieName: genie.name,
+          }),
           staticSummary: `Genie "${genie.name}": event inbox`,
         })
       );

@@ -119,7 +119,12 @@ export class RunService {
           taskQueue: this.settings.taskQueue,
           workflowId: run.workflow_id,
           args: [args],
-          typedSearchAttributes: genieSearchAttributes({ genieId, ownerId, triggerType: trigger.type }),
+          typedSearchAttributes: genieSearchAttributes({
+            genieId,
+            ownerId,
+            triggerType: trigger.type,
+            genieName: genie.name,
+          }),
           staticSummary: `Genie "${genie.name}": ${trigger.type} run`,
           staticDetails: `Genie ${genie.id}, run ${run.id}. Steps: GET /v1/runs/${run.id}`,
         })

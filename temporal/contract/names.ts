@@ -16,20 +16,24 @@ export const WORKFLOW = {
 export const genieIdKey = defineSearchAttributeKey('GenieId', SearchAttributeType.KEYWORD);
 export const genieOwnerIdKey = defineSearchAttributeKey('GenieOwnerId', SearchAttributeType.KEYWORD);
 export const genieTriggerTypeKey = defineSearchAttributeKey('GenieTriggerType', SearchAttributeType.KEYWORD);
+/** The genie's name when the workflow started: a column and a filter in the Temporal UI's lists. */
+export const genieNameKey = defineSearchAttributeKey('GenieName', SearchAttributeType.KEYWORD);
 
 /** The custom search attributes the service needs registered on its namespace. */
-export const SEARCH_ATTRIBUTE_KEYS = [genieIdKey, genieOwnerIdKey, genieTriggerTypeKey] as const;
+export const SEARCH_ATTRIBUTE_KEYS = [genieIdKey, genieOwnerIdKey, genieTriggerTypeKey, genieNameKey] as const;
 
 /** The search attributes of every workflow that acts for a genie (runs, schedules, the inbox). */
 export function genieSearchAttributes(genie: {
   genieId: string;
   ownerId: string;
   triggerType: TriggerType;
+  genieName?: string;
 }): SearchAttributePair[] {
   return [
     { key: genieIdKey, value: genie.genieId },
     { key: genieOwnerIdKey, value: genie.ownerId },
     { key: genieTriggerTypeKey, value: genie.triggerType },
+    ...(genie.genieName === undefined ? [] : [{ key: genieNameKey, value: genie.genieName }]),
   ];
 }
 

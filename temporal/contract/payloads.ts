@@ -98,7 +98,9 @@ export interface PrepareEventRunInput {
 /** What the inbox needs to start an event run (returned by the prepareEventRun activity). */
 export type EventRunPlan =
   /** The genie is gone or disabled: the event is dropped. */
-  { start: false; maxConcurrent: number } | { start: true; runId: string; maxConcurrent: number };
+  | { start: false; maxConcurrent: number }
+  /** `genieName` names the child run in the Temporal UI (absent in histories from before it). */
+  | { start: true; runId: string; maxConcurrent: number; genieName?: string };
 
 export interface DropEventsInput {
   ownerId: string;

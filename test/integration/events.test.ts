@@ -1,4 +1,4 @@
-import { eventInboxWorkflowId } from '../../temporal/contract';
+import { eventInboxWorkflowId, genieNameKey } from '../../temporal/contract';
 import { FakeAnthropic, text } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, waitForRun } from '../support/runs';
@@ -57,6 +57,12 @@ describe('event-triggered genies', () => {
     expect(opening).toContain('"score": 91');
     const inbox = await h.temporal.workflow.getHandle(eventInboxWorkflowId(genie.id)).describe();
     expect(inbox.status.name).toBe('RUNNING');
+    // The Temporal UI names the genie: a summary on each workflow and a GenieName column.
+    const child = await h.temporal.workflow.getHandle(run.workflow_id).describe();
+    expect(await child.staticSummary()).toBe(`Genie "${genie.name}": event lead.created`);
+    expect(child.typedSearchAttributes.get(genieNameKey)).toBe(genie.name);
+    expect(await inbox.staticSummary()).toBe(`Genie "${genie.name}": event inbox`);
+    expect(inbox.typedSearchAttributes.get(genieNameKey)).toBe(genie.name);
   });
 
   it('accepts the same idempotency key once', async () => {

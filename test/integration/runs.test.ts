@@ -1,3 +1,4 @@
+import { genieNameKey } from '../../temporal/contract';
 import { FakeAnthropic, apiError, apiKeyOf, text, toolUse } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
@@ -59,6 +60,11 @@ describe('a multi-turn run', () => {
       ['model', null, false],
     ]);
     expect(run.steps.map((s: any) => s.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    // In the Temporal UI the workflow carries the genie's name: summary and GenieName column.
+    const workflow = await h.temporal.workflow.getHandle(started.workflow_id).describe();
+    expect(await workflow.staticSummary()).toBe(`Genie "${genie.name}": manual run`);
+    expect(workflow.typedSearchAttributes.get(genieNameKey)).toBe(genie.name);
 
     // The two writes of turn 1 ran concurrently: each started before the other finished.
     const [w1, w2] = run.steps.filter((s: any) => s.turn === 1 && s.kind === 'tool');

@@ -47,6 +47,22 @@ describe('API keys in logs', () => {
     }
   });
 
+  it('writes one line per request that says method, redacted URL, status and time', async () => {
+    lines.length = 0;
+    await h.call('GET', `/v1/worker-genies?limit=2&api_key=${user.key}`, {
+      headers: { authorization: `Bearer ${user.key}` },
+    });
+    await h.call('GET', '/v1/no-such-thing', { headers: { authorization: `Bearer ${user.key}` } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const entries = lines.map((line) => JSON.parse(line) as { msg: string; level: number; req?: unknown });
+    const requests = entries.filter((entry) => entry.req);
+    expect(requests.map((entry) => entry.msg)).toEqual([
+      expect.stringMatching(/^GET \/v1\/worker-genies\?limit=2&api_key=\[REDACTED\] 400 \d+ ms$/),
+      expect.stringMatching(/^GET \/v1\/no-such-thing 404 \d+ ms$/),
+    ]);
+    expect(requests.every((entry) => entry.level === 30)).toBe(true);
+  });
+
   it('redacts by value shape and by parameter name', () => {
     expect(scrubSecrets(`{"msg":"bad key hg_live_${'a'.repeat(40)}"}`)).toBe('{"msg":"bad key hg_live_[REDACTED]"}');
     expect(scrubSecrets('whsec_c2VjcmV0LXNlY3JldA== x')).toBe('whsec_[REDACTED] x');

@@ -52,8 +52,17 @@ describe('scheduleOptionsFor', () => {
     expect(scheduleOptionsFor(genie({ cron: '@daily', paused: true }), 'q').state?.paused).toBe(true);
     expect(scheduleOptionsFor(genie({ cron: '@daily' }, false), 'q').state).toEqual({
       paused: true,
-      note: 'genie disabled',
+      note: 'Genie "Digest", cron "@daily" in UTC: paused: genie disabled',
     });
+  });
+
+  it('names the genie, its time zone and its state where the Temporal UI shows them', () => {
+    const options = scheduleOptionsFor(genie({ cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }), 'q');
+    expect(options.state?.note).toBe('Genie "Digest", cron "0 9 * * 1-5" in Europe/Berlin: running');
+    expect(options.action).toMatchObject({ staticSummary: 'Genie "Digest": scheduled run' });
+    expect(scheduleOptionsFor(genie({ interval_seconds: 90, paused: true }), 'q').state?.note).toBe(
+      'Genie "Digest", every 90 s: paused by its schedule'
+    );
   });
 });
 
