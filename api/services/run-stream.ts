@@ -66,7 +66,8 @@ export class RunStreamService {
       if (closed) return;
       const run = await findRun(this.db, ownerId, runId);
       if (!run) return close(); // deleted with its genie
-      for (const step of await listSteps(this.db, ownerId, runId, lastSeq)) {
+      const steps = await listSteps(this.db, ownerId, runId, lastSeq);
+      for (const step of steps) {
         send('step', presentStep(step), step.seq);
         lastSeq = step.seq;
       }
@@ -78,7 +79,8 @@ export class RunStreamService {
         send('end', presentRun(run, this.links));
         return close();
       }
-      if (run.status === 'running' && Date.now() - lastLiveAt >= this.timings.liveMs) {
+      // A new step means the run moved on (next turn, next tools): its live state is asked for at once.
+      if (run.status === 'running' && (steps.length > 0 || Date.now() - lastLiveAt >= this.timings.liveMs)) {
         lastLiveAt = Date.now();
         const live = await this.runs.live(run);
         const serialized = JSON.stringify(live);

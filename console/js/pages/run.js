@@ -54,6 +54,18 @@ function Step({ step }) {
   </li>`;
 }
 
+/**
+ * A run's turns and usage: the recorded totals once it has ended, and while it runs the sum of the
+ * model steps seen so far (the run row is totalled at its end).
+ */
+function totalsOf(run, steps) {
+  const model = steps.filter((step) => step.kind === 'model' && step.usage);
+  if (run.turns > 0 || model.length === 0) return { turns: run.turns, usage: run.usage };
+  const usage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+  for (const step of model) for (const field of Object.keys(usage)) usage[field] += step.usage[field] ?? 0;
+  return { turns: Math.max(...model.map((step) => step.turn)), usage };
+}
+
 function Elapsed({ since }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -110,6 +122,7 @@ export function RunPage({ id }) {
   if (error && !run) return html`<${ErrorBox} error=${error} />`;
   if (!run) return html`<${Loading} what="Connecting to the run" />`;
   const active = run.status === 'queued' || run.status === 'running' || run.status === 'waiting_approval';
+  const totals = totalsOf(run, steps);
   return html`<section>
     <p class="crumbs">
       <${Link} to="/runs">Runs<//> ${genie ? html`/ <${Link} to=${`/genies/${genie.id}`}>${genie.name}<//>` : null}
@@ -135,9 +148,9 @@ export function RunPage({ id }) {
         <span class="label">Duration</span
         >${run.duration_ms !== null ? duration(run.duration_ms) : active && run.started_at ? html`<${Elapsed} since=${run.started_at} />` : '—'}
       </div>
-      <div><span class="label">Turns</span>${run.turns}</div>
-      <div><span class="label">Tokens</span>${tokens(run.usage).toLocaleString()}</div>
-      <div><span class="label">Cache reads</span>${run.usage.cache_read_input_tokens.toLocaleString()}</div>
+      <div><span class="label">Turns</span>${totals.turns}</div>
+      <div><span class="label">Tokens</span>${tokens(totals.usage).toLocaleString()}</div>
+      <div><span class="label">Cache reads</span>${totals.usage.cache_read_input_tokens.toLocaleString()}</div>
     </div>
     ${active ? html`<${LivePanel} live=${live ?? { phase: run.status === 'queued' ? 'starting' : 'calling_model', turn: 0, attempt: 1 }} />` : null}
     ${run.error ? html`<div class="error-box" role="alert"><strong>${run.error.type}</strong>: ${run.error.message}</div>` : null}

@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { DEMO_TABLE_ORDER, demoData } from '../../cli/demo-data';
+import { insertRows } from '../../db/repositories/business-data';
+import { FakeAnthropic, apiError, text, toolUse } from '../fakes/anthropic';
+import { launchBrowser } from '../support/browser';
+import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+/**
+ * `npm run screenshots`: the console's main pages, photographed in headless Chromium against a real
+ * API, worker, Postgres and Temporal (the model is the local fake), into docs/screenshots/. Not
+ * part of `npm test`: it writes into the repository.
+ */
+const OUT = path.join(__dirname, '../../docs/screenshots');
+const DESKTOP = { width: 1280, height: 860 };
+
+let fake: FakeAnthropic;
+let h: Harness;
+let worker: TestWorker;
+let user: TestUser;
+let browser: Browser;
+let page: Page;
+const taskQueue = `screenshots-${Date.now()}`;
+
+beforeAll(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  fake = await new FakeAnthropic().start();
+  h = await startHarness({ taskQueue });
+  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
+  user = await h.createUser('screens');
+  const rows = demoData();
+  for (const table of DEMO_TABLE_ORDER) await insertRows(h.db, user.id, table, rows[table]);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: DESKTOP });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await h?.close();
+  await fake?.close();
+});
+
+const shot = (target: Page, name: string, fullPage = false) =>
+  target.screenshot({ path: path.join(OUT, `${name}.png`), fullPage });
+
+async function createGenie(body: Record<string, unknown>): Promise<{ id: string; name: string }> {
+  const res = await h.call('POST', '/v1/worker-genies', { key: user.key, body });
+  if (res.status !== 201) throw new Error(`create genie: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
+}
+
+async function run(genieId: string, input?: string): Promise<string> {
+  const res = await h.call('POST', `/v1/worker-genies/${genieId}/run`, { key: user.key, body: { input } });
+  return res.body.data.run_id;
+}
+
+async function settled(runId: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const res = await h.call('GET', `/v1/runs/${runId}`, { key: user.key });
+    if (!['queued', 'running'].includes(res.body.data.status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`run ${runId} did not end`);
+}
+
+async function signIn(target: Page): Promise<void> {
+  await target.goto(`${h.url}/`);
+  await target.fill('#api-key', user.key);
+  await target.click('button[type=submit]');
+  await target.locator('table.list').waitFor();
+}
+
+it('photographs the console', async () => {
+  await page.goto(`${h.url}/`);
+  await page.locator('#api-key').waitFor();
+  await shot(page, 'sign-in');
+
+  // A small team of genies with some history.
+  fake.script('inbox-marker', [apiError(401, { message: 'invalid x-api-key' })]);
+  const inbox = await createGenie({
+    name: 'Inbox summariser',
+    description: 'Sums up new support email (its model key was revoked)',
+    soul_prompt: 'Summarise new support email. inbox-marker',
+    tools: ['query_data'],
+  });
+  await settled(await run(inbox.id));
+  const greeter = await createGenie({
+    name: 'Lead greeter',
+    description: 'Greets each new lead within a minute',
+    soul_prompt: 'Greet each new lead by email. greeter-marker',
+    trigger_type: 'event',
+    event_types: ['lead.created'],
+    tools: ['query_data', 'notify_owner'],
+  });
+  fake.script('greeter-marker', [text('Greeted Ada Lovelace and logged it.')]);
+  await h.call('POST', `/v1/worker-genies/${greeter.id}/events`, {
+    key: user.key,
+    body: { event_type: 'lead.created', payload: { name: 'Ada Lovelace', company: 'Analytical Engines' } },
+  });
+  const scout = await createGenie({
+    name: 'Lead scout',
+    description: 'Finds the three best leads every weekday morning',
+    soul_prompt: 'Find the three best new leads, tell me why they matter, and remember whom you picked. scout-marker',
+    trigger_type: 'schedule',
+    schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' },
+    tools: ['query_data', 'memory_read', 'memory_write', 'notify_owner'],
+  });
+  fake.script('scout-marker', [
+    {
+      ...toolUse([
+        {
+          name: 'query_data',
+          input: {
+            table: 'leads',
+            filters: [{ column: 'status', op: 'eq', value: 'new' }],
+            order_by: { column: 'score', direction: 'desc' },
+            limit: 3,
+            columns: ['name', 'company', 'score', 'source'],
+          },
+        },
+      ]),
+      latencyMs: 800,
+    },
+    {
+      ...toolUse([
+        {
+          name: 'notify_owner',
+          input: {
+            subject: 'Three leads worth a call today',
+            message: 'The top three new leads by score are ready, with why each one matters.',
+            priority: 'high',
+          },
+        },
+        { name: 'memory_write', input: { key: 'picked/today', value: { count: 3 } } },
+      ]),
+      latencyMs: 800,
+    },
+    {
+      ...text(
+        'I picked the three highest-scoring new leads, told you why each matters, and noted them so tomorrow’s pick skips them.'
+      ),
+      latencyMs: 6000,
+    },
+  ]);
+  const scoutRun = await run(scout.id, 'Focus on referrals if there are any');
+
+  await signIn(page);
+  await page.goto(`${h.url}/#/runs/${scoutRun}`);
+  await page.locator('li.step').nth(3).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(300);
+  await shot(page, 'run-live');
+  await page.locator('.badge.status-succeeded').first().waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(300);
+  await shot(page, 'run', true);
+
+  await page.goto(`${h.url}/#/genies`);
+  await page.locator('tr', { hasText: 'Inbox summariser' }).locator('.badge').waitFor();
+  await page.waitForTimeout(300);
+  await shot(page, 'genies');
+
+  await page.goto(`${h.url}/#/genies/${scout.id}`);
+  await page.locator('.facts').waitFor();
+  await page.waitForTimeout(500);
+  await shot(page, 'genie', true);
+
+  await page.goto(`${h.url}/#/genies/${scout.id}/edit`);
+  await page.locator('#soul_prompt').waitFor();
+  await shot(page, 'genie-form', true);
+
+  await page.goto(`${h.url}/#/notifications`);
+  await page.locator('ul.notifications').waitFor();
+  await page.locator('.notification-head').first().click();
+  await page.waitForTimeout(300);
+  await shot(page, 'notifications');
+
+  await h.call('POST', '/v1/credentials', {
+    key: user.key,
+    body: {
+      name: 'crm',
+      credential_type: 'bearer_token',
+      value: 'crm-token-0000-4f2a',
+      allowed_hosts: ['api.crm.example'],
+    },
+  });
+  await page.goto(`${h.url}/#/credentials`);
+  await page.getByText('api.crm.example').first().waitFor();
+  await shot(page, 'credentials');
+
+  await page.goto(`${h.url}/#/data/leads`);
+  await page.locator('table.dense').waitFor();
+  await shot(page, 'data');
+
+  await page.goto(`${h.url}/docs`);
+  await page.getByText('/v1/worker-genies/{id}/run').first().waitFor();
+  await shot(page, 'api-docs');
+
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await signIn(phone);
+  await phone.goto(`${h.url}/#/runs/${scoutRun}`);
+  await phone.locator('li.step').first().waitFor();
+  await phone.waitForTimeout(300);
+  await shot(phone, 'phone-run');
+  await phone.close();
+}, 180_000);
