@@ -94,7 +94,8 @@ function stepLine(step: Step): string {
   const meta = dim(
     `(${duration(step.duration_ms)}${step.usage ? `, ${totalTokens(step.usage).toLocaleString('en')} tokens` : ''})`
   );
-  const preview = (step.output_preview ?? '').slice(0, 160);
+  const flat = (step.output_preview ?? '').replace(/\s+/g, ' ').trim();
+  const preview = flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
   if (step.kind === 'model') return `  ${bold(`✦ Claude · turn ${step.turn}`)}  ${preview} ${meta}`;
   const name = step.is_error ? red(`⚙ ${step.tool} (error)`) : bold(`⚙ ${step.tool}`);
   return `  ${name}  ${step.is_error ? red(preview) : preview} ${meta}`;
