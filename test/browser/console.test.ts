@@ -86,7 +86,8 @@ describe('the owner console', () => {
     await badge.waitFor({ timeout: 30_000 });
     expect(await badge.textContent()).toBe('1');
     await page.getByRole('link', { name: /Notifications/ }).click();
-    await page.getByText('Three hot leads').click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.locator('.notification-head', { hasText: 'Three hot leads' }).click();
     await page.getByText('Ada, Ben and Chloé.').waitFor();
     await page.getByRole('button', { name: 'Mark read' }).click();
     await badge.waitFor({ state: 'detached' });
@@ -98,7 +99,8 @@ describe('the owner console', () => {
     const row = page.locator('tr', { hasText: 'Lead watcher' });
     await row.locator('.badge.status-succeeded').waitFor();
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.locator('table.list tbody tr').first().waitFor();
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    await page.locator('table.list tbody tr .badge.status-succeeded').first().waitFor();
     expect(await page.locator('table.list tbody tr').count()).toBe(1);
   });
 

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { freePort, isPortFree } from '../../platform/ports';
 import { requireTemporalCli } from '../../dev/temporal-cli';
 import { FakeAnthropic } from '../fakes/anthropic';
+import { launchBrowser } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -275,6 +276,25 @@ describe('npm start', () => {
       });
     expect(await cli('api-key', 'list', '--email', 'dev@localhost')).toMatch(/dev stack .* active/);
     expect(await cli('genies', 'run', genie.id, '--input', 'from the CLI', '--follow')).toContain('✓ succeeded in');
+
+    // The console, as a new user meets it: open the URL, sign in with the printed key, run the
+    // genie and watch its steps arrive, with nothing installed but what npm install brought.
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${first.apiUrl}/`);
+      await page.fill('#api-key', first.key);
+      await page.click('button[type=submit]');
+      await page.getByRole('link', { name: 'Survivor' }).click();
+      await page.getByRole('button', { name: 'Run now' }).first().click();
+      await page.waitForURL(/#\/runs\//);
+      await page.locator('.badge.status-succeeded').first().waitFor({ timeout: 60_000 });
+      expect(await page.locator('li.step').count()).toBeGreaterThanOrEqual(3);
+      await page.goto(`${first.apiUrl}/docs`);
+      await page.getByText('Worker Genies API').first().waitFor();
+    } finally {
+      await browser.close();
+    }
   }
 
   it('says in one line which port is taken', async () => {
