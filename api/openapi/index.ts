@@ -319,7 +319,7 @@ function buildRegistry(): OpenAPIRegistry {
       'Events: `status` (the run without steps; on connect and on every status change), `step` (every step in seq order, those saved earlier included; the SSE id is the seq, and `Last-Event-ID` resumes after it), `live` (what a running run is doing, retries included), and `end` (the final run), after which the stream closes. A comment line at least every 15 s keeps proxies from closing it.',
     params: RunIdParam,
     success: {
-      200: { description: 'an event stream', mediaType: 'text/event-stream' },
+      200: { description: 'an event stream', mediaType: 'text/event-stream', schema: R.RunStreamEventSchema },
     },
   });
   op({

@@ -95,6 +95,22 @@ export const RunWithStepsSchema = RunSchema.extend({
   steps: z.array(StepSchema),
 }).openapi('RunWithSteps');
 export const RunListSchema = list(RunSchema, 'RunList');
+/**
+ * One event of a run's stream, as SSE parses it: `event` names it, `data` is JSON (the run for
+ * `status` and `end`, a step for `step`, the live state for `live`), `id` is the last step's seq.
+ */
+export const RunStreamEventSchema = z
+  .object({
+    event: z.enum(['status', 'step', 'live', 'approval', 'end']),
+    data: z.string().openapi({ description: 'JSON: a Run (status, end), a Step (step), a RunLive (live)' }),
+    id: z
+      .string()
+      .regex(/^\d+$/)
+      .nullable()
+      .optional()
+      .openapi({ description: 'the seq of the last step sent (SSE ids persist until the next one)' }),
+  })
+  .openapi('RunStreamEvent', { description: 'One Server-Sent Event of GET /v1/runs/{run_id}/stream' });
 export const RunStartedSchema = z
   .object({ run_id: z.string().uuid(), workflow_id: z.string(), status: z.literal('queued') })
   .openapi('RunStarted');
