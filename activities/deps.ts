@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import type { RunLinks } from '../db/presenters';
 import type { FetchPolicy } from '../fetch/ssrf';
 import type { Mailer } from '../platform/mailer';
 import type { Vault } from '../security/vault';
@@ -22,6 +23,10 @@ export interface ActivityDeps {
   schedules: GenieSchedules;
   /** Test-only fault injection points (GENIE_FAULT_INJECTION). */
   faults?: string[];
+  /** The URL owners reach the API at (approval links in emails). */
+  publicUrl: string;
+  /** Where runs are in the Temporal UI (webhook payloads carry the run as the API shows it). */
+  links: RunLinks;
 }
 
 /** What tools need. */

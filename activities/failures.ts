@@ -22,6 +22,14 @@ export const modelNotConfigured = () =>
     FAILURE.ModelNotConfigured
   );
 
+/** A webhook endpoint that did not take the event (retried with backoff for a day). */
+export const webhookNotAccepted = (why: string) =>
+  ApplicationFailure.retryable(`The webhook endpoint did not accept the event: ${why}`, FAILURE.WebhookNotAccepted);
+
+/** A webhook delivery that can never succeed (a refused address, no secret any more). */
+export const webhookRefused = (why: string) =>
+  ApplicationFailure.nonRetryable(`The webhook cannot be delivered: ${why}`, FAILURE.WebhookRefused);
+
 /** A row that vanished under an activity (its genie was deleted) cannot come back: fail at once. */
 function permanentIfGone(err: unknown): unknown {
   if (err instanceof RowNotFoundError) return err.table === 'runs' ? runNotFound(err.id) : genieNotFound(err.id);

@@ -1,3 +1,4 @@
+import { createApprovalActivities } from './approvals';
 import type { ActivityDeps } from './deps';
 import { createEventActivities } from './events';
 import { withPermanentFailures } from './failures';
@@ -5,6 +6,7 @@ import { createModelActivities } from './model';
 import { createRunLifecycleActivities } from './run-lifecycle';
 import { createScheduleActivities } from './schedules';
 import { createToolActivities } from './tools/run-tool';
+import { createWebhookActivities } from './webhooks';
 
 /** Every activity the worker registers, bound to its dependencies (names are the activity types). */
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +16,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createToolActivities(deps),
     ...createEventActivities(deps),
     ...createScheduleActivities(deps),
+    ...createApprovalActivities(deps),
+    ...createWebhookActivities(deps),
   });
 }
 

@@ -1,4 +1,5 @@
-import { findGenie } from '../db/repositories/genies';
+import { findGenieForRun } from '../db/repositories/genies';
+import { needsApproval } from '../domain/approvals';
 import { findMessage, listSteps, saveMessage, saveStep, type ContentBlock } from '../db/repositories/run-records';
 import { findRun, refreshRunTotals } from '../db/repositories/runs';
 import { usageOf, zeroUsage, type TokenUsage } from '../domain/runs';
@@ -25,7 +26,8 @@ export function turnOf(
   content: ContentBlock[],
   stopReason: string,
   usage: TokenUsage,
-  summarize: (name: string, input: unknown) => string
+  summarize: (name: string, input: unknown) => string,
+  gated: (name: string, input: unknown) => boolean = () => false
 ): ModelTurn {
   return {
     stopReason,
@@ -33,6 +35,7 @@ export function turnOf(
       id: call.id,
       name: call.name,
       summary: summarize(call.name, call.input),
+      ...(gated(call.name, call.input) ? { needsApproval: true } : {}),
     })),
     usage,
   };
@@ -52,17 +55,21 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model'>) 
   async function callModel({ runId, ownerId, turn }: CallModelInput): Promise<ModelTurn> {
     const run = await findRun(db, ownerId, runId);
     if (!run) throw runNotFound(runId);
-    const genie = await findGenie(db, ownerId, run.genie_id);
+    const genie = await findGenieForRun(db, ownerId, run);
     if (!genie) throw genieNotFound(run.genie_id);
     const tools = offeredTools(genie.tools);
     const summarize = (name: string, input: unknown) =>
       tools.find((t) => t.name === name)?.summarize(input ?? {}) ?? name;
+    // A call waits for its owner when approval_required covers it (and it is a call that can run).
+    const gated = (name: string, input: unknown) =>
+      needsApproval(genie.approval_required, name, input) &&
+      tools.some((t) => t.name === name && t.input.safeParse(input).success);
 
     const stored = await findMessage(db, ownerId, runId, turn, 'assistant');
     if (stored) {
       const step = (await listSteps(db, ownerId, runId)).find((s) => s.kind === 'model' && s.turn === turn);
       const stopReason = (step?.result as { stop_reason?: string } | null)?.stop_reason ?? 'end_turn';
-      return turnOf(stored.content, stopReason, step?.usage ?? zeroUsage(), summarize);
+      return turnOf(stored.content, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
     }
     if (!client) throw modelNotConfigured();
 
@@ -117,7 +124,7 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model'>) 
         await refreshRunTotals(trx, ownerId, runId);
       })
     );
-    return turnOf(content, stopReason, usage, summarize);
+    return turnOf(content, stopReason, usage, summarize, gated);
   }
 
   return { callModel };

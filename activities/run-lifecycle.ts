@@ -1,16 +1,26 @@
 import { Context, log } from '@temporalio/activity';
-import { totalTokens } from '../domain/runs';
-import { findGenie } from '../db/repositories/genies';
+import { isTerminal, totalTokens } from '../domain/runs';
+import { expireRunApprovals } from '../db/repositories/approvals';
+import { findGenie, findGenieForRun } from '../db/repositories/genies';
+import { presentRun } from '../db/presenters';
+import { runEndEvent } from '../domain/webhooks';
 import { listMessages, saveMessage } from '../db/repositories/run-records';
 import { finishRun, findRun, markRunRunning, recordRun } from '../db/repositories/runs';
-import { scheduledTimeOf, type FinishRunInput, type GenieRunInput, type RunPlan } from '../temporal/contract';
+import {
+  scheduledTimeOf,
+  type FinishRunInput,
+  type FinishRunResult,
+  type GenieRunInput,
+  type RunPlan,
+} from '../temporal/contract';
 import { textOf } from './conversation';
 import type { ActivityDeps } from './deps';
+import { webhookDeliveryFor } from './webhooks';
 import { genieNotFound, runAlreadyEnded, runNotFound } from './failures';
 import { openingMessage } from './prompt';
 
 /** The activities that open and close a run, bound to the database. */
-export function createRunLifecycleActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createRunLifecycleActivities({ db, links }: Pick<ActivityDeps, 'db' | 'links'>) {
   /**
    * `startRun`: marks the run `running`, stores its opening user message (turn 0) and returns the
    * limits the loop runs under. A scheduled run (no run id: its schedule's arguments are fixed) is
@@ -38,19 +48,35 @@ export function createRunLifecycleActivities({ db }: Pick<ActivityDeps, 'db'>) {
       role: 'user',
       content: [{ type: 'text', text: openingMessage(run.input, trigger) }],
     });
-    log.info(`run started: ${genie.name}`, { runId, genieId, trigger: trigger.type });
-    return { runId, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
+    // The run goes by the genie as it was when the run was recorded (its version), not as edited since.
+    const version = (await findGenieForRun(db, ownerId, run)) ?? genie;
+    log.info(`run started: ${genie.name}`, { runId, genieId, trigger: trigger.type, version: run.genie_version });
+    return { runId, maxTurns: version.max_turns, maxTokensPerRun: version.max_tokens_per_run };
   }
 
   /**
    * `finishRun`: records how the run ended, its totals and its output (the text of the last
-   * reply). A run that already ended keeps its first ending.
+   * reply); approvals it still waited on expire. A run that already ended keeps its first ending.
+   * Answers the webhook delivery of the ending to start, when the genie wants one.
    */
-  async function finishRunActivity(input: FinishRunInput): Promise<void> {
+  async function finishRunActivity(input: FinishRunInput): Promise<FinishRunResult> {
     const messages = await listMessages(db, input.ownerId, input.runId);
     const lastReply = [...messages].reverse().find((m) => m.role === 'assistant');
     const output = lastReply ? textOf(lastReply.content) || null : null;
-    const row = await finishRun(db, input.ownerId, input.runId, { status: input.status, output, error: input.error });
+    const row = await db.transaction(async (trx) => {
+      await expireRunApprovals(trx, input.ownerId, input.runId, 'the run ended before a decision');
+      return finishRun(trx, input.ownerId, input.runId, { status: input.status, output, error: input.error });
+    });
+    const ended = row ?? (await findRun(db, input.ownerId, input.runId));
+    const runGenie = ended ? await findGenieForRun(db, input.ownerId, ended) : undefined;
+    const webhookDeliveryId =
+      ended && runGenie && isTerminal(ended.status)
+        ? await webhookDeliveryFor(db, input.ownerId, runGenie, {
+            type: runEndEvent(ended.status),
+            runId: ended.id,
+            data: presentRun(ended, links),
+          })
+        : undefined;
     if (row) {
       const genie = await findGenie(db, input.ownerId, row.genie_id);
       log.info(`run ${row.status}: ${genie?.name ?? row.genie_id}`, {
@@ -63,6 +89,7 @@ export function createRunLifecycleActivities({ db }: Pick<ActivityDeps, 'db'>) {
         ...(row.error ? { error: row.error.type } : {}),
       });
     }
+    return webhookDeliveryId ? { webhookDeliveryId } : {};
   }
 
   return { startRun, finishRun: finishRunActivity };

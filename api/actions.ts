@@ -9,6 +9,8 @@ import { ownerOf } from './middleware/auth';
 import {
   ActionEnvelopeSchema,
   DeleteCredentialSchema,
+  DecisionSchema,
+  ListApprovalsSchema,
   ListGeniesSchema,
   ListMemorySchema,
   ListRunsSchema,
@@ -69,6 +71,16 @@ type ActionHandler = (ctx: ActionContext) => Promise<ActionResult>;
 
 const genieId = (fields: Record<string, unknown>) => requireId(fields.id, 'id', 'Genie');
 const runId = (fields: Record<string, unknown>) => requireId(fields.run_id, 'run_id', 'Run');
+const approvalId = (fields: Record<string, unknown>) => requireId(fields.approval_id, 'approval_id', 'Approval');
+
+/** approve / deny: a pending approval of the caller's, with an optional note. */
+const decide =
+  (decision: 'approved' | 'denied'): ActionHandler =>
+  async ({ ownerId, fields, services }) => {
+    const id = approvalId(fields);
+    const { note } = parseOrThrow(DecisionSchema, without(fields, 'approval_id'), 'Decision');
+    return { data: await services.approvals.decide(ownerId, id, decision, note ?? null) };
+  };
 
 /** Refuses fields an action does not take (a typo must never pass silently), naming each. */
 function allowOnly(fields: Record<string, unknown>, ...allowed: string[]): void {
@@ -214,6 +226,22 @@ const ACTIONS = new Map<string, ActionHandler>([
       };
     },
   ],
+  [
+    'rotate-webhook-secret',
+    async ({ ownerId, fields, services }) => {
+      allowOnly(fields, 'id');
+      return { data: await services.genies.rotateWebhookSecret(ownerId, genieId(fields)) };
+    },
+  ],
+  [
+    'approvals',
+    async ({ ownerId, fields, services }) => {
+      const query = parseOrThrow(ListApprovalsSchema, fields, 'Approvals request');
+      return { data: await services.approvals.list(ownerId, query) };
+    },
+  ],
+  ['approve', decide('approved')],
+  ['deny', decide('denied')],
   [
     'memory',
     async ({ ownerId, fields, services }) => {

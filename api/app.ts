@@ -8,6 +8,8 @@ import { createRateLimiters, type RateLimits } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import { openApiDocument } from './openapi';
 import { apiKeysRouter } from './routes/api-keys';
+import { approvalLinksRouter } from './routes/approval-links';
+import { approvalsRouter } from './routes/approvals';
 import { credentialsRouter } from './routes/credentials';
 import { route } from './routes/define';
 import { dataRouter } from './routes/data';
@@ -50,6 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
   const services = createServices(deps);
   app.use(healthRouter(deps.db, deps.temporal));
   app.use(webRouter());
+  app.use(approvalLinksRouter(services)); // the approval email's page: its signed token, not an API key
   const openApi = Router();
   route(openApi, '/v1/openapi.json', { get: (_req, res) => void res.json(openApiDocument()) });
   app.use(openApi);
@@ -68,6 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/notifications', notificationsRouter(services));
   app.use('/v1/events', eventsRouter(services));
   app.use('/v1/api-keys', apiKeysRouter(services));
+  app.use('/v1/approvals', approvalsRouter(services));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -3,6 +3,7 @@
 import { CURSOR_PATTERN, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../db/pagination';
 import { QUERY_LIMIT_MAX } from '../db/repositories/business-data';
 import { DATA_TABLES, type DataTableName } from '../domain/data-tables';
+import { APPROVAL_STATUSES } from '../domain/approvals';
 import { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import { WEB_FETCH_TIMEOUT_MAX_MS } from '../fetch/guarded-fetch';
 import { CREDENTIAL_TYPE_RULES, CredentialNameSchema, definitionFields } from '../domain/schemas/credential';
@@ -80,6 +81,17 @@ export const ListMemorySchema = z
   })
   .strict()
   .openapi('ListMemoryQuery');
+
+export const ListApprovalsSchema = z
+  .object({ status: z.enum(APPROVAL_STATUSES).optional(), limit: limit(), cursor })
+  .strict()
+  .openapi('ListApprovalsQuery');
+
+/** The body of approve / deny: an optional note the model is told (on a denial) and the record keeps. */
+export const DecisionSchema = z
+  .object({ note: z.string().max(2000).nullable().optional() })
+  .strict()
+  .openapi('ApprovalDecision');
 
 export const ListNotificationsSchema = z
   .object({ unread: BooleanParam.optional(), limit: limit(), cursor })

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
           fetchPolicy: { allowHosts: [] },
           notify: { maxPerRun: 20 },
           schedules: new GenieSchedules(client, taskQueue),
+      publicUrl: 'http://localhost:3000',
+      links: { temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
         }),
         ...createBenchActivities(),
       },

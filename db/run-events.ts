@@ -1,8 +1,8 @@
 import type { Queryable } from './index';
 
 /**
- * The Postgres channel on which saving a step or changing a run's status is announced (delivered
- * when the transaction commits). Every API process LISTENs and wakes the run streams it serves.
+ * The Postgres channel on which saving a step, changing a run's status or an approval is announced
+ * (delivered when the transaction commits). Every API process LISTENs and wakes the run streams it serves.
  */
 export const RUN_EVENTS_CHANNEL = 'genie_run_events';
 
@@ -13,6 +13,8 @@ export interface RunEventNotice {
   step?: number;
   /** The status a run just took. */
   status?: string;
+  /** An approval of the run just requested or settled. */
+  approval?: string;
 }
 
 export async function announceRunEvent(db: Queryable, notice: RunEventNotice): Promise<void> {

@@ -56,6 +56,8 @@ export const ConfigSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   /** Public URL of the Temporal UI, used for `temporal_ui_url` on runs. Defaults to the embedded UI. */
   TEMPORAL_UI_URL: httpUrl,
+  /** The URL owners reach the API at (links in approval emails). Defaults to http://localhost:$PORT. */
+  GENIE_PUBLIC_URL: httpUrl,
   TEMPORAL_CLI_PATH: optionalString,
   GENIE_PG_PORT: port(5433),
   ANTHROPIC_API_KEY: optionalString,
@@ -136,6 +138,11 @@ export function getConfig(): Config {
     }
     throw err;
   }
+}
+
+/** The URL owners reach the API at, without a trailing slash (for links in emails). */
+export function publicUrl(config: Config): string {
+  return (config.GENIE_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 }
 
 /** The URL of the Temporal UI that operators should open. */

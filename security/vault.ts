@@ -64,6 +64,18 @@ export class Vault {
     }
   }
 
+  /**
+   * An HMAC-SHA256 of `message` under a key derived (HKDF) from vault key `kid` (the primary key by
+   * default) for one `purpose`, so a signature made for one use can never pass for another.
+   * Undefined when `kid` is not configured.
+   */
+  mac(purpose: string, message: string, kid = this.primaryKeyId): { kid: string; mac: Buffer } | undefined {
+    const key = this.byId.get(kid);
+    if (!key) return undefined;
+    const derived = Buffer.from(crypto.hkdfSync('sha256', key, Buffer.alloc(0), `worker-genies:${purpose}`, 32));
+    return { kid, mac: crypto.createHmac('sha256', derived).update(message, 'utf8').digest() };
+  }
+
   /** The key id a ciphertext was sealed with. */
   keyIdOf(sealed: string): string | undefined {
     return sealed.split('.')[1];

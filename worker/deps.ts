@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps, ModelSettings } from '../activities';
 import type { Db } from '../db';
-import type { Config } from '../platform/config';
+import { publicUrl, temporalUiUrl, type Config } from '../platform/config';
 import { createMailer } from '../platform/mailer';
 import { resolveEncryptionKeys } from '../security/encryption-keys';
 import { Vault } from '../security/vault';
@@ -34,5 +34,7 @@ export function createActivityDeps(config: Config, db: Db, temporal: Client): Ac
     notify: { maxPerRun: config.GENIE_NOTIFY_MAX_PER_RUN },
     schedules: new GenieSchedules(temporal, config.TEMPORAL_TASK_QUEUE),
     faults: config.GENIE_FAULT_INJECTION ? [config.GENIE_FAULT_INJECTION] : [],
+    publicUrl: publicUrl(config),
+    links: { temporalUiUrl: temporalUiUrl(config), namespace: config.TEMPORAL_NAMESPACE },
   };
 }

@@ -1,33 +1,55 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { addUsage, RUN_ERROR, totalTokens, zeroUsage, type RunEnd, type RunError } from '../domain/runs';
 import { isToolName } from '../domain/tools';
 import {
+  APPROVAL_ACTIVITY,
+  APPROVAL_REFUSAL,
+  decideApprovalUpdate,
   LIFECYCLE_ACTIVITY,
   MODEL_ACTIVITY,
   runStatusQuery,
   TOOL_ACTIVITY,
   UNKNOWN_TOOL_ACTIVITY,
+  webhookDeliveryWorkflowId,
+  WORKFLOW,
+  type ApprovalOutcome,
+  type DecideApprovalInput,
   type GenieRunInput,
   type ModelTurn,
+  type PendingApprovalView,
   type RunPlan,
   type RunStatusView,
+  type RunToolInput,
   type ToolCallRef,
+  type WebhookDeliveryWorkflow,
 } from '../temporal/contract';
 
-/** A run that has not ended after this long is stopped and recorded as `timed_out`. */
+/**
+ * A run that has not ended after this long is stopped and recorded as `timed_out`. Time spent
+ * waiting for an owner's approval does not count.
+ */
 export const RUN_TIMEOUT_MS = 60 * 60 * 1000;
+
+/** Runs started before approvals keep the fixed deadline they were started with (replay safety). */
+const DEADLINE_PAUSES_FOR_APPROVALS = 'run-deadline-pauses-for-approvals';
 
 const lifecycle = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
 const { callModel } = proxyActivities<Activities>(MODEL_ACTIVITY);
 const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
+const { requestApproval } = proxyActivities<Activities>(APPROVAL_ACTIVITY);
 
 const failed = (type: string, message: string): RunEnd => ({ status: 'failed', error: { type, message } });
 
@@ -53,14 +75,132 @@ function endFor(reply: ModelTurn): RunEnd | undefined {
   }
 }
 
-async function agentLoop(input: GenieRunInput, plan: RunPlan, state: RunStatusView): Promise<RunEnd> {
+/** A gated call waiting for its owner: what the status query shows, and the decision once made. */
+interface Waiting {
+  view: PendingApprovalView;
+  decision?: { status: 'approved' | 'denied' | 'expired'; note: string | null };
+  /** The decision as recorded (what the update answers). */
+  settled?: ApprovalOutcome;
+}
+
+/**
+ * The approvals a run waits on. While any is pending the run's clock stops: `pausedMs` is added to
+ * its deadline.
+ */
+class Approvals {
+  readonly pending = new Map<string, Waiting>();
+  pausedMs = 0;
+  private pausedAt = 0;
+
+  constructor(private readonly state: RunStatusView) {
+    state.pendingApprovals = [];
+  }
+
+  get waiting(): boolean {
+    return this.pending.size > 0;
+  }
+
+  add(waiting: Waiting): void {
+    if (!this.waiting) this.pausedAt = Date.now();
+    this.pending.set(waiting.view.approvalId, waiting);
+    this.show();
+  }
+
+  remove(approvalId: string): void {
+    this.pending.delete(approvalId);
+    if (!this.waiting) this.pausedMs += Date.now() - this.pausedAt;
+    this.show();
+  }
+
+  private show(): void {
+    this.state.pendingApprovals = [...this.pending.values()].map((w) => w.view);
+    if (this.state.phase === 'running_tools' || this.state.phase === 'waiting_approval') {
+      this.state.phase = this.waiting ? 'waiting_approval' : 'running_tools';
+    }
+  }
+}
+
+/**
+ * Runs `fn` under the run's deadline: RUN_TIMEOUT_MS of working time, the clock stopped while an
+ * approval is pending. Past it, `fn` is cancelled (and the run records `timed_out`).
+ */
+async function withWorkingDeadline<T>(approvals: Approvals, fn: () => Promise<T>): Promise<T> {
+  const startedAt = Date.now();
+  const scope = new CancellationScope();
+  let finished = false;
+  const work = scope.run(fn).finally(() => {
+    finished = true;
+  });
+  const watch = (async () => {
+    while (!finished) {
+      if (approvals.waiting) {
+        await condition(() => finished || !approvals.waiting);
+        continue;
+      }
+      const left = startedAt + RUN_TIMEOUT_MS + approvals.pausedMs - Date.now();
+      if (left <= 0) return scope.cancel();
+      await condition(() => finished || approvals.waiting, left);
+    }
+  })();
+  watch.catch(() => undefined); // cancelled with the run
+  return work;
+}
+
+async function agentLoop(
+  input: GenieRunInput,
+  plan: RunPlan,
+  state: RunStatusView,
+  approvals: Approvals
+): Promise<RunEnd> {
   const { ownerId, genieId } = input;
   const { runId } = plan;
-  const runToolCall = (call: ToolCallRef, turn: number) =>
+  const runToolCall = (call: ToolCallRef, turn: number, refused?: RunToolInput['refused']) =>
     runTool.executeWithOptions(
       { ...(isToolName(call.name) ? TOOL_ACTIVITY[call.name] : UNKNOWN_TOOL_ACTIVITY), summary: call.summary },
+      [{ runId, ownerId, genieId, turn, toolUseId: call.id, ...(refused ? { refused } : {}) }]
+    );
+
+  /** Asks the owner and waits for the decision, or for the approval to expire (a durable timer). */
+  const awaitApproval = async (call: ToolCallRef, turn: number): Promise<ApprovalOutcome> => {
+    const ticket = await requestApproval.executeWithOptions(
+      { ...APPROVAL_ACTIVITY, summary: `ask the owner: ${call.summary}` },
       [{ runId, ownerId, genieId, turn, toolUseId: call.id }]
     );
+    if (ticket.webhookDeliveryId) await startWebhookDelivery(ownerId, ticket.webhookDeliveryId);
+    if (ticket.status !== 'pending') return { approvalId: ticket.approvalId, status: ticket.status, note: ticket.note };
+    const waiting: Waiting = {
+      view: { approvalId: ticket.approvalId, tool: call.name, toolUseId: call.id, expiresAt: ticket.expiresAt },
+    };
+    approvals.add(waiting);
+    try {
+      const left = Math.max(1, Date.parse(ticket.expiresAt) - Date.now());
+      const decided = await condition(() => waiting.decision !== undefined, left, {
+        summary: `waiting for the owner to approve ${call.summary}`,
+      });
+      if (!decided) {
+        waiting.decision = { status: 'expired', note: null };
+        waiting.settled = await lifecycle.settleApproval({
+          ownerId,
+          runId,
+          approvalId: ticket.approvalId,
+          status: 'expired',
+          note: null,
+        });
+      }
+      await condition(() => waiting.settled !== undefined); // the update records the decision first
+      return waiting.settled!;
+    } finally {
+      approvals.remove(ticket.approvalId);
+    }
+  };
+
+  /** One tool call; a gated one runs only once approved, and is answered as refused otherwise. */
+  const runCall = async (call: ToolCallRef, turn: number) => {
+    if (!call.needsApproval) return runToolCall(call, turn);
+    const outcome = await awaitApproval(call, turn);
+    if (outcome.status === 'approved') return runToolCall(call, turn);
+    return runToolCall(call, turn, { status: outcome.status === 'denied' ? 'denied' : 'expired', note: outcome.note });
+  };
 
   for (let turn = 1; ; turn++) {
     state.phase = 'calling_model';
@@ -85,10 +225,23 @@ async function agentLoop(input: GenieRunInput, plan: RunPlan, state: RunStatusVi
     if (calls.length > 0) {
       state.phase = 'running_tools';
       state.currentTools = calls.map((call) => call.summary);
-      await Promise.all(calls.map((call) => runToolCall(call, turn))); // concurrently: one turn's calls are independent
+      // Concurrently: one turn's calls are independent, and one waiting for approval holds up no other.
+      await Promise.all(calls.map((call) => runCall(call, turn)));
       state.currentTools = [];
     }
   }
+}
+
+/** Starts delivering a webhook event; it runs on after the run (abandoned, not cancelled, on close). */
+async function startWebhookDelivery(ownerId: string, deliveryId: string): Promise<void> {
+  await CancellationScope.nonCancellable(() =>
+    startChild<WebhookDeliveryWorkflow>(WORKFLOW.webhookDelivery, {
+      workflowId: webhookDeliveryWorkflowId(deliveryId),
+      args: [{ ownerId, deliveryId }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `webhook delivery ${deliveryId}`,
+    })
+  );
 }
 
 /** The run's error as recorded: an activity's failure type and message, or a generic one. */
@@ -101,33 +254,74 @@ function describeFailure(err: unknown): RunError {
 /**
  * `genieRun`: one run of a genie. Calls Claude and the tools as activities until Claude ends its
  * turn, `max_turns` or `max_tokens_per_run` is reached, or the run is cancelled or times out, and
- * records the ending on the run row. State is ids and counters only (the transcript lives in
- * Postgres). A run that fails or is cancelled also ends its workflow that way, so the Temporal UI
- * shows what the API shows.
+ * records the ending on the run row. A call the genie's `approval_required` covers waits for the
+ * owner's decision (the `decideApproval` update) or its expiry. State is ids and counters only (the
+ * transcript lives in Postgres). A run that fails or is cancelled also ends its workflow that way,
+ * so the Temporal UI shows what the API shows.
  */
 export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
   const state: RunStatusView = { phase: 'starting', turn: 0, currentTools: [], usage: zeroUsage() };
+  const approvals = new Approvals(state);
   setHandler(runStatusQuery, () => state);
   let runId = input.runId;
+
+  setHandler(
+    decideApprovalUpdate,
+    async ({ approvalId, decision, note }) => {
+      const waiting = approvals.pending.get(approvalId)!;
+      waiting.decision = { status: decision, note: note ?? null };
+      waiting.settled = await lifecycle.settleApproval({
+        ownerId: input.ownerId,
+        runId: runId!,
+        approvalId,
+        status: decision,
+        note: note ?? null,
+      });
+      return waiting.settled;
+    },
+    {
+      validator: ({ approvalId }: DecideApprovalInput) => {
+        const waiting = approvals.pending.get(approvalId);
+        if (!waiting) {
+          throw ApplicationFailure.nonRetryable(
+            'This run is not waiting for that approval.',
+            APPROVAL_REFUSAL.notWaiting
+          );
+        }
+        if (waiting.decision) {
+          throw ApplicationFailure.nonRetryable('This approval was already decided.', APPROVAL_REFUSAL.decided);
+        }
+        if (Date.now() >= Date.parse(waiting.view.expiresAt)) {
+          throw ApplicationFailure.nonRetryable('This approval expired.', APPROVAL_REFUSAL.expired);
+        }
+      },
+    }
+  );
+
   const finish = async (end: RunEnd) => {
     state.phase = 'finishing';
     // A scheduled run whose genie vanished before its row was made has nothing to record.
     const recordedRunId = runId;
     if (recordedRunId) {
-      await CancellationScope.nonCancellable(() =>
+      const result = await CancellationScope.nonCancellable(() =>
         lifecycle.finishRun({ runId: recordedRunId, ownerId: input.ownerId, ...end })
       );
+      if (result?.webhookDeliveryId) await startWebhookDelivery(input.ownerId, result.webhookDeliveryId);
     }
     state.phase = 'done';
   };
 
+  const work = async () => {
+    const plan = await lifecycle.startRun(input);
+    runId = plan.runId;
+    return agentLoop(input, plan, state, approvals);
+  };
+
   let end: RunEnd;
   try {
-    end = await CancellationScope.withTimeout(RUN_TIMEOUT_MS, async () => {
-      const plan = await lifecycle.startRun(input);
-      runId = plan.runId;
-      return agentLoop(input, plan, state);
-    });
+    end = patched(DEADLINE_PAUSES_FOR_APPROVALS)
+      ? await withWorkingDeadline(approvals, work)
+      : await CancellationScope.withTimeout(RUN_TIMEOUT_MS, work);
   } catch (err) {
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
       await finish({
@@ -144,6 +338,7 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
       : { status: 'failed', error: describeFailure(err) };
   }
   await finish(end);
+  await condition(allHandlersFinished);
   if (end.error && end.status !== 'succeeded') throw ApplicationFailure.nonRetryable(end.error.message, end.error.type);
   return end;
 }

@@ -4,3 +4,4 @@
 export { genieRun } from './genie-run';
 export { genieEvents } from './genie-events';
 export { scheduleReconciler } from './schedule-reconciler';
+export { webhookDelivery } from './webhook-delivery';

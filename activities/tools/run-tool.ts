@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { findGenie } from '../../db/repositories/genies';
+import { findGenieForRun } from '../../db/repositories/genies';
+import { findRun } from '../../db/repositories/runs';
 import { findMessage, findToolStep, saveStep, type NewStep } from '../../db/repositories/run-records';
 import type { Queryable } from '../../db';
 import type { RunToolInput, ToolRunSummary } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
-import { genieNotFound, toolCallMissing } from '../failures';
+import { genieNotFound, runNotFound, toolCallMissing } from '../failures';
 import { untilRecorded } from '../durable';
 import { withHeartbeat } from '../heartbeat';
 import { preview } from '../previews';
@@ -41,7 +42,9 @@ export async function runToolCall(
   const message = await findMessage(db, ownerId, runId, turn, 'assistant');
   const block = message?.content.find((b): b is ToolUseBlock & typeof b => b.type === 'tool_use' && b.id === toolUseId);
   if (!block) throw toolCallMissing(toolUseId, turn);
-  const genie = await findGenie(db, ownerId, genieId);
+  const run = await findRun(db, ownerId, runId);
+  if (!run) throw runNotFound(runId);
+  const genie = await findGenieForRun(db, ownerId, run);
   if (!genie) throw genieNotFound(genieId);
 
   const offered = offeredTools(genie.tools);
@@ -62,6 +65,17 @@ export async function runToolCall(
     duration_ms: Date.now() - startedAt.getTime(),
   });
 
+  if (input.refused) {
+    // The owner said no (or never answered): the model learns why, and nothing is run.
+    const { status, note } = input.refused;
+    const outcome = toolError(
+      status === 'denied'
+        ? `Your owner denied this call${note ? `: ${note}` : '.'} It was not run.`
+        : `Your owner did not decide in time: the approval expired${note ? ` (${note})` : ''}, so the call was not run.`
+    );
+    await saveStep(db, ownerId, step(outcome));
+    return summaryOf(step(outcome));
+  }
   if (!tool) {
     const outcome = toolError(
       `Unknown tool "${block.name}"; available: ${offered.map((t) => t.name).join(', ') || 'none'}`

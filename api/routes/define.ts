@@ -4,10 +4,14 @@ import { methodNotAllowed } from '../middleware/errors';
 type Method = 'get' | 'post' | 'patch' | 'delete';
 
 /** Registers a path's handlers by method; any other method answers 405 with `Allow`. */
-export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler>>): void {
+export function route(
+  router: Router,
+  path: string,
+  handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>
+): void {
   const registered = router.route(path);
   const allowed: string[] = [];
-  for (const [method, handler] of Object.entries(handlers) as Array<[Method, RequestHandler]>) {
+  for (const [method, handler] of Object.entries(handlers) as Array<[Method, RequestHandler | RequestHandler[]]>) {
     registered[method](handler);
     allowed.push(method.toUpperCase());
   }

@@ -27,6 +27,9 @@ export function workerGeniesRouter(services: Services): Router {
   route(router, '/:id/memory', {
     get: (req, res) => answer(req, res, services, 'memory', { ...req.query, id: req.params.id }),
   });
+  route(router, '/:id/rotate-webhook-secret', {
+    post: (req, res) => answer(req, res, services, 'rotate-webhook-secret', { ...bodyFields(req), id: req.params.id }),
+  });
   route(router, '/:id/events', {
     post: (req, res) => answer(req, res, services, 'trigger', { ...bodyFields(req), id: req.params.id }),
   });

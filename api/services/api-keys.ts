@@ -1,7 +1,7 @@
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey } from '../../db/repositories/api-keys';
 import type { Db } from '../../db';
 import { NotFoundError } from '../errors';
-import { presentApiKey } from '../presenters';
+import { presentApiKey } from '../../db/presenters';
 
 /** The caller's own API keys: list, create (the key is shown once), revoke. */
 export class ApiKeyService {

@@ -18,7 +18,7 @@ import { FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
 import type { CredentialDefinition, StoreCredentialSchema } from '../../domain/schemas/credential';
 import { type Vault, VaultError } from '../../security/vault';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { presentCredential } from '../presenters';
+import { presentCredential } from '../../db/presenters';
 
 const shapeOf = (name: string, definition: CredentialDefinition): CredentialShape => ({
   name,

@@ -1,7 +1,10 @@
 import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
 import { listLastRuns, listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
-import type { Db } from '../../db';
+import type { Db, Queryable } from '../../db';
+import { checkUrl, compilePolicy, FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
+import { newWebhookSecret, sealWebhookSecret } from '../../security/webhook-secrets';
+import type { Vault } from '../../security/vault';
 import type { TriggerType } from '../../domain/runs';
 import {
   genieConsistencyProblems,
@@ -16,7 +19,7 @@ import { eventInboxWorkflowId } from '../../temporal/contract';
 import type { GenieSchedules } from '../../temporal/genie-schedules';
 import type { ScheduledGenie } from '../../temporal/schedule-options';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { page, presentGenie, presentRun, type RunLinks } from '../presenters';
+import { page, presentGenie, presentRun, type RunLinks } from '../../db/presenters';
 import { parseCursor } from '../validation';
 import type { CredentialService } from './credentials';
 import type { EventService } from './events';
@@ -37,9 +40,15 @@ function assertConsistent(spec: GenieSpec): void {
 const isScheduled = (row: genies.GenieRow): row is genies.GenieRow & ScheduledGenie =>
   row.trigger_type === 'schedule' && row.schedule !== null;
 
-function specOf(row: genies.GenieRow): GenieSpec {
-  const { id: _id, owner_id: _owner, created_at: _c, updated_at: _u, ...spec } = row;
-  return spec;
+/** Why a webhook URL is refused (the web_fetch address rules), or undefined. */
+function webhookUrlProblem(url: string | null, policy: FetchPolicy): string | undefined {
+  if (url === null) return undefined;
+  try {
+    checkUrl(new URL(url), compilePolicy(policy));
+    return undefined;
+  } catch (err) {
+    return err instanceof FetchRefusedError ? err.message : 'not a valid URL';
+  }
 }
 
 /**
@@ -53,17 +62,44 @@ export class GenieService {
     private readonly links: RunLinks,
     private readonly credentials: CredentialService,
     private readonly schedules: GenieSchedules,
-    private readonly events: EventService
+    private readonly events: EventService,
+    private readonly vault: Vault,
+    private readonly fetchPolicy: FetchPolicy
   ) {}
+
+  private assertWebhookUrl(url: string | null): void {
+    const problem = webhookUrlProblem(url, this.fetchPolicy);
+    if (problem)
+      throw new ValidationError(`webhook_url is refused: ${problem}`, [{ field: 'webhook_url', message: problem }]);
+  }
+
+  /** Gives the genie a new webhook signing secret; answers it (the only time it is shown). */
+  private async newSecret(trx: Queryable, ownerId: string, genieId: string): Promise<string> {
+    const secret = newWebhookSecret();
+    await genies.setWebhookSecret(trx, ownerId, genieId, sealWebhookSecret(this.vault, ownerId, genieId, secret));
+    return secret;
+  }
 
   async create(ownerId: string, input: GenieCreate) {
     assertConsistent(input);
+    this.assertWebhookUrl(input.webhook_url);
     await this.credentials.assertExist(ownerId, input.credential_refs);
     // The schedule is made inside the transaction: if Temporal refuses, the genie is not kept.
     return this.db.transaction(async (trx) => {
       const row = await genies.insertGenie(trx, ownerId, normalizeGenie(input));
+      const secret = row.webhook_url ? await this.newSecret(trx, ownerId, row.id) : undefined;
       if (isScheduled(row)) await this.schedules.upsert(row);
-      return presentGenie(row);
+      return { ...presentGenie(row), ...(secret ? { webhook_secret: secret } : {}) };
+    });
+  }
+
+  /** A new webhook signing secret for the genie (the old one stops signing at once); shown once. */
+  async rotateWebhookSecret(ownerId: string, id: string) {
+    return this.db.transaction(async (trx) => {
+      const current = await genies.findGenieForUpdate(trx, ownerId, id);
+      if (!current) throw new NotFoundError('Genie');
+      if (!current.webhook_url) throw new ConflictError('The genie has no webhook_url; set one first.');
+      return { id, webhook_secret: await this.newSecret(trx, ownerId, id) };
     });
   }
 
@@ -125,7 +161,7 @@ export class GenieService {
     return this.db.transaction(async (trx) => {
       const current = await genies.findGenieForUpdate(trx, ownerId, id);
       if (!current) throw new NotFoundError('Genie');
-      const next = mergeGenieUpdate(specOf(current), patch);
+      const next = mergeGenieUpdate(genies.specOfRow(current), patch);
       // The patch is valid on its own (the schema saw to that); what is left clashes with the genie as it is.
       const problems = genieConsistencyProblems(next);
       if (problems.length > 0) {
@@ -134,15 +170,20 @@ export class GenieService {
           problems
         );
       }
+      if (patch.webhook_url !== undefined) this.assertWebhookUrl(patch.webhook_url);
       if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
       const row = (await genies.updateGenie(trx, ownerId, id, normalizeGenie(next)))!;
+      // The secret is made when a webhook is first set, and forgotten when it is removed.
+      let secret: string | undefined;
+      if (row.webhook_url && !current.webhook_secret_sealed) secret = await this.newSecret(trx, ownerId, id);
+      if (!row.webhook_url && current.webhook_secret_sealed) await genies.setWebhookSecret(trx, ownerId, id, null);
       // In step with the genie, inside its transaction: a Temporal failure leaves the row as it was.
       if (isScheduled(row)) await this.schedules.upsert(row);
       else if (current.trigger_type === 'schedule') await this.schedules.remove(id);
       if (current.trigger_type === 'event' && (row.trigger_type !== 'event' || !row.enabled)) {
         await this.events.stopInbox(id); // its running runs finish; queued events are dropped
       }
-      return presentGenie(row);
+      return { ...presentGenie(row), ...(secret ? { webhook_secret: secret } : {}) };
     });
   }
 

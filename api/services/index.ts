@@ -4,6 +4,7 @@ import type { FetchPolicy } from '../../fetch/ssrf';
 import type { Vault } from '../../security/vault';
 import { GenieSchedules } from '../../temporal/genie-schedules';
 import { ApiKeyService } from './api-keys';
+import { ApprovalService } from './approvals';
 import { CredentialService } from './credentials';
 import { DataService } from './data';
 import { EventService } from './events';
@@ -40,13 +41,23 @@ export function createServices(deps: ServiceDeps) {
   return {
     credentials,
     events,
-    genies: new GenieService(deps.db, deps.temporal, links, credentials, schedules, events),
+    genies: new GenieService(
+      deps.db,
+      deps.temporal,
+      links,
+      credentials,
+      schedules,
+      events,
+      deps.vault,
+      deps.fetchPolicy
+    ),
     runs,
     runStream: new RunStreamService(deps.db, deps.runEvents, runs, links, deps.streamTimings),
     memory: new MemoryService(deps.db),
     data: new DataService(deps.db),
     notifications: new NotificationService(deps.db),
     apiKeys: new ApiKeyService(deps.db),
+    approvals: new ApprovalService(deps.db, deps.temporal, deps.vault),
   };
 }
 

@@ -2,7 +2,7 @@ import { findGenie } from '../../db/repositories/genies';
 import { listMemory, type MemoryScope } from '../../db/repositories/memory';
 import type { Db } from '../../db';
 import { NotFoundError } from '../errors';
-import { presentMemoryEntry } from '../presenters';
+import { presentMemoryEntry } from '../../db/presenters';
 
 /** What a genie remembers: its own memory, the owner's account memory, or both. */
 export class MemoryService {

@@ -1,7 +1,7 @@
 import { listNotifications, markNotificationRead } from '../../db/repositories/notifications';
 import type { Db } from '../../db';
 import { NotFoundError } from '../errors';
-import { page, presentNotification } from '../presenters';
+import { page, presentNotification } from '../../db/presenters';
 import { parseCursor } from '../validation';
 
 /** The owner's dashboard notifications. */

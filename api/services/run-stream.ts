@@ -5,7 +5,8 @@ import { findRun } from '../../db/repositories/runs';
 import type { RunEventListener } from '../../db/run-listener';
 import { isTerminal } from '../../domain/runs';
 import { NotFoundError } from '../errors';
-import { presentRun, presentStep, type RunLinks } from '../presenters';
+import { presentApproval, presentRun, presentStep, type RunLinks } from '../../db/presenters';
+import { listRunApprovals } from '../../db/repositories/approvals';
 import type { RunService } from './runs';
 
 export interface RunStreamTimings {
@@ -22,7 +23,8 @@ export const DEFAULT_STREAM_TIMINGS: RunStreamTimings = { heartbeatMs: 15_000, p
 /**
  * `GET /v1/runs/{id}/stream`: the run as Server-Sent Events. `status` on connect and on every status
  * change, every `step` in seq order (those saved before the connection included; the SSE id is the
- * seq, so `Last-Event-ID` resumes after it), `live` while the run is running, and `end` with the
+ * seq, so `Last-Event-ID` resumes after it), each `approval` when requested and when settled,
+ * `live` while the run is running or waiting for an approval, and `end` with the
  * final run, after which the stream closes. Steps are read from Postgres each time the run is
  * announced (LISTEN/NOTIFY), always from the last seq sent: replay and live never drop or repeat one.
  */
@@ -50,6 +52,7 @@ export class RunStreamService {
     let lastSeq = lastEventId;
     let lastStatus: string | undefined;
     let lastLive = '';
+    const approvalsSent = new Map<string, string>(); // id → the status last sent
     let lastLiveAt = 0;
     let closed = false;
     const close = () => {
@@ -75,12 +78,18 @@ export class RunStreamService {
         lastStatus = run.status;
         send('status', presentRun(run, this.links));
       }
+      for (const approval of await listRunApprovals(this.db, ownerId, runId)) {
+        if (approvalsSent.get(approval.id) === approval.status) continue;
+        approvalsSent.set(approval.id, approval.status);
+        send('approval', presentApproval(approval));
+      }
       if (isTerminal(run.status)) {
         send('end', presentRun(run, this.links));
         return close();
       }
       // A new step means the run moved on (next turn, next tools): its live state is asked for at once.
-      if (run.status === 'running' && (steps.length > 0 || Date.now() - lastLiveAt >= this.timings.liveMs)) {
+      const active = run.status === 'running' || run.status === 'waiting_approval';
+      if (active && (steps.length > 0 || Date.now() - lastLiveAt >= this.timings.liveMs)) {
         lastLiveAt = Date.now();
         const live = await this.runs.live(run);
         const serialized = JSON.stringify(live);
@@ -106,7 +115,10 @@ export class RunStreamService {
     const unfollow = this.listener.follow(runId, wake);
     const heartbeat = setInterval(() => res.write(': keepalive\n\n'), this.timings.heartbeatMs);
     const poll = setInterval(wake, this.timings.pollMs);
-    const liveTimer = setInterval(() => lastStatus === 'running' && wake(), this.timings.liveMs);
+    const liveTimer = setInterval(
+      () => (lastStatus === 'running' || lastStatus === 'waiting_approval') && wake(),
+      this.timings.liveMs
+    );
     res.on('close', close);
     wake();
   }

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { findGenie } from '../../db/repositories/genies';
+import { listRunApprovals } from '../../db/repositories/approvals';
+import { findGenie, findGenieForRun } from '../../db/repositories/genies';
+import { listRunWebhookDeliveries } from '../../db/repositories/webhook-deliveries';
 import {
   claimIdempotencyKey,
   findIdempotencyKey,
@@ -19,7 +21,15 @@ import {
   type GenieRunWorkflow,
 } from '../../temporal/contract';
 import { ConflictError, NotFoundError } from '../errors';
-import { page, presentRun, presentStep, type RunLinks } from '../presenters';
+import {
+  page,
+  presentApproval,
+  presentGenieConfig,
+  presentRun,
+  presentStep,
+  presentWebhookDelivery,
+  type RunLinks,
+} from '../../db/presenters';
 import { parseCursor } from '../validation';
 
 /** How long get-run asks Temporal about an unfinished run before showing what Postgres knows. */
@@ -159,8 +169,21 @@ export class RunService {
     let run = await findRun(this.db, ownerId, runId);
     if (!run) throw new NotFoundError('Run');
     run = await this.reconcile(ownerId, run);
-    const [steps, live] = await Promise.all([listSteps(this.db, ownerId, runId), this.live(run)]);
-    return { ...presentRun(run, this.settings), ...(live ? { live } : {}), steps: steps.map(presentStep) };
+    const [steps, live, approvals, deliveries, genie] = await Promise.all([
+      listSteps(this.db, ownerId, runId),
+      this.live(run),
+      listRunApprovals(this.db, ownerId, runId),
+      listRunWebhookDeliveries(this.db, ownerId, runId),
+      findGenieForRun(this.db, ownerId, run),
+    ]);
+    return {
+      ...presentRun(run, this.settings),
+      ...(genie ? { genie_config: presentGenieConfig(genie) } : {}),
+      ...(live ? { live } : {}),
+      approvals: approvals.map(presentApproval),
+      webhook_deliveries: deliveries.map(presentWebhookDelivery),
+      steps: steps.map(presentStep),
+    };
   }
 
   /**
@@ -170,7 +193,7 @@ export class RunService {
    * run is not running or Temporal cannot tell quickly.
    */
   async live(run: RunRow): Promise<RunLive | undefined> {
-    if (run.status !== 'running') return undefined;
+    if (run.status !== 'running' && run.status !== 'waiting_approval') return undefined;
     const handle = this.temporal.workflow.getHandle(run.workflow_id);
     try {
       const [status, description] = await withTemporalDeadline(

@@ -12,6 +12,9 @@ import * as businessIdsPerOwner from './20261129100000_business_ids_per_owner';
 import * as rateLimits from './20261129100100_rate_limits';
 import * as runIdempotencyKeys from './20261129100200_run_idempotency_keys';
 import * as stepSeq from './20261129110000_step_seq';
+import * as genieVersions from './20261130100000_genie_versions';
+import * as approvals from './20261130100100_approvals';
+import * as webhooks from './20261130100200_webhooks';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -31,6 +34,9 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261129100100_rate_limits', rateLimits],
   ['20261129100200_run_idempotency_keys', runIdempotencyKeys],
   ['20261129110000_step_seq', stepSeq],
+  ['20261130100000_genie_versions', genieVersions],
+  ['20261130100100_approvals', approvals],
+  ['20261130100200_webhooks', webhooks],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

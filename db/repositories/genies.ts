@@ -8,11 +8,22 @@ import { newestFirst } from '../pagination';
 export interface GenieRow extends GenieSpec {
   id: string;
   owner_id: string;
+  /** Goes up by one on every update; `genie_versions` keeps each. */
+  version: number;
+  /** The webhook signing secret, sealed by the vault; null without a webhook. */
+  webhook_secret_sealed: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const JSON_COLUMNS = ['schedule', 'event_types', 'credential_refs', 'tools'] as const;
+const JSON_COLUMNS = [
+  'schedule',
+  'event_types',
+  'credential_refs',
+  'tools',
+  'approval_required',
+  'webhook_events',
+] as const;
 
 /** pg needs jsonb values as JSON text; arrays would otherwise be sent as Postgres arrays. */
 function toColumns(spec: Partial<GenieSpec>): Record<string, unknown> {
@@ -23,10 +34,49 @@ function toColumns(spec: Partial<GenieSpec>): Record<string, unknown> {
   return columns;
 }
 
-export async function insertGenie(db: Queryable, ownerId: string, spec: GenieSpec): Promise<GenieRow> {
+/** Stored alongside the spec but never part of it (and never in a version). */
+export interface GenieSecrets {
+  webhook_secret_sealed?: string | null;
+}
+
+/** The writable fields of a stored genie: what a version keeps. */
+export function specOfRow(row: GenieRow): GenieSpec {
+  const {
+    id: _id,
+    owner_id: _owner,
+    created_at: _created,
+    updated_at: _updated,
+    version: _version,
+    webhook_secret_sealed: _secret,
+    ...spec
+  } = row;
+  return spec;
+}
+
+/** Keeps the genie as it is now as its current version (once: a repeat changes nothing). */
+async function keepVersion(db: Queryable, row: GenieRow): Promise<void> {
+  await db('genie_versions')
+    .insert({
+      genie_id: row.id,
+      owner_id: row.owner_id,
+      version: row.version,
+      spec: JSON.stringify(specOfRow(row)),
+    })
+    .onConflict(['genie_id', 'version'])
+    .ignore();
+}
+
+/** Inserts a genie at version 1 (call inside a transaction: the genie and its version go together). */
+export async function insertGenie(
+  db: Queryable,
+  ownerId: string,
+  spec: GenieSpec,
+  secrets: GenieSecrets = {}
+): Promise<GenieRow> {
   const [row] = await db<GenieRow>('genies')
-    .insert({ ...toColumns(spec), owner_id: ownerId })
+    .insert({ ...toColumns(spec), ...secrets, owner_id: ownerId })
     .returning('*');
+  await keepVersion(db, row!);
   return row!;
 }
 
@@ -50,17 +100,66 @@ export async function listGenies(
   return newestFirst(query, options.cursor).limit(options.limit + 1); // one more: is there a next page?
 }
 
+/**
+ * Updates a genie and bumps its version, keeping the new version (call inside a transaction). Every
+ * update is a version, even one that changes nothing, so a run's `genie_version` names one state.
+ */
 export async function updateGenie(
   db: Queryable,
   ownerId: string,
   id: string,
-  spec: Partial<GenieSpec>
+  spec: Partial<GenieSpec>,
+  secrets: GenieSecrets = {}
 ): Promise<GenieRow | undefined> {
   const [row] = await db<GenieRow>('genies')
     .where({ owner_id: ownerId, id })
-    .update({ ...toColumns(spec), updated_at: db.fn.now() })
+    .update({ ...toColumns(spec), ...secrets, version: db.raw('version + 1'), updated_at: db.fn.now() })
+    .returning('*');
+  if (row) await keepVersion(db, row);
+  return row;
+}
+
+/** Replaces only the webhook signing secret (not a new version: the secret is not part of the spec). */
+export async function setWebhookSecret(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  sealed: string | null
+): Promise<GenieRow | undefined> {
+  const [row] = await db<GenieRow>('genies')
+    .where({ owner_id: ownerId, id })
+    .update({ webhook_secret_sealed: sealed, updated_at: db.fn.now() })
     .returning('*');
   return row;
+}
+
+/** The genie as it was at `version` (undefined when that version is not kept). */
+export async function findGenieVersion(
+  db: Queryable,
+  ownerId: string,
+  genieId: string,
+  version: number
+): Promise<GenieSpec | undefined> {
+  const row = await db('genie_versions')
+    .where({ owner_id: ownerId, genie_id: genieId, version })
+    .first<{ spec: GenieSpec } | undefined>();
+  return row?.spec;
+}
+
+/**
+ * The genie a run runs with: the stored genie (for its id, owner and webhook) with the fields of the
+ * version the run recorded, so editing a genie mid-run does not change a run already going. Runs
+ * from before versions (no `genie_version`) get the genie as it is.
+ */
+export async function findGenieForRun(
+  db: Queryable,
+  ownerId: string,
+  run: { genie_id: string; genie_version: number | null }
+): Promise<GenieRow | undefined> {
+  const genie = await findGenie(db, ownerId, run.genie_id);
+  if (!genie || run.genie_version === null || run.genie_version === genie.version) return genie;
+  const spec = await findGenieVersion(db, ownerId, run.genie_id, run.genie_version);
+  return spec ? { ...genie, ...spec, version: run.genie_version } : genie;
 }
 
 /** Deletes the genie; its runs, steps and transcript go with it (ON DELETE CASCADE). */

@@ -10,6 +10,8 @@ export interface NotificationRow {
   genie_id: string | null;
   run_id: string | null;
   tool_use_id: string | null;
+  /** Set on the notification that asks for an approval. */
+  approval_id: string | null;
   subject: string;
   message: string;
   priority: string;
@@ -24,7 +26,8 @@ export interface NotificationRow {
 export type NewNotification = Pick<
   NotificationRow,
   'genie_id' | 'run_id' | 'tool_use_id' | 'subject' | 'message' | 'priority' | 'channel' | 'email_status'
->;
+> &
+  Partial<Pick<NotificationRow, 'approval_id'>>;
 
 /** The notification of one tool call, created once: a repeat returns the first. */
 export async function claimNotification(
@@ -54,8 +57,13 @@ export async function findNotificationOfToolCall(
     .first();
 }
 
+/** How many notifications the run's notify_owner calls made (approval requests are not counted). */
 export async function countRunNotifications(db: Queryable, ownerId: string, runId: string): Promise<number> {
-  const row: unknown = await db('notifications').where({ owner_id: ownerId, run_id: runId }).count({ n: '*' }).first();
+  const row: unknown = await db('notifications')
+    .where({ owner_id: ownerId, run_id: runId })
+    .whereNull('approval_id')
+    .count({ n: '*' })
+    .first();
   return Number((row as { n?: string | number } | undefined)?.n ?? 0);
 }
 
@@ -93,4 +101,12 @@ export async function markNotificationRead(
     .update({ read_at: db.raw('coalesce(read_at, now())') })
     .returning('*')) as NotificationRow[];
   return row;
+}
+
+/** A decided approval's notification is done with: marked read. */
+export async function markApprovalNotificationRead(db: Queryable, ownerId: string, approvalId: string): Promise<void> {
+  await db('notifications')
+    .where({ owner_id: ownerId, approval_id: approvalId })
+    .whereNull('read_at')
+    .update({ read_at: db.fn.now() });
 }

@@ -19,6 +19,8 @@ export interface RunRow extends TokenUsage {
   workflow_id: string;
   trigger_type: string;
   status: RunStatus;
+  /** The genie's version when the run was recorded: the one it runs with. */
+  genie_version: number | null;
   input: unknown;
   output: string | null;
   error: RunError | null;
@@ -53,6 +55,7 @@ export async function recordRun(db: Queryable, ownerId: string, run: NewRun): Pr
       genie_id: run.genieId,
       workflow_id: workflowId,
       trigger_type: run.trigger.type,
+      genie_version: db('genies').select('version').where({ id: run.genieId, owner_id: ownerId }),
       input: run.input === undefined ? null : JSON.stringify(run.input),
       scheduled_at: run.trigger.scheduledAt ? new Date(run.trigger.scheduledAt) : null,
     })
@@ -116,6 +119,23 @@ export async function markRunRunning(db: Queryable, ownerId: string, runId: stri
     .returning('*')) as RunRow[];
   if (row) await announceRunEvent(db, { run: runId, status: row.status });
   return row;
+}
+
+/** `running → waiting_approval`: a gated call waits for its owner. */
+export async function markRunWaiting(db: Queryable, ownerId: string, runId: string): Promise<void> {
+  const changed = await db('runs')
+    .where({ owner_id: ownerId, id: runId, status: 'running' })
+    .update({ status: 'waiting_approval' });
+  if (changed > 0) await announceRunEvent(db, { run: runId, status: 'waiting_approval' });
+}
+
+/** `waiting_approval → running` once none of the run's approvals is pending any more. */
+export async function markRunResumed(db: Queryable, ownerId: string, runId: string): Promise<void> {
+  const changed = await db('runs')
+    .where({ owner_id: ownerId, id: runId, status: 'waiting_approval' })
+    .whereNotExists((q) => q.select(1).from('approvals').where({ run_id: runId, status: 'pending' }))
+    .update({ status: 'running' });
+  if (changed > 0) await announceRunEvent(db, { run: runId, status: 'running' });
 }
 
 /** Writes the run's totals: usage summed from its model steps (so repeats never double-count). */

@@ -1,5 +1,12 @@
 import { CronExpressionParser } from 'cron-parser';
+import {
+  APPROVAL_RULE_PATTERN,
+  APPROVAL_TIMEOUT_DEFAULT_SECONDS,
+  APPROVAL_TIMEOUT_MAX_SECONDS,
+  APPROVAL_TIMEOUT_MIN_SECONDS,
+} from '../approvals';
 import { CRON_MACROS } from '../cron';
+import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks';
 import { TRIGGER_TYPES } from '../runs';
 import { TOOL_NAMES } from '../tools';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
@@ -147,6 +154,36 @@ const genieFields = {
   max_tokens_per_run: z.number().int().min(1).max(100_000_000).nullable(),
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
   enabled: z.boolean(),
+  approval_required: z
+    .array(
+      z
+        .string()
+        .regex(APPROVAL_RULE_PATTERN, 'must be a tool name, or web_fetch:<METHOD> (GET POST PUT PATCH DELETE HEAD)')
+    )
+    .max(20)
+    .refine((items) => new Set(items).size === items.length, 'approval_required must not repeat')
+    .openapi({
+      uniqueItems: true,
+      description: 'Tool calls that wait for your approval: tool names, or web_fetch:<METHOD> for one method',
+      example: ['notify_owner', 'web_fetch:POST'],
+    }),
+  approval_timeout_seconds: z
+    .number()
+    .int()
+    .min(APPROVAL_TIMEOUT_MIN_SECONDS)
+    .max(APPROVAL_TIMEOUT_MAX_SECONDS)
+    .openapi({ description: 'An approval not decided by then expires (a denial)' }),
+  webhook_url: z
+    .string()
+    .max(2000)
+    .url()
+    .regex(/^https?:\/\//i, 'must be an http or https URL')
+    .nullable()
+    .openapi({ format: 'uri', description: 'Where run events are POSTed (signed; public addresses only)' }),
+  webhook_events: z
+    .array(z.enum(WEBHOOK_EVENTS))
+    .refine((items) => new Set(items).size === items.length, 'webhook_events must not repeat')
+    .openapi({ uniqueItems: true }),
 };
 
 export const GenieCreateSchema = z
@@ -163,6 +200,10 @@ export const GenieCreateSchema = z
     max_tokens_per_run: genieFields.max_tokens_per_run.default(null),
     max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
     enabled: genieFields.enabled.default(true),
+    approval_required: genieFields.approval_required.default([]),
+    approval_timeout_seconds: genieFields.approval_timeout_seconds.default(APPROVAL_TIMEOUT_DEFAULT_SECONDS),
+    webhook_url: genieFields.webhook_url.default(null),
+    webhook_events: genieFields.webhook_events.default([...DEFAULT_WEBHOOK_EVENTS]),
   })
   .strict()
   .openapi(
@@ -305,6 +346,7 @@ export const GenieSchema = z
   .object({
     id: z.string().uuid(),
     ...GenieCreateSchema.shape,
+    version: z.number().int().min(1).openapi({ description: 'Goes up by one on every update' }),
     created_at: z.string().openapi({ format: 'date-time' }),
     updated_at: z.string().openapi({ format: 'date-time' }),
   })

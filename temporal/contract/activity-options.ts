@@ -69,3 +69,24 @@ export const TOOL_ACTIVITY: Record<ToolName, ActivityOptions> = {
 
 /** A tool call the platform has no tool for still runs (to answer the model with an error). */
 export const UNKNOWN_TOOL_ACTIVITY: ActivityOptions = DATABASE_TOOL;
+
+/**
+ * Asking for an approval (requestApproval): records it, tells the owner (maybe by email, so like
+ * notify_owner: long start-to-close, heartbeats) and announces it.
+ */
+export const APPROVAL_ACTIVITY: ActivityOptions = TOOL_ACTIVITY.notify_owner;
+
+/**
+ * One webhook delivery attempt (deliverWebhook): retried with backoff, up to an hour apart, for a
+ * day; every attempt carries the same `webhook-id`.
+ */
+export const WEBHOOK_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 hour',
+    nonRetryableErrorTypes: PERMANENT_FAILURES,
+  },
+};

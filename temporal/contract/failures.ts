@@ -18,6 +18,10 @@ const FAILURES = {
   RunAlreadyEnded: { permanent: true },
   /** The stored assistant message has no tool call with that id. */
   ToolCallMissing: { permanent: true },
+  /** A webhook endpoint answered non-2xx or not at all; retried with backoff for up to a day. */
+  WebhookNotAccepted: { permanent: false },
+  /** A webhook URL that may not be reached (a private address) or a delivery that cannot be made. */
+  WebhookRefused: { permanent: true },
 } as const satisfies Record<string, { permanent: boolean }>;
 
 export type FailureType = keyof typeof FAILURES;

@@ -1,10 +1,25 @@
 // Signals and queries. Handlers are set in `workflows/`; the API and tests send and ask through
 // these same objects, so a name is spelled once.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { InboxEvent, InboxStatusView, RunStatusView } from './payloads';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalOutcome, DecideApprovalInput, InboxEvent, InboxStatusView, RunStatusView } from './payloads';
 
 /** `genieRun`: phase, turn, the tools running now and the usage so far. */
 export const runStatusQuery = defineQuery<RunStatusView>('status');
+
+/**
+ * `genieRun`: the owner's decision on one of the run's pending approvals. The validator refuses an
+ * approval the run is not waiting for, one already decided and one expired, so the caller learns
+ * synchronously; accepted, it is recorded before the update answers.
+ */
+export const decideApprovalUpdate = defineUpdate<ApprovalOutcome, [DecideApprovalInput]>('decideApproval');
+
+/** Why decideApproval's validator refused a decision (the failure type the caller sees). */
+export const APPROVAL_REFUSAL = {
+  /** The run has not (yet) asked for it: the request may still be on its way to the workflow. */
+  notWaiting: 'ApprovalNotWaiting',
+  decided: 'ApprovalAlreadyDecided',
+  expired: 'ApprovalExpired',
+} as const;
 
 /** `genieEvents`: delivers one event (sent by POST /v1/worker-genies/:id/events and POST /v1/events). */
 export const eventSignal = defineSignal<[InboxEvent]>('event');

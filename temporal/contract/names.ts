@@ -11,6 +11,8 @@ export const WORKFLOW = {
   genieEvents: 'genieEvents',
   /** The one workflow that keeps Temporal Schedules in step with scheduled genies. */
   scheduleReconciler: 'scheduleReconciler',
+  /** Delivers one webhook event, retrying for up to a day (outlives the run that started it). */
+  webhookDelivery: 'webhookDelivery',
 } as const;
 
 export const genieIdKey = defineSearchAttributeKey('GenieId', SearchAttributeType.KEYWORD);
@@ -48,6 +50,8 @@ export const scheduledRunWorkflowId = (genieId: string): string => `${SCHEDULED_
 export const scheduleId = (genieId: string): string => `${SCHEDULE_PREFIX}${genieId}`;
 export const eventInboxWorkflowId = (genieId: string): string => `genie-events-${genieId}`;
 export const SCHEDULE_RECONCILER_WORKFLOW_ID = 'genie-schedule-reconciler';
+/** Workflow id of one webhook delivery (its id is also the `webhook-id` every attempt carries). */
+export const webhookDeliveryWorkflowId = (deliveryId: string): string => `genie-webhook-${deliveryId}`;
 
 /** The genie id of a schedule id of ours, or undefined for any other schedule. */
 export const genieIdOfSchedule = (id: string): string | undefined =>

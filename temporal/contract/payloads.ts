@@ -1,5 +1,6 @@
 // What crosses the Temporal boundary: workflow and activity inputs and results. Ids, counters and
 // one-line previews only (the transcript and tool results stay in Postgres), so history stays small.
+import type { ApprovalDecision, ApprovalStatus } from '../../domain/approvals';
 import type { RunEnd, RunTrigger, TokenUsage } from '../../domain/runs';
 
 /**
@@ -25,6 +26,8 @@ export interface ToolCallRef {
   name: string;
   /** One line for the Temporal UI, e.g. `memory_write notes/today`. */
   summary: string;
+  /** The genie's `approval_required` covers this call: it waits for its owner first. */
+  needsApproval?: boolean;
 }
 
 /** One model turn as the workflow sees it: no message content, only what steers the loop. */
@@ -47,6 +50,62 @@ export interface RunToolInput {
   /** The turn whose assistant message holds the tool_use block. */
   turn: number;
   toolUseId: string;
+  /** The owner refused the call (or let its approval expire): it is answered, not run. */
+  refused?: { status: 'denied' | 'expired'; note: string | null };
+}
+
+/** Identifies one gated tool call (input of requestApproval). */
+export interface RequestApprovalInput {
+  runId: string;
+  ownerId: string;
+  genieId: string;
+  turn: number;
+  toolUseId: string;
+}
+
+/** The approval a gated call waits on (returned by requestApproval). */
+export interface ApprovalTicket {
+  approvalId: string;
+  /** ISO time; a decision after it is refused and the call is answered as expired. */
+  expiresAt: string;
+  /** `pending`, or how it was already settled (a repeated request after a decision). */
+  status: ApprovalStatus;
+  note: string | null;
+  /** A webhook delivery (approval.requested) to start, when the genie wants one. */
+  webhookDeliveryId?: string;
+}
+
+/** The owner's decision, as the API sends it in the decideApproval update. */
+export interface DecideApprovalInput {
+  approvalId: string;
+  decision: ApprovalDecision;
+  note?: string | null;
+}
+
+/** How an approval was settled (the update's answer, and settleApproval's). */
+export interface ApprovalOutcome {
+  approvalId: string;
+  status: ApprovalStatus;
+  note: string | null;
+}
+
+export interface SettleApprovalInput {
+  ownerId: string;
+  runId: string;
+  approvalId: string;
+  status: Exclude<ApprovalStatus, 'pending'>;
+  note: string | null;
+}
+
+/** Input of the `webhookDelivery` workflow and of its activities. */
+export interface WebhookDeliveryInput {
+  ownerId: string;
+  deliveryId: string;
+}
+
+/** What finishRun leaves for the workflow to do: a webhook delivery to start, when due. */
+export interface FinishRunResult {
+  webhookDeliveryId?: string;
 }
 
 export interface ToolRunSummary {
@@ -56,12 +115,22 @@ export interface ToolRunSummary {
 
 export type FinishRunInput = { runId: string; ownerId: string } & RunEnd;
 
+/** A gated call waiting for its owner, as the `status` query shows it. */
+export interface PendingApprovalView {
+  approvalId: string;
+  tool: string;
+  toolUseId: string;
+  expiresAt: string;
+}
+
 /** Answer of the run's `status` query. */
 export interface RunStatusView {
-  phase: 'starting' | 'calling_model' | 'running_tools' | 'finishing' | 'done';
+  phase: 'starting' | 'calling_model' | 'running_tools' | 'waiting_approval' | 'finishing' | 'done';
   turn: number;
   currentTools: string[];
   usage: TokenUsage;
+  /** Absent in runs from before approvals. */
+  pendingApprovals?: PendingApprovalView[];
 }
 
 /** An event as the inbox sees it: ids only (the payload stays in Postgres). */
@@ -122,3 +191,4 @@ export interface ReconcileReport {
 export type GenieRunWorkflow = (input: GenieRunInput) => Promise<RunEnd>;
 export type GenieEventsWorkflow = (input: GenieEventsInput) => Promise<{ dropped: number }>;
 export type ScheduleReconcilerWorkflow = (input: ScheduleReconcilerInput) => Promise<void>;
+export type WebhookDeliveryWorkflow = (input: WebhookDeliveryInput) => Promise<void>;

@@ -40,6 +40,8 @@ export async function startTestWorker(options: {
   /** SMTP_URL of this worker (none: emails are skipped). */
   smtpUrl?: string;
   notifyMaxPerRun?: number;
+  /** Where approval links in emails point (the harness's URL, to follow them). */
+  publicUrl?: string;
   /** Postgres of this worker (a proxy, to play outages); the suite's by default. */
   databaseUrl?: string;
   /** Where the SDK's and the activities' logs go (tests scan them for secrets); the first worker of a file decides. */
@@ -74,6 +76,8 @@ export async function startTestWorker(options: {
       mailer: options.smtpUrl ? createMailer(options.smtpUrl, 'Genies <genies@test.local>') : undefined,
       notify: { maxPerRun: options.notifyMaxPerRun ?? 20 },
       schedules: new GenieSchedules(client, options.taskQueue),
+      publicUrl: options.publicUrl ?? 'http://genies.test',
+      links: { temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
     },
   });
   const running = worker.run();

@@ -32,7 +32,7 @@ const stubs: Partial<Activities> = {
     toolCalls: [],
     usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
   }),
-  finishRun: async () => undefined,
+  finishRun: async () => ({}),
 };
 
 let env: WorkflowWorker;

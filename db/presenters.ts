@@ -1,12 +1,15 @@
-// The public shapes of the API's objects: no owner ids, no secrets, ISO timestamps.
-import { toPage } from '../db/pagination';
-import type { ApiKeyRow } from '../db/repositories/api-keys';
-import type { CredentialRow } from '../db/repositories/credentials';
-import type { GenieRow } from '../db/repositories/genies';
-import type { MemoryRow } from '../db/repositories/memory';
-import type { NotificationRow } from '../db/repositories/notifications';
-import type { RunStepRow } from '../db/repositories/run-records';
-import type { RunRow } from '../db/repositories/runs';
+// The public shapes of stored objects, as the API answers them and webhooks send them: no owner
+// ids, no secrets, ISO timestamps.
+import { toPage } from './pagination';
+import type { ApiKeyRow } from './repositories/api-keys';
+import type { ApprovalRow } from './repositories/approvals';
+import type { WebhookDeliveryRow } from './repositories/webhook-deliveries';
+import type { CredentialRow } from './repositories/credentials';
+import type { GenieRow } from './repositories/genies';
+import type { MemoryRow } from './repositories/memory';
+import type { NotificationRow } from './repositories/notifications';
+import type { RunStepRow } from './repositories/run-records';
+import type { RunRow } from './repositories/runs';
 import { usageOf } from '../domain/runs';
 import type { Genie } from '../domain/schemas/genie';
 
@@ -34,8 +37,32 @@ export function presentGenie(row: GenieRow): Genie {
     max_tokens_per_run: row.max_tokens_per_run,
     max_concurrent_runs: row.max_concurrent_runs,
     enabled: row.enabled,
+    approval_required: row.approval_required,
+    approval_timeout_seconds: row.approval_timeout_seconds,
+    webhook_url: row.webhook_url,
+    webhook_events: row.webhook_events,
+    version: row.version,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/**
+ * What a run ran with: its genie's version, soul prompt, tools, model, limits and approval rules
+ * (from that version, so an old run stays explainable after the genie changes).
+ */
+export function presentGenieConfig(genie: GenieRow) {
+  return {
+    version: genie.version,
+    name: genie.name,
+    soul_prompt: genie.soul_prompt,
+    tools: genie.tools,
+    model: genie.model,
+    max_turns: genie.max_turns,
+    max_tokens_per_run: genie.max_tokens_per_run,
+    credential_refs: genie.credential_refs,
+    approval_required: genie.approval_required ?? [],
+    approval_timeout_seconds: genie.approval_timeout_seconds,
   };
 }
 
@@ -53,6 +80,7 @@ export function presentRun(row: RunRow, links: RunLinks) {
     temporal_ui_url: `${links.temporalUiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(row.workflow_id)}`,
     trigger_type: row.trigger_type,
     status: row.status,
+    genie_version: row.genie_version,
     input: row.input,
     output: row.output,
     error: row.error,
@@ -103,6 +131,7 @@ export function presentNotification(row: NotificationRow) {
     id: row.id,
     genie_id: row.genie_id,
     run_id: row.run_id,
+    approval_id: row.approval_id,
     subject: row.subject,
     message: row.message,
     priority: row.priority,
@@ -135,5 +164,36 @@ export function presentApiKey(row: ApiKeyRow) {
     created_at: row.created_at.toISOString(),
     last_used_at: iso(row.last_used_at),
     revoked_at: iso(row.revoked_at),
+  };
+}
+
+/** An approval: what the genie wants to do, and what became of it. */
+export function presentApproval(row: ApprovalRow) {
+  return {
+    id: row.id,
+    run_id: row.run_id,
+    genie_id: row.genie_id,
+    tool: row.tool,
+    tool_use_id: row.tool_use_id,
+    input: row.input,
+    status: row.status,
+    note: row.note,
+    requested_at: row.created_at.toISOString(),
+    decided_at: iso(row.decided_at),
+    expires_at: row.expires_at.toISOString(),
+  };
+}
+
+/** How one webhook event's delivery went (never its payload or the URL's secrets). */
+export function presentWebhookDelivery(row: WebhookDeliveryRow) {
+  return {
+    id: row.id,
+    event: row.event,
+    status: row.status,
+    attempts: row.attempts,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    created_at: row.created_at.toISOString(),
+    delivered_at: iso(row.delivered_at),
   };
 }

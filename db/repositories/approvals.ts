@@ -1,0 +1,124 @@
+import type { ApprovalStatus } from '../../domain/approvals';
+import type { Queryable } from '../index';
+import { newestFirst, type PageCursor } from '../pagination';
+import { announceRunEvent } from '../run-events';
+
+export interface ApprovalRow {
+  id: string;
+  owner_id: string;
+  run_id: string;
+  genie_id: string;
+  tool: string;
+  tool_use_id: string;
+  input: unknown;
+  status: ApprovalStatus;
+  note: string | null;
+  /** When it was requested. */
+  created_at: Date;
+  decided_at: Date | null;
+  expires_at: Date;
+}
+
+export interface NewApproval {
+  runId: string;
+  genieId: string;
+  tool: string;
+  toolUseId: string;
+  input: unknown;
+  expiresAt: Date;
+}
+
+/**
+ * The approval of one gated call, created once: a repeated request (a retried activity) returns
+ * the first, whatever has happened to it since.
+ */
+export async function claimApproval(db: Queryable, ownerId: string, approval: NewApproval): Promise<ApprovalRow> {
+  const [inserted] = (await db('approvals')
+    .insert({
+      owner_id: ownerId,
+      run_id: approval.runId,
+      genie_id: approval.genieId,
+      tool: approval.tool,
+      tool_use_id: approval.toolUseId,
+      input: JSON.stringify(approval.input ?? null),
+      expires_at: approval.expiresAt,
+    })
+    .onConflict(['run_id', 'tool_use_id'])
+    .ignore()
+    .returning('*')) as ApprovalRow[];
+  if (inserted) {
+    await announceRunEvent(db, { run: approval.runId, approval: inserted.id });
+    return inserted;
+  }
+  return (await db<ApprovalRow>('approvals')
+    .where({ owner_id: ownerId, run_id: approval.runId, tool_use_id: approval.toolUseId })
+    .first())!;
+}
+
+export async function findApproval(db: Queryable, ownerId: string, id: string): Promise<ApprovalRow | undefined> {
+  return db<ApprovalRow>('approvals').where({ owner_id: ownerId, id }).first();
+}
+
+/**
+ * An approval by id alone: for the email link page, whose signed token is the caller's only proof
+ * (the token names the approval; the owner comes from the row).
+ */
+export async function findApprovalByLink(db: Queryable, id: string): Promise<ApprovalRow | undefined> {
+  return db<ApprovalRow>('approvals').where({ id }).first();
+}
+
+/** A page of the owner's approvals, newest first; fetches `limit + 1` rows. */
+export async function listApprovals(
+  db: Queryable,
+  ownerId: string,
+  options: { status?: ApprovalStatus; runId?: string; limit: number; cursor?: PageCursor }
+): Promise<ApprovalRow[]> {
+  const query = db<ApprovalRow>('approvals').where({ owner_id: ownerId });
+  if (options.status) query.andWhere({ status: options.status });
+  if (options.runId) query.andWhere({ run_id: options.runId });
+  return newestFirst(query, options.cursor).limit(options.limit + 1);
+}
+
+/** Every approval of a run, oldest first. */
+export async function listRunApprovals(db: Queryable, ownerId: string, runId: string): Promise<ApprovalRow[]> {
+  return db<ApprovalRow>('approvals')
+    .where({ owner_id: ownerId, run_id: runId })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+}
+
+export async function countPendingApprovals(db: Queryable, ownerId: string, runId?: string): Promise<number> {
+  const query = db('approvals').where({ owner_id: ownerId, status: 'pending' });
+  if (runId) query.andWhere({ run_id: runId });
+  const row: unknown = await query.count({ n: '*' }).first();
+  return Number((row as { n?: string | number } | undefined)?.n ?? 0);
+}
+
+/**
+ * Settles a pending approval, once: an approval already settled keeps its first outcome (a decision
+ * racing the expiry: whichever is recorded first wins). Answers the approval as it now is.
+ */
+export async function settleApproval(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  outcome: { status: Exclude<ApprovalStatus, 'pending'>; note: string | null }
+): Promise<ApprovalRow | undefined> {
+  const [row] = (await db('approvals')
+    .where({ owner_id: ownerId, id, status: 'pending' })
+    .update({ status: outcome.status, note: outcome.note, decided_at: db.fn.now() })
+    .returning('*')) as ApprovalRow[];
+  if (row) {
+    await announceRunEvent(db, { run: row.run_id, approval: row.id });
+    return row;
+  }
+  return findApproval(db, ownerId, id);
+}
+
+/** Expires what a run still waits on when it ends (cancelled, timed out, failed). */
+export async function expireRunApprovals(db: Queryable, ownerId: string, runId: string, note: string): Promise<void> {
+  const rows: Array<{ id: string }> = await db('approvals')
+    .where({ owner_id: ownerId, run_id: runId, status: 'pending' })
+    .update({ status: 'expired', note, decided_at: db.fn.now() })
+    .returning('id');
+  for (const { id } of rows) await announceRunEvent(db, { run: runId, approval: id });
+}
