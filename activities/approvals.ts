@@ -71,7 +71,7 @@ export function createApprovalActivities(deps: Pick<ActivityDeps, 'db' | 'vault'
         tool: block.name,
         toolUseId,
         input: approvalInput(block.name, block.input),
-        expiresAt: new Date(Date.now() + genie.approval_timeout_seconds * 1000),
+        timeoutSeconds: genie.approval_timeout_seconds,
       });
       if (row.status === 'pending') await markRunWaiting(trx, ownerId, runId);
       return row;

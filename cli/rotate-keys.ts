@@ -1,5 +1,7 @@
 import { listAllCredentialsForRotation, updateCredential } from '../db/repositories/credentials';
+import { listAllWebhookSecretsForRotation, setWebhookSecret } from '../db/repositories/genies';
 import type { Db } from '../db';
+import { openWebhookSecret, sealWebhookSecret } from '../security/webhook-secrets';
 import type { Vault } from '../security/vault';
 
 export interface RotationReport {
@@ -12,14 +14,14 @@ export interface RotationReport {
 const BATCH = 200;
 
 /**
- * Re-encrypts every credential not sealed with the vault's first key under that key, in batches.
- * Credentials that no configured key opens are reported, not touched.
+ * Re-encrypts every credential and webhook signing secret not sealed with the vault's first key
+ * under that key, in batches. Secrets that no configured key opens are reported, not touched.
  */
 export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<RotationReport> {
   const report: RotationReport = { total: 0, reencrypted: 0, alreadyCurrent: 0, failed: [] };
   for (let after: string | null = null; ;) {
     const batch = await listAllCredentialsForRotation(db, after, BATCH);
-    if (batch.length === 0) return report;
+    if (batch.length === 0) break;
     for (const row of batch) {
       report.total++;
       if (vault.keyIdOf(row.ciphertext) === vault.primaryKeyId) {
@@ -37,4 +39,20 @@ export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<Rotati
     }
     after = batch[batch.length - 1]!.id;
   }
+  for (const genie of await listAllWebhookSecretsForRotation(db)) {
+    report.total++;
+    if (vault.keyIdOf(genie.sealed) === vault.primaryKeyId) {
+      report.alreadyCurrent++;
+      continue;
+    }
+    try {
+      const secret = openWebhookSecret(vault, genie.owner_id, genie.id, genie.sealed);
+      await setWebhookSecret(db, genie.owner_id, genie.id, sealWebhookSecret(vault, genie.owner_id, genie.id, secret));
+      report.reencrypted++;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      report.failed.push({ id: genie.id, name: `webhook secret of ${genie.name}`, reason });
+    }
+  }
+  return report;
 }

@@ -9,7 +9,7 @@ import {
 import { DATA_TABLE_NAMES } from '../../domain/data-tables';
 import { CredentialSchema, StoreCredentialSchema } from '../../domain/schemas/credential';
 import { INGEST_MAX_ROWS, rowSchema } from '../../domain/schemas/data';
-import { GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../../domain/schemas/genie';
+import { GenieCreateSchema, GenieUpdateSchema } from '../../domain/schemas/genie';
 import { z } from '../../domain/schemas/zod';
 import {
   BooleanParam,
@@ -17,6 +17,8 @@ import {
   dataReadQuerySchema,
   DeleteCredentialSchema,
   FanOutEventSchema,
+  DecisionSchema,
+  ListApprovalsSchema,
   ListGeniesSchema,
   ListMemorySchema,
   ListNotificationsSchema,
@@ -137,6 +139,16 @@ const ActionBodySchema = z
     actionBody('test-credential', { data: TestCredentialSchema, dataRequired: true }),
     actionBody('trigger', { id: true, data: TriggerSchema }),
     actionBody('memory', { id: true, data: ListMemorySchema }),
+    actionBody('rotate-webhook-secret', { id: true }),
+    actionBody('approvals', { data: ListApprovalsSchema }),
+    z
+      .object({
+        resource: z.literal(RESOURCE).optional(),
+        action: z.enum(['approve', 'deny']),
+        approval_id: uuid,
+        data: DecisionSchema.optional(),
+      })
+      .strict(),
   ])
   .openapi('ActionRequest', {
     description:
@@ -229,7 +241,7 @@ function buildRegistry(): OpenAPIRegistry {
     summary: 'Update a genie; a changed schedule or trigger takes effect at once',
     params: IdParam,
     body: GenieUpdateSchema,
-    success: { 200: { description: 'the updated genie', schema: R.ok(GenieSchema) } },
+    success: { 200: { description: 'the updated genie', schema: R.ok(R.GenieSavedSchema) } },
     errors: { 409: 'conflict: the update does not fit the genie as it is (details name the fields)' },
   });
   op({
@@ -316,7 +328,7 @@ function buildRegistry(): OpenAPIRegistry {
     tag: 'Runs',
     summary: 'Follow a run live (Server-Sent Events)',
     description:
-      'Events: `status` (the run without steps; on connect and on every status change), `step` (every step in seq order, those saved earlier included; the SSE id is the seq, and `Last-Event-ID` resumes after it), `live` (what a running run is doing, retries included), and `end` (the final run), after which the stream closes. A comment line at least every 15 s keeps proxies from closing it.',
+      'Events: `status` (the run without steps; on connect and on every status change), `step` (every step in seq order, those saved earlier included; the SSE id is the seq, and `Last-Event-ID` resumes after it), `approval` (each approval when requested and when settled), `live` (what a running run is doing, retries included), and `end` (the final run), after which the stream closes. A comment line at least every 15 s keeps proxies from closing it.',
     params: RunIdParam,
     success: {
       200: { description: 'an event stream', mediaType: 'text/event-stream', schema: R.RunStreamEventSchema },
@@ -334,6 +346,54 @@ function buildRegistry(): OpenAPIRegistry {
     },
     errors: { 409: 'conflict: the run already ended' },
   });
+
+  op({
+    method: 'post',
+    path: '/v1/worker-genies/{id}/rotate-webhook-secret',
+    operationId: 'rotateWebhookSecret',
+    tag: 'Genies',
+    summary: 'Replace the genie’s webhook signing secret (the old one stops signing at once)',
+    params: IdParam,
+    success: { 200: { description: 'the new secret, shown this once', schema: R.ok(R.WebhookSecretSchema) } },
+    errors: { 409: 'conflict: the genie has no webhook_url' },
+  });
+
+  // Approvals
+  op({
+    method: 'get',
+    path: '/v1/approvals',
+    operationId: 'listApprovals',
+    tag: 'Approvals',
+    summary: 'Your approvals, newest first (?status=pending for those waiting)',
+    query: ListApprovalsSchema,
+    success: { 200: { description: 'a page of approvals', schema: R.ok(R.ApprovalListSchema) } },
+  });
+  op({
+    method: 'get',
+    path: '/v1/approvals/{id}',
+    operationId: 'getApproval',
+    tag: 'Approvals',
+    summary: 'One approval',
+    params: IdParam,
+    success: { 200: { description: 'the approval', schema: R.ok(R.ApprovalSchema) } },
+  });
+  for (const verb of ['approve', 'deny'] as const) {
+    op({
+      method: 'post',
+      path: `/v1/approvals/{id}/${verb}`,
+      operationId: `${verb}Approval`,
+      tag: 'Approvals',
+      summary:
+        verb === 'approve'
+          ? 'Approve a pending call: it runs (once)'
+          : 'Deny a pending call: the genie is told so, with your note',
+      params: IdParam,
+      body: DecisionSchema,
+      bodyOptional: true,
+      success: { 200: { description: 'the approval as recorded', schema: R.ok(R.ApprovalSchema) } },
+      errors: { 409: 'conflict: already decided or expired, or the run no longer waits for it' },
+    });
+  }
 
   // Credentials
   op({

@@ -1,6 +1,8 @@
 // The API's answers as zod schemas, for the OpenAPI document only (presenters build the values).
 import { CURSOR_PATTERN } from '../../db/pagination';
+import { APPROVAL_STATUSES } from '../../domain/approvals';
 import { RUN_STATUSES, TRIGGER_TYPES } from '../../domain/runs';
+import { WEBHOOK_EVENTS } from '../../domain/webhooks';
 import { CredentialSchema } from '../../domain/schemas/credential';
 import { GenieSchema } from '../../domain/schemas/genie';
 import { z } from '../../domain/schemas/zod';
@@ -50,6 +52,11 @@ export const RunSchema = z
     temporal_ui_url: z.string(),
     trigger_type: z.enum(TRIGGER_TYPES),
     status: z.enum(RUN_STATUSES),
+    genie_version: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'the genie version the run ran with (null: recorded before versions)' }),
     input: z.unknown(),
     output: z.string().nullable(),
     error: z.object({ type: z.string(), message: z.string() }).nullable(),
@@ -90,8 +97,56 @@ export const RunLiveSchema = z
   })
   .openapi('RunLive', { description: 'what a running run is doing now' });
 
+export const ApprovalSchema = z
+  .object({
+    id: z.string().uuid(),
+    run_id: z.string().uuid(),
+    genie_id: z.string().uuid(),
+    tool: z.string(),
+    tool_use_id: z.string(),
+    input: z.unknown().openapi({ description: 'the call’s input (secret-looking header values redacted)' }),
+    status: z.enum(APPROVAL_STATUSES),
+    note: z.string().nullable(),
+    requested_at: timestamp,
+    decided_at: timestamp.nullable(),
+    expires_at: timestamp,
+  })
+  .openapi('Approval');
+export const ApprovalListSchema = list(ApprovalSchema, 'ApprovalList');
+
+export const WebhookDeliverySchema = z
+  .object({
+    id: z.string().uuid().openapi({ description: 'also the webhook-id header of every attempt' }),
+    event: z.enum(WEBHOOK_EVENTS),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    created_at: timestamp,
+    delivered_at: timestamp.nullable(),
+  })
+  .openapi('WebhookDelivery');
+
+export const GenieConfigSchema = z
+  .object({
+    version: z.number().int(),
+    name: z.string(),
+    soul_prompt: z.string(),
+    tools: z.array(z.string()),
+    model: z.string().nullable(),
+    max_turns: z.number().int(),
+    max_tokens_per_run: z.number().int().nullable(),
+    credential_refs: z.array(z.string()),
+    approval_required: z.array(z.string()),
+    approval_timeout_seconds: z.number().int(),
+  })
+  .openapi('GenieConfig', { description: 'the genie as it was at the version the run ran with' });
+
 export const RunWithStepsSchema = RunSchema.extend({
+  genie_config: GenieConfigSchema.optional(),
   live: RunLiveSchema.optional(),
+  approvals: z.array(ApprovalSchema),
+  webhook_deliveries: z.array(WebhookDeliverySchema),
   steps: z.array(StepSchema),
 }).openapi('RunWithSteps');
 export const RunListSchema = list(RunSchema, 'RunList');
@@ -102,7 +157,9 @@ export const RunListSchema = list(RunSchema, 'RunList');
 export const RunStreamEventSchema = z
   .object({
     event: z.enum(['status', 'step', 'live', 'approval', 'end']),
-    data: z.string().openapi({ description: 'JSON: a Run (status, end), a Step (step), a RunLive (live)' }),
+    data: z
+      .string()
+      .openapi({ description: 'JSON: a Run (status, end), a Step (step), a RunLive (live), an Approval (approval)' }),
     id: z
       .string()
       .regex(/^\d+$/)
@@ -139,6 +196,17 @@ export const GenieSummarySchema = GenieSchema.extend({
     .nullable(),
 }).openapi('GenieSummary');
 export const GenieListSchema = list(GenieSummarySchema, 'GenieList');
+/** A saved genie; `webhook_secret` only in the answer that first sets a `webhook_url`. */
+export const GenieSavedSchema = GenieSchema.extend({
+  webhook_secret: z
+    .string()
+    .regex(/^whsec_/)
+    .optional()
+    .openapi({ description: 'the webhook signing secret, shown this once' }),
+}).openapi('GenieSaved');
+export const WebhookSecretSchema = z
+  .object({ id: z.string().uuid(), webhook_secret: z.string().regex(/^whsec_/) })
+  .openapi('WebhookSecret', { description: 'the new signing secret, shown this once' });
 
 export const DeletedSchema = z.object({ deleted: z.literal(true), id: z.string().uuid() }).openapi('Deleted');
 export const CredentialListSchema = list(CredentialSchema, 'CredentialList', false);
@@ -159,6 +227,7 @@ export const NotificationSchema = z
     id: z.string().uuid(),
     genie_id: z.string().uuid().nullable(),
     run_id: z.string().uuid().nullable(),
+    approval_id: z.string().uuid().nullable().openapi({ description: 'set when it asks for an approval' }),
     subject: z.string(),
     message: z.string(),
     priority: z.enum(['low', 'normal', 'high', 'urgent']),

@@ -25,7 +25,8 @@ export interface NewApproval {
   tool: string;
   toolUseId: string;
   input: unknown;
-  expiresAt: Date;
+  /** It expires this long after it is requested (both times are the database's). */
+  timeoutSeconds: number;
 }
 
 /**
@@ -41,7 +42,7 @@ export async function claimApproval(db: Queryable, ownerId: string, approval: Ne
       tool: approval.tool,
       tool_use_id: approval.toolUseId,
       input: JSON.stringify(approval.input ?? null),
-      expires_at: approval.expiresAt,
+      expires_at: db.raw('now() + make_interval(secs => ?)', [approval.timeoutSeconds]),
     })
     .onConflict(['run_id', 'tool_use_id'])
     .ignore()

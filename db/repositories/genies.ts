@@ -191,3 +191,16 @@ export async function listGeniesNamingCredential(db: Queryable, ownerId: string,
     .orderBy('created_at')
     .forUpdate();
 }
+
+/**
+ * Every genie's sealed webhook secret, for key rotation: an operator task that by nature spans
+ * tenants (nothing it returns reaches an API caller).
+ */
+export async function listAllWebhookSecretsForRotation(
+  db: Queryable
+): Promise<Array<{ id: string; owner_id: string; name: string; sealed: string }>> {
+  return db('genies')
+    .whereNotNull('webhook_secret_sealed')
+    .select('id', 'owner_id', 'name', { sealed: 'webhook_secret_sealed' })
+    .orderBy('id');
+}

@@ -56,7 +56,7 @@ async function waitingRun(genieId: string) {
   const run = await waitForRun(h, owner, run_id, {
     until: (r) => r.status === 'waiting_approval' && r.approvals.some((a: any) => a.status === 'pending'),
   });
-  return { runId: run_id as string, run, approval: run.approvals[0] };
+  return { runId: run_id, run, approval: run.approvals[0] };
 }
 
 const decide = (approvalId: string, verb: 'approve' | 'deny', body: object = {}, user = owner) =>

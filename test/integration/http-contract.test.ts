@@ -87,7 +87,7 @@ describe('bodies and dispatch', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
     expect(res.body.error.message).toContain(
-      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, trigger, memory'
+      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, trigger, rotate-webhook-secret, approvals, approve, deny, memory'
     );
   });
 
@@ -185,6 +185,11 @@ describe('OpenAPI', () => {
         'GET /v1/api-keys',
         'POST /v1/api-keys',
         'DELETE /v1/api-keys/{id}',
+        'GET /v1/approvals',
+        'GET /v1/approvals/{id}',
+        'POST /v1/approvals/{id}/approve',
+        'POST /v1/approvals/{id}/deny',
+        'POST /v1/worker-genies/{id}/rotate-webhook-secret',
       ].sort()
     );
     const genie = res.body.components.schemas.GenieCreate;

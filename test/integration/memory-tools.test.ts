@@ -16,14 +16,15 @@ beforeAll(() => {
 });
 afterAll(() => db.destroy());
 
-async function setup() {
-  const owner = await findOrCreateUserByEmail(db, `mem-${crypto.randomUUID()}@example.test`);
+/** A genie with one run to call tools in; pass `forOwner` to add a sibling genie to an existing owner. */
+async function setup(forOwner?: { id: string }) {
+  const owner = forOwner ?? (await findOrCreateUserByEmail(db, `mem-${crypto.randomUUID()}@example.test`));
   const genie = await insertGenie(db, owner.id, GenieCreateSchema.parse({ name: 'm', soul_prompt: 'm' }));
   let turn = 0;
   const runId = crypto.randomUUID();
   await recordRun(db, owner.id, { id: runId, genieId: genie.id, trigger: { type: 'manual' }, input: null });
   /** Stores an assistant turn calling `name` with `input`, runs it, and returns the tool's full result. */
-  const call = async (name: string, input: unknown, options: { genieId?: string; toolUseId?: string } = {}) => {
+  const call = async (name: string, input: unknown, options: { toolUseId?: string } = {}) => {
     turn += 1;
     const toolUseId = options.toolUseId ?? `toolu_${crypto.randomUUID()}`;
     await saveMessage(db, owner.id, {
@@ -35,7 +36,7 @@ async function setup() {
     const summary = await runToolCall(testToolDeps(db), {
       runId,
       ownerId: owner.id,
-      genieId: options.genieId ?? genie.id,
+      genieId: genie.id,
       turn,
       toolUseId,
     });
@@ -78,13 +79,11 @@ it('forgets entries after ttl_seconds', async () => {
 
 it('shares account scope between an owner’s genies, but not genie scope', async () => {
   const { owner, call } = await setup();
-  const sibling = await insertGenie(db, owner.id, { ...GenieCreateSchema.parse({ name: 's', soul_prompt: 's' }) });
+  const sibling = await setup(owner);
   await call('memory_write', { key: 'shared', value: 'yes', scope: 'account' });
   await call('memory_write', { key: 'private', value: 'mine' });
-  expect((await call('memory_read', { key: 'shared', scope: 'account' }, { genieId: sibling.id })).result.value).toBe(
-    'yes'
-  );
-  expect((await call('memory_read', { key: 'private' }, { genieId: sibling.id })).result.found).toBe(false);
+  expect((await sibling.call('memory_read', { key: 'shared', scope: 'account' })).result.value).toBe('yes');
+  expect((await sibling.call('memory_read', { key: 'private' })).result.found).toBe(false);
 });
 
 it('keeps owners apart', async () => {

@@ -28,6 +28,10 @@ describe('genie create schema', () => {
       max_tokens_per_run: null,
       max_concurrent_runs: 1,
       enabled: true,
+      approval_required: [],
+      approval_timeout_seconds: 86_400,
+      webhook_url: null,
+      webhook_events: ['run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out'],
     });
   });
 
@@ -39,6 +43,12 @@ describe('genie create schema', () => {
     [{ max_turns: 0 }, 'max_turns'],
     [{ max_turns: 101 }, 'max_turns'],
     [{ max_turns: 2.5 }, 'max_turns'],
+    [{ approval_required: ['shell'] }, 'approval_required.0'],
+    [{ approval_required: ['query_data:POST'] }, 'approval_required.0'],
+    [{ approval_timeout_seconds: 30 }, 'approval_timeout_seconds'],
+    [{ webhook_url: 'not a url' }, 'webhook_url'],
+    [{ webhook_url: 'ftp://example.com/x' }, 'webhook_url'],
+    [{ webhook_events: ['run.exploded'] }, 'webhook_events.0'],
     [{ max_concurrent_runs: 0 }, 'max_concurrent_runs'],
     [{ trigger_type: 'webhook' }, 'trigger_type'],
     [{ enabled: 'yes' }, 'enabled'],

@@ -184,7 +184,13 @@ describe('genieRun', () => {
       status = await wf.query(runStatusQuery);
       if (status.phase !== 'calling_model') await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(status).toEqual({ phase: 'calling_model', turn: 1, currentTools: [], usage: usage(0), pendingApprovals: [] });
+    expect(status).toEqual({
+      phase: 'calling_model',
+      turn: 1,
+      currentTools: [],
+      usage: usage(0),
+      pendingApprovals: [],
+    });
     await wf.cancel();
     await expect(wf.result()).rejects.toThrow();
     release();
