@@ -49,6 +49,19 @@ interface Genie {
   next_run_times?: string[] | null;
 }
 
+interface Approval {
+  id: string;
+  run_id: string;
+  genie_id: string;
+  tool: string;
+  input: unknown;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  note: string | null;
+  requested_at: string;
+  decided_at: string | null;
+  expires_at: string;
+}
+
 export interface CommandContext {
   api: ApiClient;
   args: string[];
@@ -111,12 +124,28 @@ function ending(run: Run): string[] {
   return lines;
 }
 
+const UNFINISHED = ['queued', 'running', 'waiting_approval'];
+
 const PHASE_TEXT: Record<string, string> = {
   starting: 'Starting',
   calling_model: 'Claude is thinking',
   running_tools: 'Running tools',
   finishing: 'Recording the result',
+  waiting_approval: 'Waiting for your approval',
 };
+
+/** One line of what a gated call wants, e.g. `web_fetch {"method":"POST","url":"…"}`. */
+function callText(approval: Approval, width = 100): string {
+  const input = JSON.stringify(approval.input) ?? '';
+  return `${approval.tool} ${input.length > width ? `${input.slice(0, width - 1)}…` : input}`;
+}
+
+function approvalLine(approval: Approval): string {
+  if (approval.status === 'pending')
+    return `  ${bold('⏸ approval needed')}  ${callText(approval)}\n    ${dim(`approve: npm run cli -- approve ${approval.id}   deny: npm run cli -- deny ${approval.id} --note TEXT`)}`;
+  const verdict = approval.status === 'approved' ? green('approved') : red(approval.status);
+  return `  ${bold('⏵')} ${approval.tool} ${verdict}${approval.note ? ` ${dim(`— ${approval.note}`)}` : ''}`;
+}
 
 /** Follows a run live: each step as it is saved, a spinner while waiting, the ending. True when it succeeded. */
 async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
@@ -156,6 +185,10 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
           ? `${doing} — retrying ${live.activity ?? ''} (attempt ${live.attempt}): ${live.last_failure ?? ''}`
           : `${doing}…`
       );
+    } else if (event.event === 'approval') {
+      const approval = data as Approval;
+      ctx.out(approvalLine(approval));
+      spin?.text(approval.status === 'pending' ? 'Waiting for your approval…' : 'Claude is thinking…');
     } else if (event.event === 'end') {
       final = data as Run;
       for (const line of ending(final)) ctx.out(line);
@@ -254,15 +287,16 @@ const COMMANDS: Record<string, Command> = {
     const runId = positionals[0];
     if (!runId) throw new StartupError('run needs a RUN_ID');
     if (values.follow) return follow(ctx, runId);
-    const run = await ctx.api.call<Run & { steps: Step[] }>('GET', `/v1/runs/${runId}`);
+    const run = await ctx.api.call<Run & { steps: Step[]; approvals?: Approval[] }>('GET', `/v1/runs/${runId}`);
     if (ctx.json) return printJson(ctx, run);
     ctx.out(
       `${dim('●')} run ${run.id} ${status(run.status)} ${dim(`${run.trigger_type}, started ${ago(run.started_at ?? run.created_at)}`)}`
     );
     for (const step of run.steps) ctx.out(stepLine(step));
-    if (run.status !== 'queued' && run.status !== 'running') for (const line of ending(run)) ctx.out(line);
+    for (const approval of run.approvals ?? []) if (approval.status === 'pending') ctx.out(approvalLine(approval));
+    if (!UNFINISHED.includes(run.status)) for (const line of ending(run)) ctx.out(line);
     ctx.out(dim(`Temporal UI: ${run.temporal_ui_url}`));
-    return run.status === 'succeeded' || run.status === 'running' || run.status === 'queued';
+    return run.status === 'succeeded' || UNFINISHED.includes(run.status);
   },
   notifications: async (ctx) => {
     const unread = ctx.args.includes('--unread');
@@ -290,7 +324,50 @@ const COMMANDS: Record<string, Command> = {
       )
     );
   },
+  approvals: async (ctx) => {
+    const all = ctx.args.includes('--all');
+    const page = await ctx.api.call<{ items: Approval[] }>(
+      'GET',
+      `/v1/approvals?limit=50${all ? '' : '&status=pending'}`
+    );
+    if (ctx.json) return printJson(ctx, page);
+    if (page.items.length === 0) return ctx.out(all ? 'No approvals yet.' : 'Nothing is waiting for your approval.');
+    ctx.out(
+      table(
+        ['APPROVAL', 'STATUS', 'REQUESTED', 'RUN', 'CALL'],
+        page.items.map((a) => [
+          a.id,
+          a.status === 'pending' ? bold(`pending (expires ${ago(a.expires_at)})`) : status(a.status),
+          ago(a.requested_at),
+          a.run_id,
+          callText(a, 60),
+        ])
+      )
+    );
+  },
+  approve: (ctx) => decide(ctx, 'approve'),
+  deny: (ctx) => decide(ctx, 'deny'),
 };
+
+/** approve|deny APPROVAL_ID [--note TEXT]: the decision reaches the waiting run at once. */
+async function decide(ctx: CommandContext, verdict: 'approve' | 'deny'): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: ctx.args,
+    allowPositionals: true,
+    options: { note: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const approvalId = positionals[0];
+  if (!approvalId) throw new StartupError(`${verdict} needs an APPROVAL_ID (see: npm run cli -- approvals)`);
+  const approval = await ctx.api.call<Approval>(
+    'POST',
+    `/v1/approvals/${encodeURIComponent(approvalId)}/${verdict}`,
+    values.note === undefined ? {} : { note: values.note }
+  );
+  if (ctx.json) return printJson(ctx, approval);
+  ctx.out(
+    `${approval.status === 'approved' ? green('Approved') : red('Denied')} ${callText(approval)}; run ${approval.run_id} goes on (npm run cli -- run ${approval.run_id} --follow)`
+  );
+}
 
 export const PEOPLE_USAGE = `Commands (over the REST API: GENIE_API_URL, default the running npm start's; GENIE_API_KEY,
 default the dev key of GENIE_DATA_DIR):
@@ -303,6 +380,9 @@ default the dev key of GENIE_DATA_DIR):
   runs [GENIE_ID]                              recent runs, of one genie or all
   run RUN_ID [--follow]                        a run with its steps (or follow it live)
   notifications [--unread]                     what your genies told you
+  approvals [--all]                            calls waiting for your approval (--all: decided too)
+  approve APPROVAL_ID [--note TEXT]            let the waiting call run (once)
+  deny APPROVAL_ID [--note TEXT]               refuse it; the genie is told, with your note
 Options: --json prints the API's JSON (one JSON event per line with --follow).`;
 
 /** The people command `argv` starts with, if any. */

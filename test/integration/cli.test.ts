@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeAnthropic, text, toolUse, stopWith } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 /** The `genie` CLI over the REST API, as a person uses it (a real process, real HTTP). */
@@ -124,6 +125,51 @@ describe('the genie CLI', () => {
       .map((line) => JSON.parse(line));
     expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'succeeded' } });
     expect(events.filter((e) => e.event === 'step').map((e) => e.data.seq)).toEqual([1]);
+  }, 60_000);
+
+  it('lists what waits for approval, approves and denies it, and follows the run through the wait', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user, {
+      tools: ['notify_owner'],
+      approval_required: ['notify_owner'],
+    });
+    const call = (subject: string) =>
+      toolUse([{ name: 'notify_owner', input: { subject, message: 'm', channel: 'dashboard' } }]);
+    fake.script(marker, [call('first'), call('second'), text('Both asked.')]);
+    const { run_id: runId } = await startRun(h, user, genie.id);
+    const pendingOne = async () =>
+      (
+        await waitForRun(h, user, runId, {
+          until: (r) => r.approvals.some((a: any) => a.status === 'pending'),
+        })
+      ).approvals.find((a: any) => a.status === 'pending');
+
+    const first = await pendingOne();
+    const following = cli(['run', runId, '--follow']);
+    const listed = await cli(['approvals']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${first.id}\\s+pending \\(expires in \\d+ hours\\)`));
+    expect(listed.stdout).toContain('"subject":"first"');
+    const approved = await cli(['approve', first.id, '--note', 'go ahead']);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`Approved notify_owner`);
+    expect((await cli(['approve', first.id])).stderr).toContain('already approved');
+
+    const second = await pendingOne();
+    const denied = await cli(['deny', second.id, '--note', 'not twice', '--json']);
+    expect(JSON.parse(denied.stdout)).toMatchObject({ id: second.id, status: 'denied', note: 'not twice' });
+
+    const followed = await following;
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('⏸ approval needed  notify_owner');
+    expect(followed.stdout).toContain(`npm run cli -- approve ${first.id}`);
+    expect(followed.stdout).toMatch(/⏵ notify_owner approved — go ahead/);
+    expect(followed.stdout).toMatch(/⏵ notify_owner denied — not twice/);
+    expect(followed.stdout).toContain('Answer: Both asked.');
+    expect((await cli(['approvals'])).stdout).toContain('Nothing is waiting for your approval.');
+    expect((await cli(['approvals', '--all'])).stdout).toContain(second.id);
+    const missing = await cli(['deny']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('deny needs an APPROVAL_ID');
   }, 60_000);
 
   it('lists notifications, and explains a bad key and an unknown command in one line', async () => {
