@@ -10,6 +10,7 @@ import { GeniePage } from './pages/genie.js';
 import { RunList } from './pages/runs.js';
 import { RunPage } from './pages/run.js';
 import { Notifications } from './pages/notifications.js';
+import { Approvals } from './pages/approvals.js';
 import { Credentials } from './pages/credentials.js';
 import { DataTables } from './pages/data.js';
 
@@ -22,6 +23,7 @@ const ROUTES = [
   ['/runs/:id', RunPage],
   ['/runs', RunList],
   ['/notifications', Notifications],
+  ['/approvals', Approvals],
   ['/credentials', Credentials],
   ['/data/:table', DataTables],
   ['/data', DataTables],
@@ -50,28 +52,36 @@ const NAV = [
   ['/genies', 'Genies'],
   ['/runs', 'Runs'],
   ['/notifications', 'Notifications'],
+  ['/approvals', 'Approvals'],
   ['/credentials', 'Credentials'],
   ['/data', 'Data'],
 ];
 
-function useUnreadCount(signedIn) {
+/** How many items `path` lists (100 and more: 101), reloaded every 20 s and on `changedEvent`. */
+function useCount(signedIn, path, changedEvent) {
   const [count, setCount] = useState(0);
   useEffect(() => {
     if (!signedIn) return undefined;
     const load = () =>
-      get('/v1/notifications?unread=true&limit=100').then(
+      get(path).then(
         (page) => setCount(page.items.length + (page.next_cursor ? 1 : 0)),
         () => undefined
       );
     void load();
     const timer = setInterval(load, 20_000);
-    window.addEventListener('genies:notifications-changed', load);
+    window.addEventListener(changedEvent, load);
     return () => {
       clearInterval(timer);
-      window.removeEventListener('genies:notifications-changed', load);
+      window.removeEventListener(changedEvent, load);
     };
   }, [signedIn]);
   return count;
+}
+
+/** The small red number next to a nav item. */
+function Count({ value, label }) {
+  if (value <= 0) return null;
+  return html`<span class="count" aria-label=${`${value} ${label}`}>${value > 99 ? '99+' : value}</span>`;
 }
 
 function Shell() {
@@ -81,7 +91,9 @@ function Shell() {
     const onHash = () => {
       setPath(currentPath());
       window.scrollTo(0, 0);
-      window.dispatchEvent(new Event('genies:notifications-changed')); // a page away: refresh the count
+      // a page away: refresh the counts
+      window.dispatchEvent(new Event('genies:notifications-changed'));
+      window.dispatchEvent(new Event('genies:approvals-changed'));
     };
     window.addEventListener('hashchange', onHash);
     const off = onSignedOut(() => setSignedIn(false));
@@ -90,7 +102,13 @@ function Shell() {
       off();
     };
   }, []);
-  const unread = useUnreadCount(signedIn);
+  const counts = {
+    '/notifications': [
+      useCount(signedIn, '/v1/notifications?unread=true&limit=100', 'genies:notifications-changed'),
+      'unread',
+    ],
+    '/approvals': [useCount(signedIn, '/v1/approvals?status=pending&limit=100', 'genies:approvals-changed'), 'waiting'],
+  };
 
   if (!signedIn) return html`<${SignIn} onSignedIn=${() => setSignedIn(true)} />`;
   const { page: Page, params } = match(path);
@@ -106,11 +124,7 @@ function Shell() {
               class=${section === to ? 'active' : ''}
               aria-current=${section === to ? 'page' : undefined}
             >
-              ${label}${
-                to === '/notifications' && unread > 0
-                  ? html`<span class="count" aria-label=${`${unread} unread`}>${unread > 99 ? '99+' : unread}</span>`
-                  : null
-              }
+              ${label}${counts[to] ? html`<${Count} value=${counts[to][0]} label=${counts[to][1]} />` : null}
             <//>`
         )}
         <a href="/docs" target="_blank" rel="noopener">API docs</a>

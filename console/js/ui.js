@@ -22,6 +22,11 @@ const STATUS_LABELS = {
   failed: 'Failed',
   cancelled: 'Cancelled',
   timed_out: 'Timed out',
+  // approvals
+  pending: 'Waiting for you',
+  approved: 'Approved',
+  denied: 'Denied',
+  expired: 'Expired',
 };
 
 export function StatusBadge({ status }) {
@@ -60,6 +65,18 @@ export function duration(ms) {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A span of whole seconds in its largest exact unit: "1 day", "4 hours", "90 minutes". */
+export function timeSpan(seconds) {
+  for (const [unit, size] of [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ]) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}${seconds === size ? '' : 's'}`;
+  }
+  return `${seconds} seconds`;
 }
 
 export const tokens = (usage) =>

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
 import { launchBrowser } from '../support/browser';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 /**
@@ -82,7 +83,7 @@ describe('the owner console', () => {
   }, 90_000);
 
   it('shows the notification, and marking it read clears the unread count', async () => {
-    const badge = page.locator('nav .count');
+    const badge = page.locator('nav a', { hasText: 'Notifications' }).locator('.count');
     await badge.waitFor({ timeout: 30_000 });
     expect(await badge.textContent()).toBe('1');
     await page.getByRole('link', { name: /Notifications/ }).click();
@@ -103,6 +104,80 @@ describe('the owner console', () => {
     await page.locator('table.list tbody tr .badge.status-succeeded').first().waitFor();
     expect(await page.locator('table.list tbody tr').count()).toBe(1);
   });
+
+  it('shows a gated call on the run page, and approving it there lets the run finish', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user, {
+      name: 'Careful mailer',
+      tools: ['notify_owner'],
+      approval_required: ['notify_owner'],
+    });
+    fake.script(marker, [
+      toolUse([{ name: 'notify_owner', input: { subject: 'Quarterly numbers', message: 'Up 12%.' } }]),
+      text('Sent, once you said yes.'),
+    ]);
+    const { run_id: runId } = await startRun(h, user, genie.id);
+    await page.goto(`${h.url}/#/runs/${runId}`);
+    const card = page.locator('.approval.approval-pending');
+    await card.waitFor({ timeout: 30_000 });
+    await page.locator('.badge.status-waiting_approval').first().waitFor();
+    expect(await card.locator('pre.json').textContent()).toContain('Quarterly numbers');
+    const waiting = page.locator('nav a', { hasText: 'Approvals' }).locator('.count');
+    await waiting.waitFor();
+    expect(await waiting.textContent()).toBe('1');
+
+    await card.getByRole('textbox').fill('Fine, send it');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('.badge.status-succeeded').first().waitFor({ timeout: 30_000 });
+    await page.getByText('Sent, once you said yes.').first().waitFor();
+    await page.getByText('Approvals (1)').click();
+    await page.locator('.approval.approval-approved', { hasText: 'Fine, send it' }).waitFor();
+    await waiting.waitFor({ state: 'detached' });
+    const run = await waitForRun(h, user, runId);
+    expect(run.approvals).toMatchObject([{ status: 'approved', note: 'Fine, send it' }]);
+    expect(run.steps.filter((s: any) => s.tool === 'notify_owner')).toMatchObject([{ is_error: false }]);
+  }, 90_000);
+
+  it('lists waiting calls on the approvals page, where denying one empties it', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user, {
+      name: 'Eager poster',
+      tools: ['web_fetch'],
+      approval_required: ['web_fetch:POST'],
+    });
+    fake.script(marker, [
+      toolUse([{ name: 'web_fetch', input: { url: 'https://api.example.com/posts', method: 'POST', body: 'hi' } }]),
+      text('I was told no.'),
+    ]);
+    const { run_id: runId } = await startRun(h, user, genie.id);
+    await waitForRun(h, user, runId, { until: (r) => r.status === 'waiting_approval' && r.approvals.length === 1 });
+    await page.getByRole('link', { name: /Approvals/ }).click();
+    await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+    const card = page.locator('.approval.approval-pending', { hasText: 'Eager poster' });
+    await card.locator('.approval-url', { hasText: 'https://api.example.com/posts' }).waitFor();
+    await card.getByRole('textbox').fill('Not today');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await page.getByText('Nothing is waiting for you').waitFor();
+    const run = await waitForRun(h, user, runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.find((s: any) => s.tool === 'web_fetch')).toMatchObject({ is_error: true });
+    await page.getByLabel('Decided too').check();
+    await page.locator('.approval.approval-denied', { hasText: 'Not today' }).waitFor();
+  }, 90_000);
+
+  it('shows a new webhook secret once, when a genie first gets a webhook', async () => {
+    await page.goto(`${h.url}/#/genies/new`);
+    await page.fill('#name', 'Hooked');
+    await page.fill('#soul_prompt', 'Tell my endpoint how runs went.');
+    await page.getByText('Webhook', { exact: true }).click();
+    await page.fill('#webhook_url', 'https://hooks.example.com/genies');
+    await page.getByRole('button', { name: 'Create genie' }).click();
+    const secret = page.locator('[data-secret]');
+    await secret.waitFor();
+    expect(await secret.textContent()).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('heading', { name: 'Hooked' }).waitFor();
+    expect(await page.locator('[data-secret]').count()).toBe(0);
+    await page.getByText('https://hooks.example.com/genies').waitFor();
+  }, 60_000);
 
   it('serves the API reference at /docs from this server alone', async () => {
     const docs = await browser.newPage();

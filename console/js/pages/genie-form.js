@@ -9,6 +9,15 @@ const TOOLS = [
   ['query_data', 'query_data', 'read your business tables (leads, calls, …)'],
   ['notify_owner', 'notify_owner', 'tell you, on the dashboard or by email'],
 ];
+/** What may wait for the owner's approval: a whole tool, or web_fetch with one method. */
+const GATES = [
+  ['web_fetch:POST', 'web_fetch POST'],
+  ['web_fetch:PUT', 'web_fetch PUT'],
+  ['web_fetch:PATCH', 'web_fetch PATCH'],
+  ['web_fetch:DELETE', 'web_fetch DELETE'],
+  ...TOOLS.map(([name]) => [name, `${name} (every call)`]),
+];
+const WEBHOOK_EVENTS = ['run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'approval.requested'];
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
 
 const blank = {
@@ -29,6 +38,10 @@ const blank = {
   max_turns: '20',
   max_tokens_per_run: '',
   max_concurrent_runs: '1',
+  approval_required: [],
+  approval_timeout_minutes: '1440',
+  webhook_url: '',
+  webhook_events: WEBHOOK_EVENTS.filter((e) => e.startsWith('run.')),
   enabled: true,
 };
 
@@ -49,6 +62,8 @@ function fromGenie(genie) {
     max_turns: String(genie.max_turns),
     max_tokens_per_run: genie.max_tokens_per_run ? String(genie.max_tokens_per_run) : '',
     max_concurrent_runs: String(genie.max_concurrent_runs),
+    approval_timeout_minutes: String(Math.round(genie.approval_timeout_seconds / 60)),
+    webhook_url: genie.webhook_url ?? '',
   };
 }
 
@@ -84,8 +99,29 @@ function toGenie(form) {
     max_turns: Number(form.max_turns),
     max_tokens_per_run: form.max_tokens_per_run ? Number(form.max_tokens_per_run) : null,
     max_concurrent_runs: Number(form.max_concurrent_runs),
+    approval_required: form.approval_required,
+    approval_timeout_seconds: Math.round(Number(form.approval_timeout_minutes) * 60),
+    webhook_url: form.webhook_url.trim() || null,
+    webhook_events: form.webhook_events,
     enabled: form.enabled,
   };
+}
+
+/** The webhook signing secret, which the API shows this once. */
+function SecretOnce({ secret, onDone }) {
+  return html`<section class="narrow">
+    <div class="card secret-once" role="status">
+      <h2>Webhook signing secret</h2>
+      <p>
+        Your endpoint checks each delivery's <code>webhook-signature</code> with this secret (Standard Webhooks). Copy it
+        now: it is not shown again (rotate it from the genie's page if it is lost).
+      </p>
+      <code class="mono" data-secret>${secret}</code>
+      <div class="form-actions">
+        <button class="primary" onClick=${onDone}>I have saved it</button>
+      </div>
+    </div>
+  </section>`;
 }
 
 export function GenieForm({ id }) {
@@ -95,6 +131,7 @@ export function GenieForm({ id }) {
   const [form, setForm] = useState(blank);
   const [error, setError] = useState();
   const [busy, setBusy] = useState(false);
+  const [secretShown, setSecretShown] = useState();
   useEffect(() => {
     if (existing.data) setForm(fromGenie(existing.data));
   }, [existing.data]);
@@ -118,7 +155,8 @@ export function GenieForm({ id }) {
       const saved = editing
         ? await patch(`/v1/worker-genies/${id}`, toGenie(form))
         : await post('/v1/worker-genies', toGenie(form));
-      go(`/genies/${saved.id}`);
+      if (saved.webhook_secret) setSecretShown(saved);
+      else go(`/genies/${saved.id}`);
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -127,6 +165,9 @@ export function GenieForm({ id }) {
 
   if (editing && existing.loading) return html`<${Loading} what="Loading the genie" />`;
   if (existing.error) return html`<${ErrorBox} error=${existing.error} />`;
+  if (secretShown) {
+    return html`<${SecretOnce} secret=${secretShown.webhook_secret} onDone=${() => go(`/genies/${secretShown.id}`)} />`;
+  }
   return html`<section class="narrow">
     <p class="crumbs">
       <${Link} to="/genies">Genies<//> ${editing ? html`/ <${Link} to=${`/genies/${id}`}>${existing.data?.name}<//>` : null}
@@ -311,6 +352,78 @@ export function GenieForm({ id }) {
               </p>`
         }
       </fieldset>
+
+      <fieldset>
+        <legend>Needs your approval</legend>
+        <p class="hint">
+          These calls wait until you approve them (in the console, by the email link, or the API); denied or expired,
+          the genie is told and goes on.
+        </p>
+        ${error?.fieldMessage?.('approval_required') ? html`<p class="field-error">${error.fieldMessage('approval_required')}</p>` : null}
+        <div class="checks">
+          ${GATES.filter(
+            ([rule]) => form.tools.includes(rule.split(':')[0]) || form.approval_required.includes(rule)
+          ).map(
+            ([rule, label]) =>
+              html`<label class="check">
+                <input
+                  type="checkbox"
+                  checked=${form.approval_required.includes(rule)}
+                  onChange=${toggleIn('approval_required', rule)}
+                />
+                <code>${label}</code>
+              </label>`
+          )}
+        </div>
+        <${Field}
+          id="approval_timeout_minutes"
+          label="Expires after (minutes)"
+          hint="1 to 10080 (a week); an expired approval counts as a denial."
+          error=${fieldError('approval_timeout_seconds')}
+        >
+          <input
+            id="approval_timeout_minutes"
+            type="number"
+            min="1"
+            max="10080"
+            value=${form.approval_timeout_minutes}
+            onInput=${set('approval_timeout_minutes')}
+          />
+        <//>
+      </fieldset>
+
+      <details open=${Boolean(form.webhook_url)}>
+        <summary>Webhook</summary>
+        <${Field}
+          id="webhook_url"
+          label="POST run events to"
+          hint="An https URL of yours; each delivery is signed (Standard Webhooks) and retried for up to a day."
+          error=${fieldError('webhook_url')}
+        >
+          <input
+            id="webhook_url"
+            type="url"
+            value=${form.webhook_url}
+            onInput=${set('webhook_url')}
+            class="mono"
+            placeholder="https://example.com/hooks/genies"
+          />
+        <//>
+        ${error?.fieldMessage?.('webhook_events') ? html`<p class="field-error">${error.fieldMessage('webhook_events')}</p>` : null}
+        <div class="checks">
+          ${WEBHOOK_EVENTS.map(
+            (name) =>
+              html`<label class="check">
+                <input
+                  type="checkbox"
+                  checked=${form.webhook_events.includes(name)}
+                  onChange=${toggleIn('webhook_events', name)}
+                />
+                <code>${name}</code>
+              </label>`
+          )}
+        </div>
+      </details>
 
       <details>
         <summary>Limits and model</summary>

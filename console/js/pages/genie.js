@@ -11,6 +11,7 @@ import {
   StatusBadge,
   Time,
   duration,
+  timeSpan,
   tokens,
   useLoad,
 } from '../ui.js';
@@ -127,6 +128,32 @@ function Memory({ genie }) {
   </div>`;
 }
 
+/** Replaces the webhook signing secret and shows the new one, once. */
+function RotateWebhookSecret({ genie }) {
+  const [secret, setSecret] = useState();
+  const [error, setError] = useState();
+  const rotate = async () => {
+    if (!window.confirm('Replace the webhook secret? Deliveries are signed with the new one at once.')) return;
+    setError(undefined);
+    try {
+      setSecret((await post(`/v1/worker-genies/${genie.id}/rotate-webhook-secret`)).webhook_secret);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`<div>
+    <${ErrorBox} error=${error} />
+    ${
+      secret
+        ? html`<div class="secret-once" role="status">
+            <p class="small">The new secret, shown this once:</p>
+            <code class="mono" data-secret>${secret}</code>
+          </div>`
+        : html`<button class="link small" onClick=${rotate}>Rotate secret</button>`
+    }
+  </div>`;
+}
+
 export function GeniePage({ id }) {
   const { data: genie, error, loading } = useLoad(() => get(`/v1/worker-genies/${id}`), [id]);
   const [tab, setTab] = useState('runs');
@@ -207,12 +234,22 @@ export function GeniePage({ id }) {
             <dd>
               ${genie.credential_refs.length ? genie.credential_refs.map((c) => html`<code class="tag">${c}</code>`) : html`<span class="muted">none</span>`}
             </dd>
+            <dt>Approval</dt>
+            <dd>
+              ${genie.approval_required.length ? html`${genie.approval_required.map((r) => html`<code class="tag">${r}</code>`)}<div class="muted small">expires after ${timeSpan(genie.approval_timeout_seconds)}</div>` : html`<span class="muted">never asked</span>`}
+            </dd>
+            <dt>Webhook</dt>
+            <dd>
+              ${genie.webhook_url ? html`<div class="mono small approval-url">${genie.webhook_url}</div>${genie.webhook_events.map((e) => html`<code class="tag">${e}</code>`)}<${RotateWebhookSecret} genie=${genie} />` : html`<span class="muted">none</span>`}
+            </dd>
             <dt>Model</dt>
             <dd class="mono">${genie.model ?? 'platform default'}</dd>
             <dt>Limits</dt>
             <dd>
               ${`${genie.max_turns} turns`}${genie.max_tokens_per_run ? `, ${genie.max_tokens_per_run.toLocaleString()} tokens` : ''}
             </dd>
+            <dt>Version</dt>
+            <dd title="Each change makes a new version; a run keeps the version it started with">${genie.version}</dd>
             <dt>Created</dt>
             <dd><${Time} value=${genie.created_at} /></dd>
           </dl>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../api.js';
 import { EmptyState, ErrorBox, html, Link, Loading, Time, useLoad } from '../ui.js';
+import { ApprovalById } from './approvals.js';
 
 const changed = () => window.dispatchEvent(new Event('genies:notifications-changed'));
 
@@ -21,6 +22,7 @@ function Notification({ item, onRead }) {
       open
         ? html`<div class="notification-body">
             <p class="message">${item.message}</p>
+            ${item.approval_id ? html`<${ApprovalById} id=${item.approval_id} />` : null}
             <p class="small muted">
               ${item.channel !== 'dashboard' ? html`Email: ${item.email_status}${item.email_error ? ` (${item.email_error})` : ''} · ` : null}
               ${item.run_id ? html`<${Link} to=${`/runs/${item.run_id}`}>the run that sent it<//>` : null}

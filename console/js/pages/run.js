@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
 import { ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens } from '../ui.js';
+import { ApprovalCard } from './approvals.js';
 
 const PHASES = {
   starting: 'Starting',
   calling_model: 'Claude is thinking',
   running_tools: 'Running tools',
   finishing: 'Recording the result',
+  waiting_approval: 'Waiting for your approval',
   done: 'Done',
 };
 
@@ -75,6 +77,35 @@ function Elapsed({ since }) {
   return html`<span>${duration(now - new Date(since).getTime())}</span>`;
 }
 
+/** Where the run's events were POSTed (the genie's webhook_url), and how each delivery went. */
+function WebhookDeliveries({ deliveries }) {
+  if (!deliveries?.length) return null;
+  return html`<details class="card">
+    <summary>Webhook deliveries (${deliveries.length})</summary>
+    <table class="list deliveries">
+      <thead>
+        <tr>
+          <th>Event</th>
+          <th>Status</th>
+          <th class="num">Attempts</th>
+          <th>Last answer</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${deliveries.map(
+          (d) =>
+            html`<tr>
+              <td class="mono">${d.event}</td>
+              <td>${d.status}</td>
+              <td class="num">${d.attempts}</td>
+              <td class="small">${d.last_status_code ? `HTTP ${d.last_status_code}` : ''}${d.last_error ? html` <span class="muted">${d.last_error}</span>` : null}</td>
+            </tr>`
+        )}
+      </tbody>
+    </table>
+  </details>`;
+}
+
 export function RunPage({ id }) {
   const [run, setRun] = useState();
   const [steps, setSteps] = useState([]);
@@ -82,16 +113,28 @@ export function RunPage({ id }) {
   const [error, setError] = useState();
   const [genie, setGenie] = useState();
   const [cancelling, setCancelling] = useState(false);
+  const [approvals, setApprovals] = useState([]);
+  // What the event stream does not carry: the genie version it ran with, webhook deliveries.
+  const [detail, setDetail] = useState();
+  const keepApproval = (approval) => setApprovals((seen) => [...seen.filter((a) => a.id !== approval.id), approval]);
+  const loadDetail = () => get(`/v1/runs/${id}`).then(setDetail, () => undefined);
 
   useEffect(() => {
     setSteps([]);
+    setApprovals([]);
+    void loadDetail();
     const stop = followRun(id, (event, data) => {
       if (event === 'status' || event === 'end') {
         setRun(data);
         if (event === 'end') {
           setLive(undefined);
           window.dispatchEvent(new Event('genies:notifications-changed')); // it may have notified
+          void loadDetail();
+          setTimeout(loadDetail, 3000); // webhook deliveries go on after the run ends
         }
+      } else if (event === 'approval') {
+        keepApproval(data);
+        window.dispatchEvent(new Event('genies:approvals-changed'));
       } else if (event === 'step') {
         setSteps((seen) =>
           seen.some((s) => s.seq === data.seq) ? seen : [...seen, data].sort((a, b) => a.seq - b.seq)
@@ -123,6 +166,9 @@ export function RunPage({ id }) {
   if (!run) return html`<${Loading} what="Connecting to the run" />`;
   const active = run.status === 'queued' || run.status === 'running' || run.status === 'waiting_approval';
   const totals = totalsOf(run, steps);
+  const pending = approvals.filter((a) => a.status === 'pending');
+  const decided = approvals.filter((a) => a.status !== 'pending');
+  const version = detail?.genie_config?.version;
   return html`<section>
     <p class="crumbs">
       <${Link} to="/runs">Runs<//> ${genie ? html`/ <${Link} to=${`/genies/${genie.id}`}>${genie.name}<//>` : null}
@@ -133,7 +179,7 @@ export function RunPage({ id }) {
           <${StatusBadge} status=${run.status} /> Run <span class="mono muted">${run.id.slice(0, 8)}</span>
         </h1>
         <p class="muted">
-          ${`${run.trigger_type} run`}${run.scheduled_at ? html`${', scheduled for '}<${Time} value=${run.scheduled_at} />` : null}${' · started '}<${Time}
+          ${`${run.trigger_type} run`}${version ? html`${' of '}<span title="The genie's settings this run used">version ${version}</span>` : null}${run.scheduled_at ? html`${', scheduled for '}<${Time} value=${run.scheduled_at} />` : null}${' · started '}<${Time}
             value=${run.started_at ?? run.created_at}
           />
         </p>
@@ -152,7 +198,15 @@ export function RunPage({ id }) {
       <div><span class="label">Tokens</span>${tokens(totals.usage).toLocaleString()}</div>
       <div><span class="label">Cache reads</span>${totals.usage.cache_read_input_tokens.toLocaleString()}</div>
     </div>
-    ${active ? html`<${LivePanel} live=${live ?? { phase: run.status === 'queued' ? 'starting' : 'calling_model', turn: 0, attempt: 1 }} />` : null}
+    ${active ? html`<${LivePanel} live=${live ?? { phase: run.status === 'queued' ? 'starting' : run.status === 'waiting_approval' ? 'waiting_approval' : 'calling_model', turn: 0, attempt: 1 }} />` : null}
+    ${
+      pending.length
+        ? html`<div class="approvals">
+            <h2>Waiting for your approval</h2>
+            ${pending.map((a) => html`<${ApprovalCard} key=${a.id} approval=${a} showRun=${false} onDecided=${keepApproval} />`)}
+          </div>`
+        : null
+    }
     ${run.error ? html`<div class="error-box" role="alert"><strong>${run.error.type}</strong>: ${run.error.message}</div>` : null}
     ${
       run.output
@@ -170,6 +224,17 @@ export function RunPage({ id }) {
           </details>`
         : null
     }
+    ${
+      decided.length
+        ? html`<details class="card">
+            <summary>Approvals (${decided.length})</summary>
+            <div class="approvals">
+              ${decided.map((a) => html`<${ApprovalCard} key=${a.id} approval=${a} showRun=${false} />`)}
+            </div>
+          </details>`
+        : null
+    }
+    <${WebhookDeliveries} deliveries=${detail?.webhook_deliveries} />
     <h2>Steps</h2>
     ${
       steps.length === 0
