@@ -5,6 +5,7 @@ import { claimNotification, markApprovalNotificationRead } from '../db/repositor
 import { findMessage } from '../db/repositories/run-records';
 import { findRun, markRunResumed, markRunWaiting } from '../db/repositories/runs';
 import { presentApproval } from '../db/presenters';
+import { utcMinute } from '../domain/approvals';
 import { approvalLinkToken } from '../security/approval-links';
 import type { ApprovalOutcome, ApprovalTicket, RequestApprovalInput, SettleApprovalInput } from '../temporal/contract';
 import type { ActivityDeps } from './deps';
@@ -82,7 +83,7 @@ export function createApprovalActivities(deps: Pick<ActivityDeps, 'db' | 'vault'
       offeredTools([block.name])
         .find((t) => t.name === block.name)
         ?.summarize(block.input ?? {}) ?? block.name;
-    const expires = approval.expires_at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+    const expires = utcMinute(approval.expires_at);
     const notification = await claimNotification(db, ownerId, {
       genie_id: genie.id,
       run_id: runId,

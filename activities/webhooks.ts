@@ -8,7 +8,7 @@ import {
 } from '../db/repositories/webhook-deliveries';
 import type { Queryable } from '../db';
 import type { WebhookEvent } from '../domain/webhooks';
-import { FetchRefusedError } from '../fetch/ssrf';
+import { FetchRefusedError, HostUnresolvedError } from '../fetch/ssrf';
 import { guardedFetch } from '../fetch/guarded-fetch';
 import { openWebhookSecret } from '../security/webhook-secrets';
 import type { WebhookDeliveryInput } from '../temporal/contract';
@@ -80,7 +80,8 @@ export function createWebhookActivities({
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       await recordWebhookAttempt(db, ownerId, deliveryId, { delivered: false, statusCode: null, error: why });
-      if (err instanceof FetchRefusedError) {
+      // An address the SSRF rules refuse stays refused; a name that does not resolve may later.
+      if (err instanceof FetchRefusedError && !(err instanceof HostUnresolvedError)) {
         await markWebhookFailed(db, ownerId, deliveryId, why);
         throw webhookRefused(why);
       }

@@ -31,3 +31,7 @@ export function needsApproval(rules: readonly string[], tool: string, input: unk
 
 /** The tool an approval rule is about (`web_fetch:POST` → `web_fetch`). */
 export const ruleTool = (rule: string): ToolName => rule.split(':')[0] as ToolName;
+
+/** A moment as people read it in an email or on the link page: `2026-11-29 20:11 UTC`. */
+export const utcMinute = (at: Date | string): string =>
+  new Date(at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';

@@ -12,6 +12,11 @@ export class FetchRefusedError extends Error {
   override name = 'FetchRefusedError';
 }
 
+/** Refused because the name did not resolve (now): unlike a private address, this may pass later. */
+export class HostUnresolvedError extends FetchRefusedError {
+  override name = 'HostUnresolvedError';
+}
+
 /** Names that only ever mean "this machine" or "the cloud's metadata service". */
 const BLOCKED_NAMES = new Set(['localhost', 'metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data']);
 const BLOCKED_SUFFIXES = ['.localhost', '.internal', '.local'];
@@ -100,7 +105,7 @@ export function guardedLookup(policy: CompiledPolicy): LookupFunction {
     policy
       .resolve(host)
       .then((addresses) => {
-        if (addresses.length === 0) throw new FetchRefusedError(`${host} did not resolve`);
+        if (addresses.length === 0) throw new HostUnresolvedError(`${host} did not resolve`);
         if (!policy.names.has(host)) {
           for (const { address } of addresses) {
             const problem = addressProblem(address, policy);
@@ -117,7 +122,7 @@ export function guardedLookup(policy: CompiledPolicy): LookupFunction {
         else callback(null, usable[0]!.address, usable[0]!.family);
       })
       .catch((err: unknown) => {
-        const error = err instanceof FetchRefusedError ? err : new FetchRefusedError(`Could not resolve ${host}`);
+        const error = err instanceof FetchRefusedError ? err : new HostUnresolvedError(`Could not resolve ${host}`);
         callback(Object.assign(error, { code: 'EREFUSED' }), '', 0);
       });
   };

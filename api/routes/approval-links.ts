@@ -3,6 +3,7 @@
 // decided approval takes no other decision) and stops working when the approval expires.
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
+import { utcMinute } from '../../domain/approvals';
 import { ApiError } from '../errors';
 import type { ApprovalLinkView } from '../services/approvals';
 import type { Services } from '../services';
@@ -50,7 +51,7 @@ function describe(view: ApprovalLinkView): string {
   return (
     `<p><strong>${escapeHtml(view.genieName)}</strong> wants to call <code>${escapeHtml(approval.tool)}</code>:</p>` +
     `<pre>${escapeHtml(JSON.stringify(approval.input, null, 2))}</pre>` +
-    `<p class="muted">Requested ${escapeHtml(approval.requested_at)} · expires ${escapeHtml(approval.expires_at)} · run ${escapeHtml(approval.run_id)}</p>`
+    `<p class="muted">Requested ${escapeHtml(utcMinute(approval.requested_at))} · expires ${escapeHtml(utcMinute(approval.expires_at))} · run ${escapeHtml(approval.run_id)}</p>`
   );
 }
 
@@ -61,7 +62,7 @@ function decisionForm(view: ApprovalLinkView): string {
     `<textarea id="note" name="note" maxlength="2000"></textarea>` +
     `<div class="buttons"><button class="approve" name="decision" value="approve">Approve</button>` +
     `<button class="deny" name="decision" value="deny">Deny</button></div></form>` +
-    `<p class="muted">This link works once, until ${escapeHtml(view.approval.expires_at)}.</p>`
+    `<p class="muted">This link works once, until ${escapeHtml(utcMinute(view.approval.expires_at))}.</p>`
   );
 }
 

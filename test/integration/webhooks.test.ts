@@ -186,4 +186,14 @@ describe('run webhooks', () => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, last_status_code: null });
     expect(delivery.last_error).toContain('metadata');
   });
+
+  it('keeps retrying a host name that does not resolve (yet), with the same delivery', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user, { webhook_url: 'http://hooks.not-yet.invalid/x' });
+    fake.script(marker, [text('done')]);
+    const { run_id } = await startRun(h, user, genie.id);
+    await waitForRun(h, user, run_id);
+    const [delivery] = await deliveriesOf(run_id, (d) => d[0]?.attempts >= 2);
+    expect(delivery).toMatchObject({ event: 'run.succeeded', status: 'pending', last_status_code: null });
+    expect(delivery.last_error).toContain('resolve');
+  });
 });
