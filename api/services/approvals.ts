@@ -1,4 +1,10 @@
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import { findApproval, findApprovalByLink, listApprovals, type ApprovalRow } from '../../db/repositories/approvals';
 import { findGenie } from '../../db/repositories/genies';
 import { findRun } from '../../db/repositories/runs';
@@ -9,7 +15,7 @@ import { approvalIdOfToken, verifyApprovalLinkToken } from '../../security/appro
 import type { Vault } from '../../security/vault';
 import { withTemporalDeadline } from '../../temporal/client';
 import { APPROVAL_REFUSAL, decideApprovalUpdate } from '../../temporal/contract';
-import { ConflictError, NotFoundError } from '../errors';
+import { ApiError, ConflictError, NotFoundError } from '../errors';
 import { parseCursor } from '../validation';
 
 /** How long a decision waits for the run's workflow to accept and record it. */
@@ -91,6 +97,7 @@ export class ApprovalService {
         }
       }
     } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return this.afterNoAnswer(ownerId, id, decision);
       if (!(err instanceof WorkflowUpdateFailedError) && !(err instanceof WorkflowNotFoundError)) throw err;
       // Refused by the workflow (decided, expired, or the run has ended): say what it is now.
       const now = await findApproval(this.db, ownerId, id);
@@ -102,6 +109,25 @@ export class ApprovalService {
       });
     }
     return presentApproval((await findApproval(this.db, ownerId, id))!);
+  }
+
+  /**
+   * The run's workflow did not answer in time (its worker is down or restarting). Temporal keeps the
+   * update and delivers it when a worker is back, so the decision may yet land: if it already has,
+   * this is a success; if not, 503 says so honestly rather than claim either outcome.
+   */
+  private async afterNoAnswer(ownerId: string, id: string, decision: ApprovalDecision) {
+    for (let i = 0; i < 10; i++) {
+      const now = await findApproval(this.db, ownerId, id);
+      if (now?.status === decision) return presentApproval(now);
+      if (now && now.status !== 'pending') throw new ConflictError(closedReason(now)!, { status: now.status });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    throw new ApiError(
+      503,
+      'upstream_unavailable',
+      'The run did not answer in time (is its worker running?). Your decision may still reach it when the worker is back; look at the approval again in a moment.'
+    );
   }
 
   /** The approval a link token names, if the token is its own (else 404: wrong, tampered, forged). */

@@ -256,6 +256,21 @@ describe('approvals', () => {
     expect(toolMails(subject)).toHaveLength(1);
   });
 
+  it('answers 503 while no worker can take a decision, which still lands once one is back', async () => {
+    const subject = `no-worker-${Date.now()}`;
+    const { genie } = await gatedGenie(subject);
+    const { runId, approval } = await waitingRun(genie.id);
+    await worker.stop();
+    const denied = await decide(approval.id, 'deny', { note: 'decided while the worker was away' });
+    expect(denied.status).toBe(503);
+    expect(denied.body.error).toMatchObject({ code: 'upstream_unavailable' });
+    expect(denied.body.error.message).toContain('may still reach it');
+    worker = await startWorker();
+    const run = await waitForRun(h, owner, runId);
+    expect(run.approvals).toMatchObject([{ status: 'denied', note: 'decided while the worker was away' }]);
+    expect(toolMails(subject)).toHaveLength(0);
+  }, 60_000);
+
   it('decides once by the email link: valid, reused, tampered', async () => {
     const subject = `link-${Date.now()}`;
     const { genie } = await gatedGenie(subject);
