@@ -134,6 +134,16 @@ const nameList = (what: string, pattern: RegExp, max: number) =>
     .openapi({ uniqueItems: true });
 
 /** Every writable genie field, none required: the base of create and update. */
+/**
+ * An absolute http(s) URL as RFC 3986 spells it: a host (name, IPv4 or [IPv6]), an optional port,
+ * then only URI characters or %-escapes. Stricter than WHATWG parsing, which would take
+ * `https:///x` or raw non-ASCII and quietly rewrite it.
+ */
+const URI_CHAR = "(?:[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})";
+const WEBHOOK_URL_PATTERN = new RegExp(
+  `^https?://(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?(?:[/?#]${URI_CHAR}*)?$`
+);
+
 const genieFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),
   description: z.string().max(2000),
@@ -177,7 +187,7 @@ const genieFields = {
     .string()
     .max(2000)
     .url()
-    .regex(/^https?:\/\//i, 'must be an http or https URL')
+    .regex(WEBHOOK_URL_PATTERN, 'must be an http or https URL with a host, in plain ASCII (percent-encode the rest)')
     .nullable()
     .openapi({ format: 'uri', description: 'Where run events are POSTed (signed; public addresses only)' }),
   webhook_events: z

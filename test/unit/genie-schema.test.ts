@@ -48,6 +48,10 @@ describe('genie create schema', () => {
     [{ approval_timeout_seconds: 30 }, 'approval_timeout_seconds'],
     [{ webhook_url: 'not a url' }, 'webhook_url'],
     [{ webhook_url: 'ftp://example.com/x' }, 'webhook_url'],
+    [{ webhook_url: 'https:///no-host' }, 'webhook_url'], // WHATWG would quietly take it
+    [{ webhook_url: 'https://exämple.com/x' }, 'webhook_url'], // not ASCII: percent-encode it
+    [{ webhook_url: 'https://example.com/%zz' }, 'webhook_url'],
+    [{ webhook_url: 'https://user:pass@example.com/x' }, 'webhook_url'],
     [{ webhook_events: ['run.exploded'] }, 'webhook_events.0'],
     [{ max_concurrent_runs: 0 }, 'max_concurrent_runs'],
     [{ trigger_type: 'webhook' }, 'trigger_type'],
