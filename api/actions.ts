@@ -79,7 +79,9 @@ const decide =
   async ({ ownerId, fields, services }) => {
     const id = approvalId(fields);
     const { note } = parseOrThrow(DecisionSchema, without(fields, 'approval_id'), 'Decision');
-    return { data: await services.approvals.decide(ownerId, id, decision, note ?? null) };
+    const approval = await services.approvals.decide(ownerId, id, decision, note ?? null);
+    // Still pending: no worker could take it now; Temporal holds it for the run (202 Accepted).
+    return { status: approval.status === 'pending' ? 202 : 200, data: approval };
   };
 
 /** Refuses fields an action does not take (a typo must never pass silently), naming each. */

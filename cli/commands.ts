@@ -364,6 +364,12 @@ async function decide(ctx: CommandContext, verdict: 'approve' | 'deny'): Promise
     values.note === undefined ? {} : { note: values.note }
   );
   if (ctx.json) return printJson(ctx, approval);
+  if (approval.status === 'pending') {
+    ctx.out(
+      `Sent: ${verdict} ${callText(approval)}. No worker is running the genie right now; the run takes your decision as soon as one is back.`
+    );
+    return;
+  }
   ctx.out(
     `${approval.status === 'approved' ? green('Approved') : red('Denied')} ${callText(approval)}; run ${approval.run_id} goes on (npm run cli -- run ${approval.run_id} --follow)`
   );

@@ -17,6 +17,7 @@ import { isToolName } from '../domain/tools';
 import {
   APPROVAL_ACTIVITY,
   APPROVAL_REFUSAL,
+  approvalDecidedSignal,
   decideApprovalUpdate,
   LIFECYCLE_ACTIVITY,
   MODEL_ACTIVITY,
@@ -83,16 +84,29 @@ interface Waiting {
   settled?: ApprovalOutcome;
 }
 
+type Decision = NonNullable<Waiting['decision']>;
+
+/** Records a decision on the run's approval (the `settleApproval` activity); answers it as recorded. */
+type Settle = (approvalId: string, decision: Decision) => Promise<ApprovalOutcome>;
+
+/** Decisions sent (as the signal) before the run registered their approval; a few at most. */
+const EARLY_DECISIONS_KEPT = 100;
+
 /**
  * The approvals a run waits on. While any is pending the run's clock stops: `pausedMs` is added to
- * its deadline.
+ * its deadline. A decision arrives as the `decideApproval` update or, when the API could not reach a
+ * worker in time, as the `approvalDecided` signal; the first decision of an approval stands.
  */
 class Approvals {
   readonly pending = new Map<string, Waiting>();
   pausedMs = 0;
   private pausedAt = 0;
+  private readonly early = new Map<string, Decision>();
 
-  constructor(private readonly state: RunStatusView) {
+  constructor(
+    private readonly state: RunStatusView,
+    private readonly settle: Settle
+  ) {
     state.pendingApprovals = [];
   }
 
@@ -110,6 +124,35 @@ class Approvals {
     this.pending.delete(approvalId);
     if (!this.waiting) this.pausedMs += Date.now() - this.pausedAt;
     this.show();
+  }
+
+  /** Can `waiting` still take a decision (none yet, not expired)? */
+  open(waiting: Waiting): boolean {
+    return waiting.decision === undefined && Date.now() < Date.parse(waiting.view.expiresAt);
+  }
+
+  /** Takes the decision (at once, so a second one is refused), records it, and answers it as recorded. */
+  async decide(waiting: Waiting, decision: Decision): Promise<ApprovalOutcome> {
+    waiting.decision = decision;
+    waiting.settled = await this.settle(waiting.view.approvalId, decision);
+    return waiting.settled;
+  }
+
+  /** The signal's decision: applied if the approval is still open, kept if it is not registered yet. */
+  async decideLater(approvalId: string, decision: Decision): Promise<void> {
+    const waiting = this.pending.get(approvalId);
+    if (!waiting) {
+      if (!this.early.has(approvalId) && this.early.size < EARLY_DECISIONS_KEPT) this.early.set(approvalId, decision);
+      return;
+    }
+    if (this.open(waiting)) await this.decide(waiting, decision);
+  }
+
+  /** A decision that arrived before the approval was registered, if any. */
+  takeEarly(approvalId: string): Decision | undefined {
+    const decision = this.early.get(approvalId);
+    this.early.delete(approvalId);
+    return decision;
   }
 
   private show(): void {
@@ -173,21 +216,14 @@ async function agentLoop(
     };
     approvals.add(waiting);
     try {
+      const early = approvals.takeEarly(ticket.approvalId);
+      if (early && approvals.open(waiting)) await approvals.decide(waiting, early);
       const left = Math.max(1, Date.parse(ticket.expiresAt) - Date.now());
       const decided = await condition(() => waiting.decision !== undefined, left, {
         summary: `waiting for the owner to approve ${call.summary}`,
       });
-      if (!decided) {
-        waiting.decision = { status: 'expired', note: null };
-        waiting.settled = await lifecycle.settleApproval({
-          ownerId,
-          runId,
-          approvalId: ticket.approvalId,
-          status: 'expired',
-          note: null,
-        });
-      }
-      await condition(() => waiting.settled !== undefined); // the update records the decision first
+      if (!decided) await approvals.decide(waiting, { status: 'expired', note: null });
+      await condition(() => waiting.settled !== undefined); // the decision is recorded first
       return waiting.settled!;
     } finally {
       approvals.remove(ticket.approvalId);
@@ -261,24 +297,19 @@ function describeFailure(err: unknown): RunError {
  */
 export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
   const state: RunStatusView = { phase: 'starting', turn: 0, currentTools: [], usage: zeroUsage() };
-  const approvals = new Approvals(state);
-  setHandler(runStatusQuery, () => state);
   let runId = input.runId;
+  const approvals = new Approvals(state, (approvalId, { status, note }) =>
+    lifecycle.settleApproval({ ownerId: input.ownerId, runId: runId!, approvalId, status, note })
+  );
+  setHandler(runStatusQuery, () => state);
 
+  setHandler(approvalDecidedSignal, ({ approvalId, decision, note }) =>
+    approvals.decideLater(approvalId, { status: decision, note: note ?? null })
+  );
   setHandler(
     decideApprovalUpdate,
-    async ({ approvalId, decision, note }) => {
-      const waiting = approvals.pending.get(approvalId)!;
-      waiting.decision = { status: decision, note: note ?? null };
-      waiting.settled = await lifecycle.settleApproval({
-        ownerId: input.ownerId,
-        runId: runId!,
-        approvalId,
-        status: decision,
-        note: note ?? null,
-      });
-      return waiting.settled;
-    },
+    ({ approvalId, decision, note }) =>
+      approvals.decide(approvals.pending.get(approvalId)!, { status: decision, note: note ?? null }),
     {
       validator: ({ approvalId }: DecideApprovalInput) => {
         const waiting = approvals.pending.get(approvalId);

@@ -203,7 +203,7 @@ function buildRegistry(): OpenAPIRegistry {
     summary: 'Resource/action endpoint: create a genie, or any action by name',
     description:
       'A body with no `action` creates a genie (GenieCreate). Otherwise `action` chooses the operation; ' +
-      'each answers as its REST alias does. `run` and `trigger` answer 202; `create` and `store-credential` 201 ' +
+      'each answers as its REST alias does. `run` and `trigger` answer 202 (`approve`/`deny` too when no worker can take the decision now); `create` and `store-credential` 201 ' +
       '(`store-credential` with `replace` 200). `run` honours an `Idempotency-Key` header.',
     body: ActionBodySchema,
     success: {
@@ -215,8 +215,9 @@ function buildRegistry(): OpenAPIRegistry {
         schema: R.ok(z.unknown()),
       },
       202: {
-        description: 'run: the queued run; trigger: the accepted event',
-        schema: R.ok(z.union([R.RunStartedSchema, R.EventAcceptedSchema])),
+        description:
+          'run: the queued run; trigger: the accepted event; approve/deny: the approval, queued for a worker',
+        schema: R.ok(z.union([R.RunStartedSchema, R.EventAcceptedSchema, R.ApprovalSchema])),
       },
     },
     errors: {
@@ -390,7 +391,14 @@ function buildRegistry(): OpenAPIRegistry {
       params: IdParam,
       body: DecisionSchema,
       bodyOptional: true,
-      success: { 200: { description: 'the approval as recorded', schema: R.ok(R.ApprovalSchema) } },
+      success: {
+        200: { description: 'the approval as recorded', schema: R.ok(R.ApprovalSchema) },
+        202: {
+          description:
+            'no worker could take the decision now: Temporal holds it and the run applies it when a worker is back (the approval is still pending)',
+          schema: R.ok(R.ApprovalSchema),
+        },
+      },
       errors: { 409: 'conflict: already decided or expired, or the run no longer waits for it' },
     });
   }

@@ -115,6 +115,14 @@ export function approvalLinksRouter({ approvals }: Services): Router {
         } catch (err) {
           return failed(res, err);
         }
+        if (decided.status === 'pending') {
+          return sendPage(
+            res,
+            202,
+            'Decision received',
+            `<h1>Decision received</h1><p>You chose to ${decision === 'approved' ? 'approve' : 'deny'} it. The genie's run is paused right now (no worker is running); your decision reaches it as soon as one is back. You can close this page.</p>`
+          );
+        }
         const verb = decided.status === 'approved' ? 'Approved' : 'Denied';
         sendPage(
           res,

@@ -4,8 +4,15 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
-import { findApproval, findApprovalByLink, listApprovals, type ApprovalRow } from '../../db/repositories/approvals';
+import {
+  findApproval,
+  findApprovalByLink,
+  listApprovals,
+  reserveDecision,
+  type ApprovalRow,
+} from '../../db/repositories/approvals';
 import { findGenie } from '../../db/repositories/genies';
 import { findRun } from '../../db/repositories/runs';
 import { page, presentApproval } from '../../db/presenters';
@@ -14,8 +21,8 @@ import type { ApprovalDecision, ApprovalStatus } from '../../domain/approvals';
 import { approvalIdOfToken, verifyApprovalLinkToken } from '../../security/approval-links';
 import type { Vault } from '../../security/vault';
 import { withTemporalDeadline } from '../../temporal/client';
-import { APPROVAL_REFUSAL, decideApprovalUpdate } from '../../temporal/contract';
-import { ApiError, ConflictError, NotFoundError } from '../errors';
+import { APPROVAL_REFUSAL, approvalDecidedSignal, decideApprovalUpdate } from '../../temporal/contract';
+import { ConflictError, NotFoundError } from '../errors';
 import { parseCursor } from '../validation';
 
 /** How long a decision waits for the run's workflow to accept and record it. */
@@ -70,12 +77,22 @@ export class ApprovalService {
     return presentApproval(approval);
   }
 
-  /** Approves or denies a pending approval; answers it as recorded. 404 for another owner's. */
+  /**
+   * Approves or denies a pending approval; answers it as recorded (still `pending` when no worker
+   * could take it now: queued, see queueDecision). 404 for another owner's.
+   */
   async decide(ownerId: string, id: string, decision: ApprovalDecision, note: string | null) {
     const approval = await findApproval(this.db, ownerId, id);
     if (!approval) throw new NotFoundError('Approval');
     const closed = closedReason(approval);
     if (closed) throw new ConflictError(closed, { status: approval.status });
+    if (!(await reserveDecision(this.db, ownerId, id, decision))) {
+      const now = (await findApproval(this.db, ownerId, id))!;
+      throw new ConflictError(
+        closedReason(now) ?? `Another decision (${now.decision_sent}) is already on its way to the run.`,
+        { status: now.status }
+      );
+    }
     const run = await findRun(this.db, ownerId, approval.run_id);
     if (!run) throw new NotFoundError('Approval');
     const handle = this.temporal.workflow.getHandle(run.workflow_id);
@@ -97,7 +114,10 @@ export class ApprovalService {
         }
       }
     } catch (err) {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return this.afterNoAnswer(ownerId, id, decision);
+      // No worker answered in time, or the run has not taken in its own request yet: queue it.
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || notWaitingYet(err)) {
+        return this.queueDecision(handle, ownerId, id, decision, note);
+      }
       if (!(err instanceof WorkflowUpdateFailedError) && !(err instanceof WorkflowNotFoundError)) throw err;
       // Refused by the workflow (decided, expired, or the run has ended): say what it is now.
       const now = await findApproval(this.db, ownerId, id);
@@ -112,22 +132,36 @@ export class ApprovalService {
   }
 
   /**
-   * The run's workflow did not answer in time (its worker is down or restarting). Temporal keeps the
-   * update and delivers it when a worker is back, so the decision may yet land: if it already has,
-   * this is a success; if not, 503 says so honestly rather than claim either outcome.
+   * The run's workflow did not answer in time: its worker is down or restarting. The decision goes
+   * to it as the `approvalDecided` signal instead, which Temporal stores at once and the run applies
+   * when a worker is back (if the approval is still open then). Answers the approval: decided if that
+   * already happened, else still pending (the caller says 202: accepted, not yet applied).
    */
-  private async afterNoAnswer(ownerId: string, id: string, decision: ApprovalDecision) {
-    for (let i = 0; i < 10; i++) {
+  private async queueDecision(
+    handle: WorkflowHandle,
+    ownerId: string,
+    id: string,
+    decision: ApprovalDecision,
+    note: string | null
+  ) {
+    try {
+      await withTemporalDeadline(this.temporal, () =>
+        handle.signal(approvalDecidedSignal, { approvalId: id, decision, note })
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
       const now = await findApproval(this.db, ownerId, id);
-      if (now?.status === decision) return presentApproval(now);
-      if (now && now.status !== 'pending') throw new ConflictError(closedReason(now)!, { status: now.status });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      throw new ConflictError((now && closedReason(now)) ?? 'The run is no longer waiting for this approval.', {
+        status: now?.status ?? 'pending',
+      });
     }
-    throw new ApiError(
-      503,
-      'upstream_unavailable',
-      'The run did not answer in time (is its worker running?). Your decision may still reach it when the worker is back; look at the approval again in a moment.'
-    );
+    for (let i = 0; i < 5; i++) {
+      const now = (await findApproval(this.db, ownerId, id))!;
+      if (now.status === decision) return presentApproval(now);
+      if (now.status !== 'pending') throw new ConflictError(closedReason(now)!, { status: now.status });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return presentApproval((await findApproval(this.db, ownerId, id))!);
   }
 
   /** The approval a link token names, if the token is its own (else 404: wrong, tampered, forged). */

@@ -15,6 +15,7 @@ import * as stepSeq from './20261129110000_step_seq';
 import * as genieVersions from './20261130100000_genie_versions';
 import * as approvals from './20261130100100_approvals';
 import * as webhooks from './20261130100200_webhooks';
+import * as approvalDecisionsSent from './20261130100300_approval_decisions_sent';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -37,6 +38,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261130100000_genie_versions', genieVersions],
   ['20261130100100_approvals', approvals],
   ['20261130100200_webhooks', webhooks],
+  ['20261130100300_approval_decisions_sent', approvalDecisionsSent],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -17,6 +17,9 @@ export interface ApprovalRow {
   created_at: Date;
   decided_at: Date | null;
   expires_at: Date;
+  /** The decision the owner sent to the run (recorded as `status` once the run takes it). */
+  decision_sent: 'approved' | 'denied' | null;
+  decision_sent_at: Date | null;
 }
 
 export interface NewApproval {
@@ -113,6 +116,25 @@ export async function settleApproval(
     return row;
   }
   return findApproval(db, ownerId, id);
+}
+
+/**
+ * Reserves `decision` as the one to send to the approval's run: true for the first caller, and for
+ * a retry of the same decision; false once another decision was sent, or the approval is settled
+ * or past its expiry. So two clicks never race each other inside the workflow.
+ */
+export async function reserveDecision(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  decision: 'approved' | 'denied'
+): Promise<boolean> {
+  const updated = await db('approvals')
+    .where({ owner_id: ownerId, id, status: 'pending' })
+    .where('expires_at', '>', db.fn.now())
+    .where((q) => q.whereNull('decision_sent').orWhere('decision_sent', decision))
+    .update({ decision_sent: decision, decision_sent_at: db.fn.now() });
+  return updated === 1;
 }
 
 /** Expires what a run still waits on when it ends (cancelled, timed out, failed). */

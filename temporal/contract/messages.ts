@@ -13,6 +13,13 @@ export const runStatusQuery = defineQuery<RunStatusView>('status');
  */
 export const decideApprovalUpdate = defineUpdate<ApprovalOutcome, [DecideApprovalInput]>('decideApproval');
 
+/**
+ * `genieRun`: the same decision as a signal, which Temporal stores even while no worker runs. The
+ * API sends it when the update found no worker in time; the run applies it when it next runs, if
+ * the approval is still open then (the first decision of an approval stands).
+ */
+export const approvalDecidedSignal = defineSignal<[DecideApprovalInput]>('approvalDecided');
+
 /** Why decideApproval's validator refused a decision (the failure type the caller sees). */
 export const APPROVAL_REFUSAL = {
   /** The run has not (yet) asked for it: the request may still be on its way to the workflow. */

@@ -188,6 +188,39 @@ it('photographs the console', async () => {
   await page.getByText('api.crm.example').first().waitFor();
   await shot(page, 'credentials');
 
+  // A call that waits for its owner: the run page and the approvals page.
+  const closer = await createGenie({
+    name: 'Deal closer',
+    description: 'Moves warm leads to a deal in the CRM, with your say-so',
+    soul_prompt: 'Open a CRM deal for each warm lead. closer-marker',
+    tools: ['query_data', 'web_fetch'],
+    credential_refs: ['crm'],
+    approval_required: ['web_fetch:POST'],
+  });
+  fake.script('closer-marker', [
+    toolUse([
+      {
+        name: 'web_fetch',
+        input: {
+          url: 'https://api.crm.example/v2/deals',
+          method: 'POST',
+          credential: 'crm',
+          body: { lead: 'Chloé Novak', company: 'Ion Robotics', stage: 'qualified', value_eur: 48000 },
+        },
+      },
+    ]),
+    text('Opened the deal.'),
+  ]);
+  const closerRun = await run(closer.id, 'Chloé Novak replied yes');
+  await page.goto(`${h.url}/#/runs/${closerRun}`);
+  await page.locator('.approval.approval-pending').waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(300);
+  await shot(page, 'run-approval', true);
+  await page.goto(`${h.url}/#/approvals`);
+  await page.locator('.approval.approval-pending', { hasText: 'Deal closer' }).waitFor();
+  await page.waitForTimeout(300);
+  await shot(page, 'approvals');
+
   await page.goto(`${h.url}/#/data/leads`);
   await page.locator('table.dense').waitFor();
   await shot(page, 'data');

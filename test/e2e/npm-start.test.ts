@@ -65,12 +65,37 @@ async function waitForOutput(stack: RunningStack, pattern: RegExp, from = 0, tim
 }
 
 /** Pids of processes whose command line matches `pattern`. */
-function pidsOf(pattern: string): number[] {
+/** The processes descended from `root` (itself included), from `ps`. */
+function treeOf(root: number): Set<number> {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const tree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of rows) {
+      if (tree.has(ppid!) && !tree.has(pid!)) {
+        tree.add(pid!);
+        grew = true;
+      }
+    }
+  }
+  return tree;
+}
+
+/** Processes whose command line matches `pattern`; with `root`, only that stack's (not another npm start's). */
+function pidsOf(pattern: string, root?: number): number[] {
+  let pids: number[];
   try {
-    return execFileSync('pgrep', ['-f', '--', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('pgrep', ['-f', '--', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+  if (root === undefined) return pids;
+  const tree = treeOf(root);
+  return pids.filter((pid) => tree.has(pid));
 }
 
 async function waitForHealth(apiUrl: string, timeoutMs = 60_000): Promise<void> {
@@ -149,7 +174,7 @@ describe('npm start', () => {
       ['api', 'bin/api.ts'],
     ];
     for (const [name, pattern] of targets) {
-      const pids = pidsOf(pattern);
+      const pids = pidsOf(pattern, stack.child.pid);
       expect([name, pids.length]).toEqual([name, 1]);
       const mark = stack.output().length;
       process.kill(pids[0]!, 'SIGKILL');
@@ -172,7 +197,7 @@ describe('npm start', () => {
 
   it('leaves nothing running when the supervisor itself is killed outright', async () => {
     const stack = await npmStart(env);
-    const supervisor = pidsOf(`bin/dev.ts`).filter((pid) => pid !== stack.child.pid);
+    const supervisor = pidsOf(`bin/dev.ts`, stack.child.pid).filter((pid) => pid !== stack.child.pid);
     expect(supervisor.length).toBeGreaterThan(0);
     for (const pid of supervisor) process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 30_000;

@@ -119,7 +119,12 @@ describe('approvals', () => {
       subject: expect.stringContaining('Approval needed'),
     });
     // The workflow's status query shows the wait.
-    const status = await h.temporal.workflow.getHandle(`genie-run-${runId}`).query('status');
+    // (The row says waiting as the request is recorded; the workflow a moment later, as it takes the answer.)
+    let status: any;
+    for (let i = 0; i < 50 && status?.phase !== 'waiting_approval'; i++) {
+      if (i > 0) await sleep(100);
+      status = await h.temporal.workflow.getHandle(`genie-run-${runId}`).query('status');
+    }
     expect(status).toMatchObject({ phase: 'waiting_approval', pendingApprovals: [{ approvalId: approval.id }] });
 
     const approved = await decide(approval.id, 'approve', { note: 'go ahead' });
@@ -256,20 +261,28 @@ describe('approvals', () => {
     expect(toolMails(subject)).toHaveLength(1);
   });
 
-  it('answers 503 while no worker can take a decision, which still lands once one is back', async () => {
+  it('queues a decision no worker can take now (202), and the run applies it once a worker is back', async () => {
     const subject = `no-worker-${Date.now()}`;
     const { genie } = await gatedGenie(subject);
     const { runId, approval } = await waitingRun(genie.id);
     await worker.stop();
-    const denied = await decide(approval.id, 'deny', { note: 'decided while the worker was away' });
-    expect(denied.status).toBe(503);
-    expect(denied.body.error).toMatchObject({ code: 'upstream_unavailable' });
-    expect(denied.body.error.message).toContain('may still reach it');
+    const queued = await decide(approval.id, 'deny', { note: 'decided while the worker was away' });
+    expect(queued.status).toBe(202);
+    expect(queued.body.data).toMatchObject({ id: approval.id, status: 'pending' });
+    // Another decision meanwhile is refused at once; the same one again is queued again.
+    const other = await decide(approval.id, 'approve');
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toContain('Another decision (denied) is already on its way');
+    expect((await decide(approval.id, 'deny', { note: 'decided while the worker was away' })).status).toBe(202);
     worker = await startWorker();
     const run = await waitForRun(h, owner, runId);
+    expect(run.status).toBe('succeeded');
     expect(run.approvals).toMatchObject([{ status: 'denied', note: 'decided while the worker was away' }]);
+    expect(run.steps.find((s: any) => s.tool === 'notify_owner')).toMatchObject({ is_error: true });
+    await sleep(300);
     expect(toolMails(subject)).toHaveLength(0);
-  }, 60_000);
+    expect((await decide(approval.id, 'approve')).status).toBe(409);
+  }, 90_000);
 
   it('decides once by the email link: valid, reused, tampered', async () => {
     const subject = `link-${Date.now()}`;

@@ -4,7 +4,14 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Activities } from '../../activities';
 import type { RunEnd } from '../../domain/runs';
 import { genieRun } from '../../workflows/genie-run';
-import { runStatusQuery, type GenieRunInput, type ModelTurn, type ToolCallRef } from '../../temporal/contract';
+import {
+  approvalDecidedSignal,
+  decideApprovalUpdate,
+  runStatusQuery,
+  type GenieRunInput,
+  type ModelTurn,
+  type ToolCallRef,
+} from '../../temporal/contract';
 import { startWorkflowWorker, type WorkflowWorker } from '../support/workflow-worker';
 
 /**
@@ -34,7 +41,28 @@ const scripts = new Map<string, Script>();
 const calls: Array<{ runId: string; activity: string; arg: any; at: number; done?: number }> = [];
 const ends = new Map<string, RunEnd>();
 
-const stubs: Pick<Activities, 'startRun' | 'callModel' | 'runTool' | 'finishRun'> = {
+/** Per run: the approval its gated call gets, and a gate its request waits on (released by the test). */
+const approvalRequests = new Map<string, { approvalId: string; gate: Promise<void> }>();
+const settled: Array<{ runId: string; approvalId: string; status: string; note: string | null }> = [];
+
+const stubs: Pick<
+  Activities,
+  'startRun' | 'callModel' | 'runTool' | 'finishRun' | 'requestApproval' | 'settleApproval'
+> = {
+  requestApproval: async ({ runId }) => {
+    const request = approvalRequests.get(runId)!;
+    await request.gate;
+    return {
+      approvalId: request.approvalId,
+      status: 'pending',
+      note: null,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+  },
+  settleApproval: async ({ runId, approvalId, status, note }) => {
+    settled.push({ runId, approvalId, status, note });
+    return { approvalId, status, note };
+  },
   startRun: async ({ runId }) => {
     const plan = scripts.get(runId!)!.plan ?? {};
     return {
@@ -93,6 +121,8 @@ function start(script: Script) {
     handle: client.workflow.start(genieRun, { taskQueue, workflowId: `genie-run-${runId}`, args: [input] }),
   };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const callsOf = (runId: string, activity?: string) =>
   calls.filter((c) => c.runId === runId && (!activity || c.activity === activity));
@@ -196,5 +226,27 @@ describe('genieRun', () => {
     release();
     expect(ends.get(runId)!.status).toBe('cancelled');
     expect((await wf.describe()).status.name).toBe('CANCELLED');
+  });
+
+  it('applies a decision signalled before the run registered its approval, and only the first', async () => {
+    let release!: () => void;
+    const approvalId = crypto.randomUUID();
+    const gated = { ...call('notify_owner'), needsApproval: true };
+    const { runId, handle } = start({ replies: [reply('tool_use', [gated]), reply('end_turn')] });
+    approvalRequests.set(runId, { approvalId, gate: new Promise<void>((resolve) => (release = resolve)) });
+    const wf = await handle;
+    // The request is still on its way (its activity has not answered): the update is refused…
+    for (let i = 0; i < 50 && callsOf(runId, 'callModel').length === 0; i++) await sleep(100);
+    await expect(
+      wf.executeUpdate(decideApprovalUpdate, { args: [{ approvalId, decision: 'approved', note: null }] })
+    ).rejects.toThrow();
+    // …but the signal is kept, and a later, different one does not overturn it.
+    await wf.signal(approvalDecidedSignal, { approvalId, decision: 'denied', note: 'early' });
+    await wf.signal(approvalDecidedSignal, { approvalId, decision: 'approved', note: 'late' });
+    release();
+    expect(await wf.result()).toMatchObject({ status: 'succeeded' });
+    expect(settled.filter((s) => s.runId === runId)).toEqual([{ runId, approvalId, status: 'denied', note: 'early' }]);
+    const [tool] = callsOf(runId, 'runTool');
+    expect(tool!.arg).toBe(gated.id);
   });
 });

@@ -14,13 +14,16 @@ export function ApprovalCard({ approval, onDecided, showRun = true, genieName })
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState();
   const [error, setError] = useState();
+  // Taken by the API but not yet by the run (no worker is running it now): it lands when one is back.
+  const [sent, setSent] = useState();
   const decide = async (verdict) => {
     setBusy(verdict);
     setError(undefined);
     try {
       const decided = await post(`/v1/approvals/${approval.id}/${verdict}`, note.trim() ? { note: note.trim() } : {});
       approvalsChanged();
-      onDecided?.(decided);
+      if (decided.status === 'pending') setSent(verdict);
+      else onDecided?.(decided);
     } catch (err) {
       setError(err);
       if (err.status === 409)
@@ -50,8 +53,9 @@ export function ApprovalCard({ approval, onDecided, showRun = true, genieName })
     </details>
     ${approval.note ? html`<p class="approval-note"><span class="muted">Note:</span> ${approval.note}</p>` : null}
     <${ErrorBox} error=${error} />
+    ${sent ? html`<p class="notice" role="status">Your ${sent === 'approve' ? 'approval' : 'denial'} is on its way: no worker is running this genie right now, and the run takes it as soon as one is back.</p>` : null}
     ${
-      pending
+      pending && !sent
         ? html`<div class="approval-actions">
             <input
               aria-label="Note for the genie (optional)"
