@@ -77,6 +77,16 @@ function Elapsed({ since }) {
   return html`<span>${duration(now - new Date(since).getTime())}</span>`;
 }
 
+/**
+ * What the live panel shows: the workflow's own account, but "waiting for your approval" as soon as
+ * the run says so (the two arrive a moment apart), and a guess before the first account.
+ */
+function livePhase(run, live, waiting) {
+  const phase = run.status === 'queued' ? 'starting' : waiting ? 'waiting_approval' : 'calling_model';
+  if (!live) return { phase, turn: 0, attempt: 1 };
+  return waiting && live.phase === 'running_tools' ? { ...live, phase: 'waiting_approval' } : live;
+}
+
 /** Where the run's events were POSTed (the genie's webhook_url), and how each delivery went. */
 function WebhookDeliveries({ deliveries }) {
   if (!deliveries?.length) return null;
@@ -198,7 +208,7 @@ export function RunPage({ id }) {
       <div><span class="label">Tokens</span>${tokens(totals.usage).toLocaleString()}</div>
       <div><span class="label">Cache reads</span>${totals.usage.cache_read_input_tokens.toLocaleString()}</div>
     </div>
-    ${active ? html`<${LivePanel} live=${live ?? { phase: run.status === 'queued' ? 'starting' : run.status === 'waiting_approval' ? 'waiting_approval' : 'calling_model', turn: 0, attempt: 1 }} />` : null}
+    ${active ? html`<${LivePanel} live=${livePhase(run, live, pending.length > 0)} />` : null}
     ${
       pending.length
         ? html`<div class="approvals">
