@@ -107,6 +107,24 @@ function toGenie(form) {
   };
 }
 
+/**
+ * A list field as checkboxes: `options` are [value, label, hint?]; the API's message about the
+ * field (or one of its items) shows above them.
+ */
+function Checks({ field, options, form, toggleIn, error }) {
+  const message = error?.fieldMessage?.(field);
+  return html`${message ? html`<p class="field-error">${message}</p>` : null}
+    <div class="checks">
+      ${options.map(
+        ([value, label, hint]) =>
+          html`<label class="check">
+            <input type="checkbox" checked=${form[field].includes(value)} onChange=${toggleIn(field, value)} />
+            <code>${label}</code>${hint ? html` <span class="muted small">${hint}</span>` : null}
+          </label>`
+      )}
+    </div>`;
+}
+
 /** The webhook signing secret, which the API shows this once. */
 function SecretOnce({ secret, onDone }) {
   return html`<section class="narrow">
@@ -316,37 +334,20 @@ export function GenieForm({ id }) {
 
       <fieldset>
         <legend>Tools</legend>
-        ${error?.fieldMessage?.('tools') ? html`<p class="field-error">${error.fieldMessage('tools')}</p>` : null}
-        <div class="checks">
-          ${TOOLS.map(
-            ([name, label, hint]) =>
-              html`<label class="check">
-                <input type="checkbox" checked=${form.tools.includes(name)} onChange=${toggleIn('tools', name)} />
-                <code>${label}</code> <span class="muted small">${hint}</span>
-              </label>`
-          )}
-        </div>
+        <${Checks} field="tools" options=${TOOLS} form=${form} toggleIn=${toggleIn} error=${error} />
       </fieldset>
 
       <fieldset>
         <legend>Credentials web_fetch may use</legend>
-        ${error?.fieldMessage?.('credential_refs') ? html`<p class="field-error">${error.fieldMessage('credential_refs')}</p>` : null}
         ${
           credentials.data?.items.length
-            ? html`<div class="checks">
-                ${credentials.data.items.map(
-                  (c) =>
-                    html`<label class="check">
-                      <input
-                        type="checkbox"
-                        checked=${form.credential_refs.includes(c.name)}
-                        onChange=${toggleIn('credential_refs', c.name)}
-                      />
-                      <code>${c.name}</code>
-                      <span class="muted small">${c.allowed_hosts.join(', ') || 'any public host when named'}</span>
-                    </label>`
-                )}
-              </div>`
+            ? html`<${Checks}
+                field="credential_refs"
+                options=${credentials.data.items.map((c) => [c.name, c.name, c.allowed_hosts.join(', ') || 'any public host when named'])}
+                form=${form}
+                toggleIn=${toggleIn}
+                error=${error}
+              />`
             : html`<p class="muted small">
                 No credentials stored. <${Link} to="/credentials">Add one<//> to let the genie call APIs that need a key.
               </p>`
@@ -359,22 +360,13 @@ export function GenieForm({ id }) {
           These calls wait until you approve them (in the console, by the email link, or the API); denied or expired,
           the genie is told and goes on.
         </p>
-        ${error?.fieldMessage?.('approval_required') ? html`<p class="field-error">${error.fieldMessage('approval_required')}</p>` : null}
-        <div class="checks">
-          ${GATES.filter(
-            ([rule]) => form.tools.includes(rule.split(':')[0]) || form.approval_required.includes(rule)
-          ).map(
-            ([rule, label]) =>
-              html`<label class="check">
-                <input
-                  type="checkbox"
-                  checked=${form.approval_required.includes(rule)}
-                  onChange=${toggleIn('approval_required', rule)}
-                />
-                <code>${label}</code>
-              </label>`
-          )}
-        </div>
+        <${Checks}
+          field="approval_required"
+          options=${GATES.filter(([rule]) => form.tools.includes(rule.split(':')[0]) || form.approval_required.includes(rule))}
+          form=${form}
+          toggleIn=${toggleIn}
+          error=${error}
+        />
         <${Field}
           id="approval_timeout_minutes"
           label="Expires after (minutes)"
@@ -409,20 +401,13 @@ export function GenieForm({ id }) {
             placeholder="https://example.com/hooks/genies"
           />
         <//>
-        ${error?.fieldMessage?.('webhook_events') ? html`<p class="field-error">${error.fieldMessage('webhook_events')}</p>` : null}
-        <div class="checks">
-          ${WEBHOOK_EVENTS.map(
-            (name) =>
-              html`<label class="check">
-                <input
-                  type="checkbox"
-                  checked=${form.webhook_events.includes(name)}
-                  onChange=${toggleIn('webhook_events', name)}
-                />
-                <code>${name}</code>
-              </label>`
-          )}
-        </div>
+        <${Checks}
+          field="webhook_events"
+          options=${WEBHOOK_EVENTS.map((name) => [name, name])}
+          form=${form}
+          toggleIn=${toggleIn}
+          error=${error}
+        />
       </details>
 
       <details>
