@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi';
 import { apiKeysRouter } from './routes/api-keys';
 import { approvalLinksRouter } from './routes/approval-links';
 import { approvalsRouter } from './routes/approvals';
+import { codecRouter, type CodecServerOptions } from './routes/codec';
 import { credentialsRouter } from './routes/credentials';
 import { route } from './routes/define';
 import { dataRouter } from './routes/data';
@@ -29,6 +30,8 @@ export const DATA_BODY_LIMIT = '16mb';
 export interface AppDeps extends ServiceDeps {
   logger: Logger;
   rateLimits: RateLimits;
+  /** The codec server (`/codec/*`) for the Temporal UI and CLI. */
+  codecServer: CodecServerOptions;
 }
 
 /** Rejects a non-empty request body that is not JSON (express.json would silently skip it). */
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter(deps.db, deps.temporal));
   app.use(webRouter());
   app.use(approvalLinksRouter(services)); // the approval email's page: its signed token, not an API key
+  app.use(codecRouter(deps.codecServer)); // for operators' tools: its own token, not an API key
   const openApi = Router();
   route(openApi, '/v1/openapi.json', { get: (_req, res) => void res.json(openApiDocument()) });
   app.use(openApi);

@@ -22,6 +22,7 @@ import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
 import { GenieSchedules } from '../temporal/genie-schedules';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createBenchActivities, noopTimes } from './activities';
+import { genieDataConverter } from '../temporal/client';
 
 const TURNS = 10;
 const RUNS = 5;
@@ -53,7 +54,9 @@ async function main(): Promise<void> {
   const fake = await new FakeAnthropic().start();
   Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'error' })) });
   const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }) });
+  // Payloads encrypted as in production (the history sizes below include the codec's overhead).
+  const dataConverter = genieDataConverter(parseKeys(generateKeySpec('bench')));
+  const client = new Client({ connection: await Connection.connect({ address }), dataConverter });
   const taskQueue = 'bench';
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     worker = await Worker.create({
       connection,
       taskQueue,
+      dataConverter,
       workflowBundle: await bundleWorkflowCode({
         workflowsPath: require.resolve('./workflows'),
         logger: new PinoSdkLogger(pino({ level: 'error' })),

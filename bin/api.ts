@@ -3,19 +3,21 @@ import { createApp } from '../api/app';
 import { close, listen } from '../api/server';
 import { createDb } from '../db';
 import { RunEventListener } from '../db/run-listener';
-import { getConfig, temporalUiUrl } from '../platform/config';
+import { codecCorsOrigins, getConfig, temporalUiUrl } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
 import { runMain, onShutdown } from '../platform/process';
 import { createTemporalClient } from '../temporal/client';
-import { resolveEncryptionKeys } from '../security/encryption-keys';
+import { resolveEncryptionKeys, resolvePayloadKeys } from '../security/encryption-keys';
+import { AesGcmPayloadCodec } from '../security/payload-codec';
 import { Vault } from '../security/vault';
 
 runMain('api', async () => {
   const config = getConfig();
   const logger = createLogger(config, 'api');
   const db = createDb(resolveDatabaseUrl(config));
-  const temporal = createTemporalClient(config);
+  const payloadKeys = resolvePayloadKeys(config);
+  const temporal = createTemporalClient(config, payloadKeys);
   const runEvents = new RunEventListener(db);
   const app = createApp({
     db,
@@ -27,6 +29,12 @@ runMain('api', async () => {
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
     runEvents,
+    codecServer: {
+      codec: new AesGcmPayloadCodec(payloadKeys),
+      token: config.GENIE_CODEC_TOKEN,
+      allowLoopback: config.NODE_ENV !== 'production',
+      corsOrigins: codecCorsOrigins(config),
+    },
     rateLimits: {
       perKeyPerMinute: config.GENIE_RATE_LIMIT_PER_MINUTE,
       failedAuthPerMinute: config.GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE,

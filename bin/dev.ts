@@ -48,6 +48,7 @@ runMain('worker-genies', async () => {
               dataDir: config.dataDir,
               port: config.TEMPORAL_DEV_PORT,
               uiPort: config.TEMPORAL_UI_PORT,
+              uiCodecEndpoint: `http://localhost:${config.PORT}/codec`,
               cliPath: config.TEMPORAL_CLI_PATH,
               logFile: logFile('temporal'),
             })
@@ -96,6 +97,7 @@ runMain('worker-genies', async () => {
         `  API          ${apiUrl}`,
         `  Temporal UI  ${temporalUiUrl(config)}${embeddedTemporal ? '' : ' (external Temporal)'}`,
         `  Temporal     ${temporalAddress(config)}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+        `  Codec        ${apiUrl}/codec  (payloads are encrypted; the UI decodes them here, and so does: temporal workflow show --codec-endpoint ${apiUrl}/codec …)`,
         `  Postgres     ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded on port ${config.GENIE_PG_PORT}`}`,
         `  Logs         ${path.join(config.dataDir, 'logs')}`,
         '  Dev API key (dev@localhost):',

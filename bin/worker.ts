@@ -5,7 +5,8 @@ import { getConfig } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
 import { createLogger, logsArePretty } from '../platform/logger';
 import { onShutdown, runMain } from '../platform/process';
-import { createTemporalClient, ensureSearchAttributes, temporalAddress } from '../temporal/client';
+import { resolvePayloadKeys } from '../security/encryption-keys';
+import { createTemporalClient, ensureSearchAttributes, genieDataConverter, temporalAddress } from '../temporal/client';
 import { createActivityDeps } from '../worker/deps';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createGenieWorker, requestScheduleReconciliation } from '../worker/worker';
@@ -15,7 +16,8 @@ runMain('worker', async () => {
   const logger = createLogger(config, 'worker');
   Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' }), logsArePretty(config)) });
   const db = createDb(resolveDatabaseUrl(config));
-  const client = createTemporalClient(config);
+  const payloadKeys = resolvePayloadKeys(config);
+  const client = createTemporalClient(config, payloadKeys);
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
 
@@ -26,6 +28,7 @@ runMain('worker', async () => {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       deps: createActivityDeps(config, db, client),
+      dataConverter: genieDataConverter(payloadKeys),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
     // Genies and their Temporal Schedules drift apart if a write half-failed: one reconciler

@@ -18,6 +18,8 @@ export interface TemporalDevServerOptions {
   persistent?: boolean;
   /** Without the UI (tests). */
   headless?: boolean;
+  /** The codec server the UI decodes payloads with (the API's `/codec`). */
+  uiCodecEndpoint?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     'warn',
     '--ui-disable-news-fetch',
     ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...(options.uiCodecEndpoint && !options.headless ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...(options.persistent === false ? [] : ['--db-filename', path.join(options.dataDir, 'temporal.db')]),
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];

@@ -64,6 +64,10 @@ export const ConfigSchema = z.object({
   ANTHROPIC_BASE_URL: httpUrl,
   GENIE_MODEL: z.string().min(1).default(DEFAULT_MODEL),
   GENIE_ENCRYPTION_KEYS: keySpec,
+  /** Keys of the Temporal payload codec (same format); generated into the data dir in development. */
+  GENIE_PAYLOAD_KEYS: keySpec,
+  /** Bearer token the codec server (`/codec/*`) requires; unset: loopback callers only, and not in production. */
+  GENIE_CODEC_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be 16 characters or more'),
   GENIE_FETCH_ALLOW_HOSTS: csv,
   SMTP_URL: smtpUrl,
   /** Sender of notification emails. */
@@ -91,8 +95,10 @@ export type Config = z.infer<typeof ConfigSchema> & {
 
 /** Rules across variables: production needs its own encryption keys. */
 const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
-  if (config.NODE_ENV === 'production' && !config.GENIE_ENCRYPTION_KEYS) {
-    ctx.addIssue({ code: 'custom', path: ['GENIE_ENCRYPTION_KEYS'], message: 'is required in production' });
+  for (const name of ['GENIE_ENCRYPTION_KEYS', 'GENIE_PAYLOAD_KEYS'] as const) {
+    if (config.NODE_ENV === 'production' && !config[name]) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production' });
+    }
   }
 });
 
@@ -141,6 +147,19 @@ export function getConfig(): Config {
 }
 
 /** The URL owners reach the API at, without a trailing slash (for links in emails). */
+/**
+ * Pages that may call the codec server from a browser: the Temporal UI, by its configured URL and,
+ * for the embedded one, by both loopback names.
+ */
+export function codecCorsOrigins(config: Config): string[] {
+  const origins = new Set([new URL(temporalUiUrl(config)).origin]);
+  if (!config.TEMPORAL_UI_URL) {
+    origins.add(`http://localhost:${config.TEMPORAL_UI_PORT}`);
+    origins.add(`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`);
+  }
+  return [...origins];
+}
+
 export function publicUrl(config: Config): string {
   return (config.GENIE_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 }

@@ -24,10 +24,23 @@ export function generateKeySpec(kid = `k${Date.now().toString(36)}`): string {
  * `<dataDir>/encryption-keys` (mode 0600). Production without the variable is refused by the config.
  */
 export function resolveEncryptionKeys(config: Config): VaultKey[] {
-  if (config.GENIE_ENCRYPTION_KEYS) return parseKeys(config.GENIE_ENCRYPTION_KEYS);
-  const file = path.join(config.dataDir, 'encryption-keys');
+  return keysOf(config.GENIE_ENCRYPTION_KEYS, 'GENIE_ENCRYPTION_KEYS', config.dataDir, 'encryption-keys');
+}
+
+/**
+ * The Temporal payload keys: `GENIE_PAYLOAD_KEYS`, or in development a key generated once into
+ * `<dataDir>/payload-keys`. The API (client and codec server) and every worker need the same ones.
+ */
+export function resolvePayloadKeys(config: Config): VaultKey[] {
+  return keysOf(config.GENIE_PAYLOAD_KEYS, 'GENIE_PAYLOAD_KEYS', config.dataDir, 'payload-keys');
+}
+
+/** The keys of `spec`, or those of `<dataDir>/<fileName>`, made on first use (mode 0600). */
+function keysOf(spec: string | undefined, variable: string, dataDir: string, fileName: string): VaultKey[] {
+  if (spec) return parseKeys(spec, variable);
+  const file = path.join(dataDir, fileName);
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true });
     try {
       fs.writeFileSync(file, `${generateKeySpec('dev1')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (err) {

@@ -1,6 +1,10 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../platform/config';
+import type { KeyEntry } from '../platform/key-spec';
+import { resolvePayloadKeys } from '../security/encryption-keys';
+import { AesGcmPayloadCodec } from '../security/payload-codec';
 import { SEARCH_ATTRIBUTE_KEYS } from './contract';
 
 /** The frontend address: `TEMPORAL_ADDRESS`, or the embedded dev server on `TEMPORAL_DEV_PORT`. */
@@ -9,12 +13,24 @@ export function temporalAddress(config: Config): string {
 }
 
 /**
+ * How the service's payloads cross Temporal: encrypted by the payload codec (the client, every
+ * worker and the codec server must use the same keys).
+ */
+export function genieDataConverter(payloadKeys: readonly KeyEntry[]): DataConverter {
+  return { payloadCodecs: [new AesGcmPayloadCodec(payloadKeys)] };
+}
+
+/**
  * The process's one Temporal client. The connection is lazy, so the API starts (and `/healthz`
  * answers 503) while Temporal is still down, and reconnects once it is up.
  */
-export function createTemporalClient(config: Config): Client {
+export function createTemporalClient(config: Config, payloadKeys = resolvePayloadKeys(config)): Client {
   const connection = Connection.lazy({ address: temporalAddress(config), connectTimeout: '5s' });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: genieDataConverter(payloadKeys),
+  });
 }
 
 /** Resolves when the frontend answers, or rejects after `timeoutMs`. */

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import {
@@ -14,6 +15,8 @@ export interface GenieWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** The payload codec (the same keys as the API's client). */
+  dataConverter: DataConverter;
   /** A pre-built bundle (tests bundle once per file); otherwise `workflows/` is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -24,6 +27,7 @@ export async function createGenieWorker(options: GenieWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

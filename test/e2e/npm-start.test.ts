@@ -128,6 +128,7 @@ describe('npm start', () => {
       TEMPORAL_UI_PORT: String(await freePort()),
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
+      GENIE_PAYLOAD_KEYS: '', // the dev stack makes its own, in its data dir
       LOG_LEVEL: 'warn',
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_API_KEY: 'sk-ant-fake-e2e',
@@ -269,7 +270,8 @@ describe('npm start', () => {
       'notify_owner',
       'model',
     ]);
-    const described = JSON.parse(
+    // Its payloads are encrypted; the stack's codec server (open to this machine) reads them back.
+    const describe = (...extra: string[]) =>
       execFileSync(requireTemporalCli(), [
         'workflow',
         'describe',
@@ -279,10 +281,14 @@ describe('npm start', () => {
         `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
         '-o',
         'json',
-      ]).toString()
-    );
-    expect(JSON.stringify(described)).toContain('COMPLETED');
-    expect(JSON.stringify(described)).toContain('Survivor');
+        ...extra,
+      ]).toString();
+    const raw = describe();
+    expect(raw).toContain('COMPLETED');
+    expect(raw).toContain(Buffer.from('binary/encrypted').toString('base64'));
+    const decoded = describe('--codec-endpoint', `${first.apiUrl}/codec`);
+    expect(decoded).not.toContain(Buffer.from('binary/encrypted').toString('base64'));
+    expect(decoded).toContain('Survivor');
 
     // With only GENIE_DATA_DIR, the CLI finds this stack (its API and its Postgres, on whatever
     // ports it runs), and follows a run to the end.

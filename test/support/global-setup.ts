@@ -1,5 +1,6 @@
 import { createDb, migrateLatest } from '../../db';
 import { startEphemeralServices, type EphemeralServices } from './ephemeral-services';
+import { TEST_PAYLOAD_KEYS } from './keys';
 
 declare global {
   var __GENIE_TEST_STACK__: EphemeralServices | undefined;
@@ -22,6 +23,8 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.DATABASE_URL = services.databaseUrl;
   process.env.TEMPORAL_ADDRESS = services.temporalAddress;
+  // Processes the tests start (bin/worker.ts, bin/api.ts, the CLI) encrypt payloads as the suite does.
+  process.env.GENIE_PAYLOAD_KEYS = TEST_PAYLOAD_KEYS;
   process.stdout.write(
     `\n[test stack] Postgres ${services.databaseUrl.replace(/:[^:@/]+@/, ':***@')}, Temporal ${services.temporalAddress} up in ${Date.now() - started} ms\n`
   );

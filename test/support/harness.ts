@@ -13,7 +13,9 @@ import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, type Db } from '../../db';
 import { RunEventListener } from '../../db/run-listener';
 import type { RunStreamTimings } from '../../api/services/run-stream';
-import { testVault } from './keys';
+import { TEST_PAYLOAD_KEYS, testDataConverter, testVault } from './keys';
+import { parseKeys } from '../../security/encryption-keys';
+import { AesGcmPayloadCodec } from '../../security/payload-codec';
 
 export interface TestUser {
   id: string;
@@ -52,11 +54,13 @@ export async function startHarness(
     /** The suite sends thousands of requests from one address: limits are high unless a test sets them. */
     rateLimits?: RateLimits;
     streamTimings?: RunStreamTimings;
+    /** The codec server's token (none: loopback callers only, as in the dev stack). */
+    codecToken?: string;
   } = {}
 ): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: testDataConverter() });
   const runEvents = new RunEventListener(db);
   const logger = options.logStream
     ? createLogger({ LOG_LEVEL: 'trace' }, 'api', options.logStream)
@@ -73,6 +77,12 @@ export async function startHarness(
     rateLimits: options.rateLimits ?? { perKeyPerMinute: 1_000_000, failedAuthPerMinute: 1_000_000 },
     runEvents,
     streamTimings: options.streamTimings,
+    codecServer: {
+      codec: new AesGcmPayloadCodec(parseKeys(TEST_PAYLOAD_KEYS)),
+      token: options.codecToken,
+      allowLoopback: true,
+      corsOrigins: ['http://localhost:8233'],
+    },
   });
   const server: http.Server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -8,7 +8,7 @@ import { GenieSchedules } from '../../temporal/genie-schedules';
 import { createMailer } from '../../platform/mailer';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
 import { createGenieWorker } from '../../worker/worker';
-import { testVault } from './keys';
+import { testDataConverter, testVault } from './keys';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
@@ -56,12 +56,16 @@ export async function startTestWorker(options: {
   }
   const db = createDb(options.databaseUrl ?? process.env.DATABASE_URL!);
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS! }) });
+  const client = new Client({
+    connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS! }),
+    dataConverter: testDataConverter(),
+  });
   const worker = await createGenieWorker({
     connection,
     namespace: 'default',
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     deps: {
       db,
       model: {

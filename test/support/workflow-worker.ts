@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
+import { testDataConverter } from './keys';
 
 export interface WorkflowWorker {
   client: Client;
@@ -26,9 +27,13 @@ export async function startWorkflowWorker(taskQueue: string, activities: Partial
       logger: new PinoSdkLogger(pino({ level: 'warn' })),
     }),
     activities,
+    dataConverter: testDataConverter(),
   });
   const running = worker.run();
-  const client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+  const client = new Client({
+    connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }),
+    dataConverter: testDataConverter(),
+  });
   return {
     client,
     taskQueue,

@@ -39,7 +39,10 @@ describe('docker-compose.yml', () => {
     const resolved = Object.fromEntries(
       Object.entries(env).map(([key, value]) => [
         key,
-        interpolate(value, { GENIE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` }),
+        interpolate(value, {
+          GENIE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+          GENIE_PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 8).toString('base64')}`,
+        }),
       ])
     );
     const config = parseConfig(resolved);
@@ -57,6 +60,7 @@ describe('docker-compose.yml', () => {
 
   it('requires an encryption key rather than running without one', () => {
     expect(compose.services.api.environment.GENIE_ENCRYPTION_KEYS).toMatch(/^\$\{GENIE_ENCRYPTION_KEYS:\?/);
+    expect(compose.services.worker.environment.GENIE_PAYLOAD_KEYS).toMatch(/^\$\{GENIE_PAYLOAD_KEYS:\?/);
   });
 
   it('has a Dockerfile that builds the image the services use', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../platform/config';
-import { generateKeySpec, parseKeys, resolveEncryptionKeys } from '../../security/encryption-keys';
+import { generateKeySpec, parseKeys, resolveEncryptionKeys, resolvePayloadKeys } from '../../security/encryption-keys';
 import { Vault, VaultError } from '../../security/vault';
 
 const context = { ownerId: crypto.randomUUID(), credentialId: crypto.randomUUID() };
@@ -88,7 +88,22 @@ describe('encryption keys from the environment', () => {
     }
   });
 
-  it('requires GENIE_ENCRYPTION_KEYS in production', () => {
+  it('requires GENIE_ENCRYPTION_KEYS and GENIE_PAYLOAD_KEYS in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/GENIE_ENCRYPTION_KEYS is required in production/);
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/GENIE_PAYLOAD_KEYS is required in production/);
+  });
+
+  it('generates the dev payload keys once, apart from the vault keys', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payload-keys-'));
+    try {
+      const config = parseConfig({ GENIE_DATA_DIR: dir });
+      const first = resolvePayloadKeys(config);
+      expect(first).toHaveLength(1);
+      expect(resolvePayloadKeys(config)).toEqual(first);
+      expect(resolveEncryptionKeys(config)[0]!.key.equals(first[0]!.key)).toBe(false);
+      expect(fs.statSync(path.join(dir, 'payload-keys')).mode & 0o777).toBe(0o600);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
