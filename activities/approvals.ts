@@ -43,7 +43,9 @@ const ticketOf = (row: ApprovalRow, webhookDeliveryId?: string): ApprovalTicket 
 });
 
 /** The approval activities, bound to the database, the mailer and where links point. */
-export function createApprovalActivities(deps: Pick<ActivityDeps, 'db' | 'vault' | 'mailer' | 'faults' | 'publicUrl'>) {
+export function createApprovalActivities(
+  deps: Pick<ActivityDeps, 'db' | 'vault' | 'mailer' | 'faults' | 'publicUrl' | 'metrics'>
+) {
   const { db } = deps;
 
   /**
@@ -137,6 +139,7 @@ export function createApprovalActivities(deps: Pick<ActivityDeps, 'db' | 'vault'
       return settled;
     });
     if (!row) throw runNotFound(input.runId); // the approval went with its run
+    deps.metrics?.approvals.inc({ decision: row.status });
     return { approvalId: row.id, status: row.status, note: row.note };
   }
 

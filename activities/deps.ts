@@ -5,6 +5,7 @@ import type { Mailer } from '../platform/mailer';
 import type { Vault } from '../security/vault';
 import type { GenieSchedules } from '../temporal/genie-schedules';
 import type { ModelSettings } from './anthropic';
+import type { GenieMetrics } from '../platform/metrics';
 
 /**
  * What activities need from the process: the worker wires real clients (worker/deps.ts), tests wire
@@ -27,7 +28,9 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Where runs are in the Temporal UI (webhook payloads carry the run as the API shows it). */
   links: RunLinks;
+  /** Genie metrics for Prometheus (the worker's `/metrics`); none in tests that do not look. */
+  metrics?: GenieMetrics;
 }
 
 /** What tools need. */
-export type ToolDeps = Pick<ActivityDeps, 'db' | 'vault' | 'fetchPolicy' | 'mailer' | 'notify' | 'faults'>;
+export type ToolDeps = Pick<ActivityDeps, 'db' | 'vault' | 'fetchPolicy' | 'mailer' | 'notify' | 'faults' | 'metrics'>;

@@ -42,8 +42,8 @@ export function turnOf(
 }
 
 /** The model activity, bound to its dependencies. */
-export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model'>) {
-  const { db, model: settings } = deps;
+export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 'metrics'>) {
+  const { db, model: settings, metrics } = deps;
   const client = createAnthropicClient(settings);
 
   /**
@@ -124,6 +124,12 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model'>) 
         await refreshRunTotals(trx, ownerId, runId);
       })
     );
+    if (metrics) {
+      metrics.modelTokens.inc({ model, kind: 'input' }, usage.input_tokens);
+      metrics.modelTokens.inc({ model, kind: 'output' }, usage.output_tokens);
+      metrics.modelTokens.inc({ model, kind: 'cache_read' }, usage.cache_read_input_tokens);
+      metrics.modelTokens.inc({ model, kind: 'cache_creation' }, usage.cache_creation_input_tokens);
+    }
     return turnOf(content, stopReason, usage, summarize, gated);
   }
 

@@ -20,7 +20,7 @@ import { genieNotFound, runAlreadyEnded, runNotFound } from './failures';
 import { openingMessage } from './prompt';
 
 /** The activities that open and close a run, bound to the database. */
-export function createRunLifecycleActivities({ db, links }: Pick<ActivityDeps, 'db' | 'links'>) {
+export function createRunLifecycleActivities({ db, links, metrics }: Pick<ActivityDeps, 'db' | 'links' | 'metrics'>) {
   /**
    * `startRun`: marks the run `running`, stores its opening user message (turn 0) and returns the
    * limits the loop runs under. A scheduled run (no run id: its schedule's arguments are fixed) is
@@ -78,6 +78,11 @@ export function createRunLifecycleActivities({ db, links }: Pick<ActivityDeps, '
           })
         : undefined;
     if (row) {
+      const labels = { status: row.status, trigger_type: row.trigger_type };
+      metrics?.runsFinished.inc(labels);
+      if (row.started_at && row.finished_at) {
+        metrics?.runDuration.observe(labels, (row.finished_at.getTime() - row.started_at.getTime()) / 1000);
+      }
       const genie = await findGenie(db, input.ownerId, row.genie_id);
       log.info(`run ${row.status}: ${genie?.name ?? row.genie_id}`, {
         runId: row.id,

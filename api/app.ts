@@ -5,7 +5,9 @@ import { requireApiKey } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { refuseBadInput, verifyJsonDepth } from './middleware/input';
 import { createRateLimiters, type RateLimits } from './middleware/rate-limit';
+import { recordHttpMetrics } from './middleware/metrics';
 import { requestLog } from './middleware/request-log';
+import { createHttpMetrics, type HttpMetrics } from '../platform/metrics';
 import { openApiDocument } from './openapi';
 import { apiKeysRouter } from './routes/api-keys';
 import { approvalLinksRouter } from './routes/approval-links';
@@ -16,6 +18,7 @@ import { route } from './routes/define';
 import { dataRouter } from './routes/data';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
+import { metricsRouter } from './routes/metrics';
 import { notificationsRouter } from './routes/notifications';
 import { runsRouter } from './routes/runs';
 import { webRouter } from './routes/web';
@@ -29,6 +32,8 @@ export const DATA_BODY_LIMIT = '16mb';
 
 export interface AppDeps extends ServiceDeps {
   logger: Logger;
+  /** The API's Prometheus metrics, served at `/metrics` (a fresh registry when not given). */
+  httpMetrics?: HttpMetrics;
   rateLimits: RateLimits;
   /** The codec server (`/codec/*`) for the Temporal UI and CLI. */
   codecServer: CodecServerOptions;
@@ -51,9 +56,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestLog(deps.logger));
+  const httpMetrics = deps.httpMetrics ?? createHttpMetrics();
+  app.use(recordHttpMetrics(httpMetrics));
 
   const services = createServices(deps);
   app.use(healthRouter(deps.db, deps.temporal));
+  app.use(metricsRouter(httpMetrics.registry)); // for Prometheus: counts and timings, nothing per user
   app.use(webRouter());
   app.use(approvalLinksRouter(services)); // the approval email's page: its signed token, not an API key
   app.use(codecRouter(deps.codecServer)); // for operators' tools: its own token, not an API key

@@ -6,6 +6,8 @@ import { RunEventListener } from '../db/run-listener';
 import { codecCorsOrigins, getConfig, temporalUiUrl } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
+import { createHttpMetrics } from '../platform/metrics';
+import { collectDefaultMetrics } from 'prom-client';
 import { runMain, onShutdown } from '../platform/process';
 import { createTemporalClient } from '../temporal/client';
 import { resolveEncryptionKeys, resolvePayloadKeys } from '../security/encryption-keys';
@@ -19,7 +21,10 @@ runMain('api', async () => {
   const payloadKeys = resolvePayloadKeys(config);
   const temporal = createTemporalClient(config, payloadKeys);
   const runEvents = new RunEventListener(db);
+  const httpMetrics = createHttpMetrics();
+  collectDefaultMetrics({ register: httpMetrics.registry });
   const app = createApp({
+    httpMetrics,
     db,
     temporal,
     logger,

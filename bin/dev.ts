@@ -97,6 +97,7 @@ runMain('worker-genies', async () => {
         `  API          ${apiUrl}`,
         `  Temporal UI  ${temporalUiUrl(config)}${embeddedTemporal ? '' : ' (external Temporal)'}`,
         `  Temporal     ${temporalAddress(config)}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+        `  Metrics      ${apiUrl}/metrics${config.GENIE_WORKER_METRICS_PORT > 0 ? ` (API) · http://localhost:${config.GENIE_WORKER_METRICS_PORT}/metrics (worker)` : ''}`,
         `  Codec        ${apiUrl}/codec  (payloads are encrypted; the UI decodes them here, and so does: temporal workflow show --codec-endpoint ${apiUrl}/codec …)`,
         `  Postgres     ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded on port ${config.GENIE_PG_PORT}`}`,
         `  Logs         ${path.join(config.dataDir, 'logs')}`,

@@ -10,11 +10,30 @@ import { createTemporalClient, ensureSearchAttributes, genieDataConverter, tempo
 import { createActivityDeps } from '../worker/deps';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createGenieWorker, requestScheduleReconciliation } from '../worker/worker';
+import { serveWorkerMetrics } from '../worker/metrics-server';
+import { createGenieMetrics } from '../platform/metrics';
+import { assertPortFree, freePort } from '../platform/ports';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 runMain('worker', async () => {
   const config = getConfig();
   const logger = createLogger(config, 'worker');
-  Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' }), logsArePretty(config)) });
+  // The SDK's own metrics on a loopback port of their own; /metrics on GENIE_WORKER_METRICS_PORT
+  // serves them after the genie metrics.
+  const metricsOn = config.GENIE_WORKER_METRICS_PORT > 0;
+  if (metricsOn) await assertPortFree(config.GENIE_WORKER_METRICS_PORT, 'worker metrics', 'GENIE_WORKER_METRICS_PORT');
+  const sdkMetricsAddress = metricsOn ? `127.0.0.1:${await freePort()}` : undefined;
+  Runtime.install({
+    logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' }), logsArePretty(config)),
+    ...(sdkMetricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } } : {}),
+  });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createGenieMetrics(registry);
+  const metricsServer = metricsOn
+    ? await serveWorkerMetrics(config.GENIE_WORKER_METRICS_PORT, registry, `http://${sdkMetricsAddress}/metrics`)
+    : undefined;
+  if (metricsServer) logger.info(`metrics on http://localhost:${metricsServer.port}/metrics`);
   const db = createDb(resolveDatabaseUrl(config));
   const payloadKeys = resolvePayloadKeys(config);
   const client = createTemporalClient(config, payloadKeys);
@@ -27,7 +46,7 @@ runMain('worker', async () => {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: createActivityDeps(config, db, client),
+      deps: createActivityDeps(config, db, client, metrics),
       dataConverter: genieDataConverter(payloadKeys),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
@@ -49,6 +68,7 @@ runMain('worker', async () => {
     await running;
     logger.info('worker stopped');
   } finally {
+    await metricsServer?.close();
     await client.connection.close();
     await connection.close();
     await db.destroy();

@@ -82,6 +82,8 @@ export const ConfigSchema = z.object({
   GENIE_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Test-only fault injection (the crash tests use it); never set in production. */
   GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
+  /** The worker's Prometheus `/metrics` (genie metrics and the Temporal SDK's); 0 turns it off. */
+  GENIE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line), `pretty` (coloured, one readable line), or `auto`: pretty on a terminal. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

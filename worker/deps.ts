@@ -3,6 +3,7 @@ import type { ActivityDeps, ModelSettings } from '../activities';
 import type { Db } from '../db';
 import { publicUrl, temporalUiUrl, type Config } from '../platform/config';
 import { createMailer } from '../platform/mailer';
+import type { GenieMetrics } from '../platform/metrics';
 import { resolveEncryptionKeys } from '../security/encryption-keys';
 import { Vault } from '../security/vault';
 import { GenieSchedules } from '../temporal/genie-schedules';
@@ -24,7 +25,7 @@ export function modelSettings(config: Config): ModelSettings {
 }
 
 /** Everything activities need, from the process configuration. */
-export function createActivityDeps(config: Config, db: Db, temporal: Client): ActivityDeps {
+export function createActivityDeps(config: Config, db: Db, temporal: Client, metrics?: GenieMetrics): ActivityDeps {
   return {
     db,
     model: modelSettings(config),
@@ -36,5 +37,6 @@ export function createActivityDeps(config: Config, db: Db, temporal: Client): Ac
     faults: config.GENIE_FAULT_INJECTION ? [config.GENIE_FAULT_INJECTION] : [],
     publicUrl: publicUrl(config),
     links: { temporalUiUrl: temporalUiUrl(config), namespace: config.TEMPORAL_NAMESPACE },
+    metrics,
   };
 }

@@ -64,6 +64,12 @@ export async function runToolCall(
     started_at: startedAt,
     duration_ms: Date.now() - startedAt.getTime(),
   });
+  /** The call's answer, counted for the worker's metrics. */
+  const answer = (recorded: NewStep): ToolRunSummary => {
+    const outcome = input.refused ? 'refused' : recorded.is_error ? 'error' : 'ok';
+    deps.metrics?.toolCalls.inc({ tool: block.name, outcome });
+    return summaryOf(recorded);
+  };
 
   if (input.refused) {
     // The owner said no (or never answered): the model learns why, and nothing is run.
@@ -74,20 +80,20 @@ export async function runToolCall(
         : `Your owner did not decide in time: the approval expired${note ? ` (${note})` : ''}, so the call was not run.`
     );
     await saveStep(db, ownerId, step(outcome));
-    return summaryOf(step(outcome));
+    return answer(step(outcome));
   }
   if (!tool) {
     const outcome = toolError(
       `Unknown tool "${block.name}"; available: ${offered.map((t) => t.name).join(', ') || 'none'}`
     );
     await saveStep(db, ownerId, step(outcome));
-    return summaryOf(step(outcome));
+    return answer(step(outcome));
   }
   const parsed = tool.input.safeParse(block.input);
   if (!parsed.success) {
     const outcome = invalidInput(tool.name, parsed.error);
     await saveStep(db, ownerId, step(outcome));
-    return summaryOf(step(outcome));
+    return answer(step(outcome));
   }
 
   if (!tool.transactional) {
@@ -95,12 +101,12 @@ export async function runToolCall(
     const outcome = await tool.execute({ db, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
     const done = step(outcome);
     await untilRecorded(`the result of ${block.name}`, () => saveStep(db, ownerId, done), options.signal);
-    return summaryOf(done);
+    return answer(done);
   }
   const execute = async (q: Queryable) => {
     const outcome = await tool.execute({ db: q, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
     await saveStep(q, ownerId, step(outcome));
-    return summaryOf(step(outcome));
+    return answer(step(outcome));
   };
   // The effect and its step commit together. Claiming the step row first makes a concurrent
   // attempt (a worker presumed dead that is still running) wait here, then find the step and stop.

@@ -10,6 +10,11 @@ export function route(
   handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>
 ): void {
   const registered = router.route(path);
+  // The template that answered (`/v1/runs/:run_id`), for metrics: known only while this router runs.
+  registered.all((req, res, next) => {
+    res.locals.routeTemplate = `${req.baseUrl}${path}`;
+    next();
+  });
   const allowed: string[] = [];
   for (const [method, handler] of Object.entries(handlers) as Array<[Method, RequestHandler | RequestHandler[]]>) {
     registered[method](handler);

@@ -129,6 +129,7 @@ describe('npm start', () => {
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
       GENIE_PAYLOAD_KEYS: '', // the dev stack makes its own, in its data dir
+      GENIE_WORKER_METRICS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_API_KEY: 'sk-ant-fake-e2e',
@@ -283,6 +284,17 @@ describe('npm start', () => {
         'json',
         ...extra,
       ]).toString();
+    // Both processes serve Prometheus metrics, and the run shows in them.
+    const apiMetrics = await (await fetch(`${first.apiUrl}/metrics`)).text();
+    expect(apiMetrics).toMatch(
+      /genie_http_requests_total\{method="POST",route="\/v1\/worker-genies\/:id\/run",status="202"\} 1/
+    );
+    expect(first.output()).toContain(`http://localhost:${env.GENIE_WORKER_METRICS_PORT}/metrics (worker)`);
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${env.GENIE_WORKER_METRICS_PORT}/metrics`)).text();
+    expect(workerMetrics).toMatch(/genie_runs_finished_total\{status="succeeded",trigger_type="manual"\} 1/);
+    expect(workerMetrics).toMatch(/genie_tool_calls_total\{tool="query_data",outcome="ok"\} 1/);
+    expect(workerMetrics).toMatch(/genie_model_tokens_total\{model="[^"]+",kind="output"\} [1-9]/);
+    expect(workerMetrics).toMatch(/^temporal_\w+/m); // the SDK's own, on the same page
     const raw = describe();
     expect(raw).toContain('COMPLETED');
     expect(raw).toContain(Buffer.from('binary/encrypted').toString('base64'));

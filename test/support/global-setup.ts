@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = services.temporalAddress;
   // Processes the tests start (bin/worker.ts, bin/api.ts, the CLI) encrypt payloads as the suite does.
   process.env.GENIE_PAYLOAD_KEYS = TEST_PAYLOAD_KEYS;
+  process.env.GENIE_WORKER_METRICS_PORT = '0'; // workers the tests start serve no metrics, unless a test asks
   process.stdout.write(
     `\n[test stack] Postgres ${services.databaseUrl.replace(/:[^:@/]+@/, ':***@')}, Temporal ${services.temporalAddress} up in ${Date.now() - started} ms\n`
   );

@@ -9,6 +9,7 @@ import { createMailer } from '../../platform/mailer';
 import { PinoSdkLogger } from '../../worker/sdk-logger';
 import { createGenieWorker } from '../../worker/worker';
 import { testDataConverter, testVault } from './keys';
+import type { GenieMetrics } from '../../platform/metrics';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
@@ -44,6 +45,8 @@ export async function startTestWorker(options: {
   publicUrl?: string;
   /** Postgres of this worker (a proxy, to play outages); the suite's by default. */
   databaseUrl?: string;
+  /** Genie metrics the activities record (none by default). */
+  metrics?: GenieMetrics;
   /** Where the SDK's and the activities' logs go (tests scan them for secrets); the first worker of a file decides. */
   logStream?: DestinationStream;
 }): Promise<TestWorker> {
@@ -82,6 +85,7 @@ export async function startTestWorker(options: {
       schedules: new GenieSchedules(client, options.taskQueue),
       publicUrl: options.publicUrl ?? 'http://genies.test',
       links: { temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
+      metrics: options.metrics,
     },
   });
   const running = worker.run();
