@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/keys';
+
+/**
+ * Replay safety: the recorded histories of representative executions (test/replay/histories,
+ * made by `npm run replay:record`) replay against the current workflow code. A change that would
+ * break workflows in flight (a command added, removed or reordered without `patched()`) fails here.
+ */
+const DIR = path.join(__dirname, '../replay/histories');
+const fixtures = fs
+  .readdirSync(DIR)
+  .filter((file) => file.endsWith('.binpb'))
+  .sort();
+
+it('has fixtures for runs, approvals, webhooks and the inbox', () => {
+  const names = fixtures.join(' ');
+  for (const kind of [
+    'run-one-turn',
+    'run-parallel-tools',
+    'run-cancelled',
+    'run-scheduled',
+    'run-approval',
+    'webhook-delivery',
+    'inbox-continue-as-new',
+  ]) {
+    expect(names).toContain(kind);
+  }
+});
+
+it.each(fixtures)(
+  'replays %s deterministically',
+  async (file) => {
+    const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, file)));
+    await Worker.runReplayHistory(
+      { workflowsPath: require.resolve('../../workflows'), dataConverter: testDataConverter() },
+      history,
+      file.replace(/\.binpb$/, '')
+    );
+  },
+  60_000
+);
