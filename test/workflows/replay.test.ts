@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { Runtime, Worker } from '@temporalio/worker';
+import { PinoSdkLogger } from '../../worker/sdk-logger';
 import { testDataConverter } from '../support/keys';
 
 /**
@@ -9,6 +11,8 @@ import { testDataConverter } from '../support/keys';
  * made by `npm run replay:record`) replay against the current workflow code. A change that would
  * break workflows in flight (a command added, removed or reordered without `patched()`) fails here.
  */
+Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'warn' })) }); // replays log each bundle at INFO
+
 const DIR = path.join(__dirname, '../replay/histories');
 const fixtures = fs
   .readdirSync(DIR)
