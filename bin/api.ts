@@ -38,6 +38,7 @@ runMain('api', async () => {
       codec: new AesGcmPayloadCodec(payloadKeys),
       token: config.GENIE_CODEC_TOKEN,
       allowLoopback: config.NODE_ENV !== 'production',
+      allowNetworks: config.GENIE_CODEC_ALLOW_NETWORKS,
       corsOrigins: codecCorsOrigins(config),
     },
     rateLimits: {

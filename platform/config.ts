@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
 import { parseKeySpec } from './key-spec';
+
+const isNetwork = (entry: string) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry);
 
 /** Default Claude model for genies that name none. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -67,6 +70,12 @@ export const ConfigSchema = z.object({
   /** Keys of the Temporal payload codec (same format); generated into the data dir in development. */
   GENIE_PAYLOAD_KEYS: keySpec,
   /** Bearer token the codec server (`/codec/*`) requires; unset: loopback callers only, and not in production. */
+  /** Networks (CIDRs, addresses) whose callers may use the codec server without the token. */
+  GENIE_CODEC_ALLOW_NETWORKS: csv.superRefine((entries, ctx) => {
+    const bad = entries.filter((e) => !isNetwork(e));
+    if (bad.length > 0)
+      ctx.addIssue({ code: 'custom', message: `has entries that are not CIDRs or IP addresses: ${bad.join(', ')}` });
+  }),
   GENIE_CODEC_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be 16 characters or more'),
   GENIE_FETCH_ALLOW_HOSTS: csv,
   SMTP_URL: smtpUrl,
@@ -116,7 +125,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const raw = env[name];
-      const shown = raw === undefined ? 'unset' : name.match(/KEY|URL|SECRET/) ? 'given' : JSON.stringify(raw);
+      const shown = raw === undefined ? 'unset' : name.match(/KEY|URL|SECRET|TOKEN/) ? 'given' : JSON.stringify(raw);
       return `${name} ${issue.message} (${shown})`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

@@ -3,6 +3,7 @@
 // say a signal's input). It speaks Temporal's remote codec protocol:
 //   POST /codec/decode | /codec/encode  {"payloads": [{"metadata": {k: base64}, "data": base64}]}
 import crypto from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
@@ -20,6 +21,11 @@ export interface CodecServerOptions {
   token?: string;
   /** Without a token: whether loopback callers may use it (the dev stack; never in production). */
   allowLoopback: boolean;
+  /**
+   * Networks (CIDRs or addresses) whose callers need no token: where a browser showing the Temporal
+   * UI reaches the codec from (the UI cannot send a fixed token). Trusts the network, not a person.
+   */
+  allowNetworks?: string[];
   /** Origins whose pages may call it from a browser (the Temporal UI's). */
   corsOrigins: string[];
 }
@@ -53,9 +59,34 @@ const sameSecret = (given: string, expected: string) => {
   return crypto.timingSafeEqual(a, b);
 };
 
-/** Who may use the codec: the token's holder, or (dev stack, no token) a caller on this machine. */
+/** A parsed address, IPv4-mapped IPv6 as IPv4; undefined if it is none. */
+function addressOf(raw: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (!raw || !ipaddr.isValid(raw)) return undefined;
+  const parsed = ipaddr.parse(raw);
+  return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (parsed as ipaddr.IPv6).toIPv4Address()
+    : parsed;
+}
+
+/** Is `raw` inside one of `networks` (CIDRs or single addresses)? */
+function inNetworks(raw: string | undefined, networks: string[]): boolean {
+  const address = addressOf(raw);
+  if (!address) return false;
+  return networks.some((network) => {
+    const [range, bits] = network.includes('/')
+      ? ipaddr.parseCIDR(network)
+      : [ipaddr.parse(network), ipaddr.parse(network).kind() === 'ipv4' ? 32 : 128];
+    return range.kind() === address.kind() && address.match(range, bits);
+  });
+}
+
+/**
+ * Who may use the codec: the token's holder; a caller on an allowed network; or, in the dev stack
+ * without a token, a caller on this machine.
+ */
 function authorize(options: CodecServerOptions): RequestHandler {
   return (req: Request, _res, next) => {
+    if (inNetworks(req.socket.remoteAddress, options.allowNetworks ?? [])) return next();
     if (options.token) {
       const [scheme, given] = (req.get('authorization') ?? '').split(' ');
       if (scheme !== 'Bearer' || !given || !sameSecret(given, options.token)) {

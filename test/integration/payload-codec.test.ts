@@ -191,10 +191,33 @@ describe('payload encryption', () => {
 
 describe('the codec server with a token', () => {
   let guarded: Harness;
+  let uiNetwork: Harness;
+  let otherNetwork: Harness;
   beforeAll(async () => {
     guarded = await startHarness({ codecToken: 'codec-token-0123456789' });
+    // The browser showing the UI reaches the API from this network (here: loopback).
+    uiNetwork = await startHarness({ codecToken: 'codec-token-0123456789', codecAllowNetworks: ['127.0.0.0/8'] });
+    otherNetwork = await startHarness({
+      codecToken: 'codec-token-0123456789',
+      codecAllowNetworks: ['10.0.0.0/8', '::1'],
+    });
   });
-  afterAll(() => guarded.close());
+  afterAll(async () => {
+    await guarded.close();
+    await uiNetwork.close();
+    await otherNetwork.close();
+  });
+
+  it('lets callers on an allowed network in without it, and no one else', async () => {
+    const decode = (h: Harness) =>
+      fetch(`${h.url}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [] }),
+      });
+    expect((await decode(uiNetwork)).status).toBe(200);
+    expect((await decode(otherNetwork)).status).toBe(401); // 127.0.0.1 is in neither 10/8 nor ::1
+  });
 
   it('requires Authorization: Bearer $GENIE_CODEC_TOKEN', async () => {
     const call = (authorization?: string) =>

@@ -56,6 +56,8 @@ export async function startHarness(
     streamTimings?: RunStreamTimings;
     /** The codec server's token (none: loopback callers only, as in the dev stack). */
     codecToken?: string;
+    /** Networks whose callers need no codec token. */
+    codecAllowNetworks?: string[];
   } = {}
 ): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
@@ -80,7 +82,8 @@ export async function startHarness(
     codecServer: {
       codec: new AesGcmPayloadCodec(parseKeys(TEST_PAYLOAD_KEYS)),
       token: options.codecToken,
-      allowLoopback: true,
+      allowLoopback: options.codecToken === undefined,
+      allowNetworks: options.codecAllowNetworks,
       corsOrigins: ['http://localhost:8233'],
     },
   });

@@ -52,6 +52,10 @@ describe('parseConfig', () => {
     ['GENIE_ENCRYPTION_KEYS', 'k1:tooshort'],
     ['SMTP_URL', 'http://mail'],
     ['ANTHROPIC_BASE_URL', 'not a url'],
+    ['GENIE_PAYLOAD_KEYS', 'p1:tooshort'],
+    ['GENIE_CODEC_TOKEN', 'short'],
+    ['GENIE_CODEC_ALLOW_NETWORKS', '10.0.0.0/8,not-a-network'],
+    ['GENIE_WORKER_METRICS_PORT', '70000'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
@@ -64,5 +68,6 @@ describe('parseConfig', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('hunter2');
     }
+    expect(() => parseConfig({ GENIE_CODEC_TOKEN: 'tiny-secret' })).toThrow(/GENIE_CODEC_TOKEN .*\(given\)/);
   });
 });
