@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from './middleware/errors';
 import { refuseBadInput, verifyJsonDepth } from './middleware/input';
 import { createRateLimiters, type RateLimits } from './middleware/rate-limit';
 import { recordHttpMetrics } from './middleware/metrics';
+import { traceRequests } from './middleware/tracing';
 import { requestLog } from './middleware/request-log';
 import { createHttpMetrics, type HttpMetrics } from '../platform/metrics';
 import { openApiDocument } from './openapi';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLog(deps.logger));
   const httpMetrics = deps.httpMetrics ?? createHttpMetrics();
   app.use(recordHttpMetrics(httpMetrics));
+  app.use(traceRequests);
 
   const services = createServices(deps);
   app.use(healthRouter(deps.db, deps.temporal));

@@ -7,6 +7,7 @@ import { codecCorsOrigins, getConfig, temporalUiUrl } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
 import { createHttpMetrics } from '../platform/metrics';
+import { startTracing } from '../platform/tracing';
 import { collectDefaultMetrics } from 'prom-client';
 import { runMain, onShutdown } from '../platform/process';
 import { createTemporalClient } from '../temporal/client';
@@ -18,8 +19,9 @@ runMain('api', async () => {
   const config = getConfig();
   const logger = createLogger(config, 'api');
   const db = createDb(resolveDatabaseUrl(config));
+  const tracing = startTracing('worker-genies-api', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const payloadKeys = resolvePayloadKeys(config);
-  const temporal = createTemporalClient(config, payloadKeys);
+  const temporal = createTemporalClient(config, payloadKeys, tracing ? [tracing.plugin] : []);
   const runEvents = new RunEventListener(db);
   const httpMetrics = createHttpMetrics();
   collectDefaultMetrics({ register: httpMetrics.registry });
@@ -55,4 +57,5 @@ runMain('api', async () => {
   await runEvents.stop();
   await temporal.connection.close();
   await db.destroy();
+  await tracing?.shutdown();
 });

@@ -12,6 +12,7 @@ import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createGenieWorker, requestScheduleReconciliation } from '../worker/worker';
 import { serveWorkerMetrics } from '../worker/metrics-server';
 import { createGenieMetrics } from '../platform/metrics';
+import { startTracing } from '../platform/tracing';
 import { assertPortFree, freePort } from '../platform/ports';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -35,8 +36,9 @@ runMain('worker', async () => {
     : undefined;
   if (metricsServer) logger.info(`metrics on http://localhost:${metricsServer.port}/metrics`);
   const db = createDb(resolveDatabaseUrl(config));
+  const tracing = startTracing('worker-genies-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const payloadKeys = resolvePayloadKeys(config);
-  const client = createTemporalClient(config, payloadKeys);
+  const client = createTemporalClient(config, payloadKeys, tracing ? [tracing.plugin] : []);
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
 
@@ -48,6 +50,7 @@ runMain('worker', async () => {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       deps: createActivityDeps(config, db, client, metrics),
       dataConverter: genieDataConverter(payloadKeys),
+      plugins: tracing ? [tracing.plugin] : [],
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
     // Genies and their Temporal Schedules drift apart if a write half-failed: one reconciler
@@ -69,6 +72,7 @@ runMain('worker', async () => {
     logger.info('worker stopped');
   } finally {
     await metricsServer?.close();
+    await tracing?.shutdown();
     await client.connection.close();
     await connection.close();
     await db.destroy();

@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import type { CredentialShape } from '../domain/credentials';
 import { hostMatches, injectCredential } from './credentials';
 import { checkUrl, compilePolicy, FetchRefusedError, guardedLookup, type FetchPolicy } from './ssrf';
+import { inSpan } from '../platform/tracing';
 
 export const WEB_FETCH_MAX_TEXT_BYTES = 64 * 1024;
 export const WEB_FETCH_HARD_CAP_BYTES = 10 * 1024 * 1024;
@@ -142,7 +143,26 @@ function send(
  * (each hop checked again), and a credential goes only to hosts it allows — dropped on any hop that
  * leaves them. Reads at most 10 MiB and keeps the first 64 KiB as text.
  */
-export async function guardedFetch(
+export function guardedFetch(
+  request: FetchRequest,
+  options: { policy: FetchPolicy; credential?: FetchCredential; signal?: AbortSignal }
+): Promise<FetchResult> {
+  // A span for the outbound request (its host and method only: never a path, query or header).
+  let host = 'invalid-url';
+  try {
+    host = new URL(request.url).host;
+  } catch {
+    // refused below
+  }
+  const method = request.method.toUpperCase();
+  return inSpan(`HTTP ${method} ${host}`, { 'http.request.method': method, 'server.address': host }, async (span) => {
+    const result = await fetchGuarded(request, options);
+    span.setAttribute('http.response.status_code', result.status);
+    return result;
+  });
+}
+
+async function fetchGuarded(
   request: FetchRequest,
   options: { policy: FetchPolicy; credential?: FetchCredential; signal?: AbortSignal }
 ): Promise<FetchResult> {

@@ -93,6 +93,8 @@ export const ConfigSchema = z.object({
   GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
   /** The worker's Prometheus `/metrics` (genie metrics and the Temporal SDK's); 0 turns it off. */
   GENIE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** OTLP/HTTP endpoint (e.g. http://collector:4318): turns OpenTelemetry traces on. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line), `pretty` (coloured, one readable line), or `auto`: pretty on a terminal. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

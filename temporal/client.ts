@@ -1,4 +1,4 @@
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type ClientPlugin } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../platform/config';
@@ -24,12 +24,17 @@ export function genieDataConverter(payloadKeys: readonly KeyEntry[]): DataConver
  * The process's one Temporal client. The connection is lazy, so the API starts (and `/healthz`
  * answers 503) while Temporal is still down, and reconnects once it is up.
  */
-export function createTemporalClient(config: Config, payloadKeys = resolvePayloadKeys(config)): Client {
+export function createTemporalClient(
+  config: Config,
+  payloadKeys = resolvePayloadKeys(config),
+  plugins: ClientPlugin[] = []
+): Client {
   const connection = Connection.lazy({ address: temporalAddress(config), connectTimeout: '5s' });
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: genieDataConverter(payloadKeys),
+    plugins,
   });
 }
 

@@ -17,6 +17,8 @@ export interface GenieWorkerOptions {
   deps: ActivityDeps;
   /** The payload codec (the same keys as the API's client). */
   dataConverter: DataConverter;
+  /** Tracing, when on (it adds workflow interceptors, so the workflows are bundled with them). */
+  plugins?: WorkerOptions['plugins'];
   /** A pre-built bundle (tests bundle once per file); otherwise `workflows/` is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -28,6 +30,7 @@ export async function createGenieWorker(options: GenieWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
+    plugins: options.plugins,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

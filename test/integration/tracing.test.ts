@@ -1,0 +1,156 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { spawnNodeChild, waitForReady } from '../../dev/stack';
+import type { ChildHandle } from '../../dev/processes';
+import { createDb, type Db } from '../../db';
+import { createApiKey } from '../../db/repositories/api-keys';
+import { findOrCreateUserByEmail } from '../../db/repositories/users';
+import { freePort } from '../../platform/ports';
+import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
+import { EchoServer } from '../support/echo-server';
+
+/**
+ * OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set, the real API and worker processes export
+ * spans to an OTLP receiver (here on loopback), and one run is one trace: the API request, the
+ * workflow, its activities and the outbound web_fetch, linked parent to child.
+ */
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+}
+
+/** An OTLP/HTTP (JSON) trace receiver. */
+class OtlpReceiver {
+  readonly spans: ReceivedSpan[] = [];
+  url = '';
+  private server?: http.Server;
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (req.url === '/v1/traces' && req.headers['content-type']?.includes('json')) this.collect(JSON.parse(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  private collect(payload: any): void {
+    for (const resourceSpans of payload.resourceSpans ?? []) {
+      const service =
+        resourceSpans.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value?.stringValue ?? '?';
+      for (const scope of resourceSpans.scopeSpans ?? []) {
+        for (const span of scope.spans ?? []) {
+          this.spans.push({
+            service,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId || undefined,
+            name: span.name,
+          });
+        }
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+let fake: FakeAnthropic;
+let echo: EchoServer;
+let receiver: OtlpReceiver;
+let db: Db;
+let api: ChildHandle;
+let worker: ChildHandle;
+let apiUrl: string;
+const taskQueue = `tracing-${Date.now()}`;
+
+beforeAll(async () => {
+  fake = await new FakeAnthropic().start();
+  echo = await new EchoServer().start();
+  receiver = await new OtlpReceiver().start();
+  db = createDb(process.env.DATABASE_URL!);
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    LOG_LEVEL: 'error',
+  };
+  worker = spawnNodeChild('worker', {
+    ...env,
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: 'sk-ant-fake-tracing',
+    GENIE_FETCH_ALLOW_HOSTS: '127.0.0.1',
+  });
+  api = spawnNodeChild('api', { ...env, PORT: String(port) });
+  await Promise.all([waitForReady(worker, 120_000), waitForReady(api, 120_000)]);
+}, 240_000);
+afterAll(async () => {
+  await api?.stop(5000);
+  await worker?.stop(5000);
+  await db.destroy();
+  await receiver.close();
+  await echo.close();
+  await fake.close();
+});
+
+it('follows one run from the API request through the workflow and activities to web_fetch', async () => {
+  const user = await findOrCreateUserByEmail(db, `trace-${Date.now()}@example.test`);
+  const { key } = await createApiKey(db, user.id, 'trace');
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const marker = `trace-marker-${Date.now()}`;
+  fake.script(marker, [
+    toolUse([{ name: 'web_fetch', input: { url: `http://127.0.0.1:${echo.port}/echo` } }]),
+    text('Fetched.'),
+  ]);
+  const genie: any = await (
+    await fetch(`${apiUrl}/v1/worker-genies`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Traced', soul_prompt: `Fetch. ${marker}`, tools: ['web_fetch'] }),
+    })
+  ).json();
+  const started: any = await (
+    await fetch(`${apiUrl}/v1/worker-genies/${genie.data.id}/run`, { method: 'POST', headers, body: '{}' })
+  ).json();
+  let run: any;
+  for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run = ((await (await fetch(`${apiUrl}/v1/runs/${started.data.run_id}`, { headers })).json()) as any).data;
+  }
+  expect(run.status).toBe('succeeded');
+
+  // Spans are exported in batches (every 500 ms): wait for the outbound request's.
+  for (let i = 0; i < 100 && !receiver.spans.some((s) => s.name.startsWith('HTTP GET 127.0.0.1')); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const request = receiver.spans.find((s) => s.name === 'POST /v1/worker-genies/:id/run');
+  expect(request).toMatchObject({ service: 'worker-genies-api' });
+  const trace = receiver.spans.filter((s) => s.traceId === request!.traceId);
+  const names = trace.map((s) => s.name);
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'StartWorkflow:genieRun',
+      'RunWorkflow:genieRun',
+      'RunActivity:callModel',
+      'RunActivity:runTool',
+    ])
+  );
+  const runTool = trace.find((s) => s.name === 'RunActivity:runTool')!;
+  expect(runTool.service).toBe('worker-genies-worker');
+  const outbound = trace.find((s) => s.name === `HTTP GET 127.0.0.1:${echo.port}`);
+  expect(outbound).toMatchObject({ service: 'worker-genies-worker', parentSpanId: runTool.spanId });
+  // The trace begins at the request: the workflow start is its child.
+  expect(trace.find((s) => s.name === 'StartWorkflow:genieRun')!.parentSpanId).toBe(request!.spanId);
+}, 120_000);
