@@ -167,7 +167,7 @@ class Approvals {
  * Runs `fn` under the run's deadline: RUN_TIMEOUT_MS of working time, the clock stopped while an
  * approval is pending. Past it, `fn` is cancelled (and the run records `timed_out`).
  */
-async function withWorkingDeadline<T>(approvals: Approvals, fn: () => Promise<T>): Promise<T> {
+async function withWorkingDeadline<T>(approvals: Approvals, deadlineMs: number, fn: () => Promise<T>): Promise<T> {
   const startedAt = Date.now();
   const scope = new CancellationScope();
   let finished = false;
@@ -180,7 +180,7 @@ async function withWorkingDeadline<T>(approvals: Approvals, fn: () => Promise<T>
         await condition(() => finished || !approvals.waiting);
         continue;
       }
-      const left = startedAt + RUN_TIMEOUT_MS + approvals.pausedMs - Date.now();
+      const left = startedAt + deadlineMs + approvals.pausedMs - Date.now();
       if (left <= 0) return scope.cancel();
       await condition(() => finished || approvals.waiting, left);
     }
@@ -348,11 +348,12 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     return agentLoop(input, plan, state, approvals);
   };
 
+  const deadlineMs = input.deadlineMs ?? RUN_TIMEOUT_MS;
   let end: RunEnd;
   try {
     end = patched(DEADLINE_PAUSES_FOR_APPROVALS)
-      ? await withWorkingDeadline(approvals, work)
-      : await CancellationScope.withTimeout(RUN_TIMEOUT_MS, work);
+      ? await withWorkingDeadline(approvals, deadlineMs, work)
+      : await CancellationScope.withTimeout(deadlineMs, work);
   } catch (err) {
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
       await finish({
@@ -364,7 +365,10 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     end = isCancellation(err)
       ? {
           status: 'timed_out',
-          error: { type: RUN_ERROR.timedOut, message: `The run did not end within ${RUN_TIMEOUT_MS / 60000} minutes.` },
+          error: {
+            type: RUN_ERROR.timedOut,
+            message: `The run did not end within ${deadlineMs >= 60_000 ? `${deadlineMs / 60_000} minutes` : `${deadlineMs / 1000} s`}.`,
+          },
         }
       : { status: 'failed', error: describeFailure(err) };
   }

@@ -12,6 +12,8 @@ export interface GenieRunInput {
   genieId: string;
   ownerId: string;
   trigger: RunTrigger;
+  /** Test knob: the run's working-time limit in ms (else one hour). */
+  deadlineMs?: number;
 }
 
 /** What a run was set up with (returned by the startRun activity). */

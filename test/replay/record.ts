@@ -1,4 +1,4 @@
-// `npm run replay:record`: runs every scenario of ./scenarios.ts on a throwaway dev server and
+// `npm run replay:record [-- NAME…]`: runs every scenario (or those named) of ./scenarios.ts on a throwaway dev server and
 // writes each execution's history to test/replay/histories/<scenario>[-<n>].binpb (the protobuf
 // `History`, as Temporal stores it), payloads decoded (they hold fixture data only, and replay then
 // needs no key). Run it deliberately, after a workflow change
@@ -44,8 +44,17 @@ async function main(): Promise<void> {
   const worker = await startWorkflowWorker(taskQueue, scenarioActivities);
   try {
     fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-    for (const file of fs.readdirSync(HISTORIES_DIR)) fs.rmSync(path.join(HISTORIES_DIR, file));
-    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    // `npm run replay:record -- NAME…` records only those scenarios and keeps the other files.
+    const only = process.argv.slice(2);
+    const unknown = only.filter((name) => !(name in SCENARIOS));
+    if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')}`);
+    const chosen = Object.entries(SCENARIOS).filter(([name]) => only.length === 0 || only.includes(name));
+    for (const file of fs.readdirSync(HISTORIES_DIR)) {
+      if (chosen.some(([name]) => file === `${name}.binpb` || file.startsWith(`${name}-`))) {
+        fs.rmSync(path.join(HISTORIES_DIR, file));
+      }
+    }
+    for (const [name, scenario] of chosen) {
       const executions = await scenario(worker.client, taskQueue);
       for (const [n, execution] of executions.entries()) {
         const { workflowId, runId } =

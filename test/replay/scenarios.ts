@@ -130,6 +130,18 @@ export const SCENARIOS: Record<string, Scenario> = {
     release();
     return [workflowId];
   },
+  'run-timed-out': async (client, taskQueue) => {
+    // The model never answers within the run's (here 1.5 s) deadline: the run records timed_out.
+    const { workflowId, started } = startRun(
+      client,
+      taskQueue,
+      [reply('end_turn')],
+      { deadlineMs: 1500 },
+      { blockFirstTurn: sleep(4000).then(() => undefined) }
+    );
+    await (await started).result().catch(() => undefined);
+    return [workflowId];
+  },
   'run-scheduled': async (client, taskQueue) => {
     // A scheduled run has no run id in its (fixed) arguments: its first activity makes one.
     const workflowId = `genie-run-sched-${crypto.randomUUID()}-2026-11-28T09:00:00Z`;

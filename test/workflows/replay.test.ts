@@ -25,6 +25,7 @@ it('has fixtures for runs, approvals, webhooks and the inbox', () => {
     'run-one-turn',
     'run-parallel-tools',
     'run-cancelled',
+    'run-timed-out',
     'run-scheduled',
     'run-approval',
     'webhook-delivery',
