@@ -42,12 +42,6 @@ describe('GET /metrics on the API', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const page = await res.text();
-    console.log(
-      page
-        .split('\n')
-        .filter((l) => l.startsWith('genie_http_requests_total'))
-        .join('\n')
-    );
     expect(
       sample(page, 'genie_http_requests_total', { method: 'GET', route: '/v1/worker-genies/', status: '200' })
     ).toBe(2);

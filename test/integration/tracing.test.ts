@@ -131,8 +131,17 @@ it('follows one run from the API request through the workflow and activities to 
   }
   expect(run.status).toBe('succeeded');
 
-  // Spans are exported in batches (every 500 ms): wait for the outbound request's.
-  for (let i = 0; i < 100 && !receiver.spans.some((s) => s.name.startsWith('HTTP GET 127.0.0.1')); i++) {
+  // Spans are exported in batches (every 500 ms; workflow spans after their workflow task), by two
+  // processes: wait until every kind expected has arrived.
+  const expected = [
+    'POST /v1/worker-genies/:id/run',
+    'StartWorkflow:genieRun',
+    'RunWorkflow:genieRun',
+    'RunActivity:callModel',
+    'RunActivity:runTool',
+    `HTTP GET 127.0.0.1:${echo.port}`,
+  ];
+  for (let i = 0; i < 150 && !expected.every((name) => receiver.spans.some((s) => s.name === name)); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const request = receiver.spans.find((s) => s.name === 'POST /v1/worker-genies/:id/run');
