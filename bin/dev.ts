@@ -27,9 +27,6 @@ runMain('worker-genies', async () => {
 
   // Fail fast, before starting anything, on what we can check up front.
   await assertPortFree(config.PORT, 'API', 'PORT');
-  if (config.GENIE_WORKER_METRICS_PORT > 0) {
-    await assertPortFree(config.GENIE_WORKER_METRICS_PORT, 'worker metrics', 'GENIE_WORKER_METRICS_PORT');
-  }
   if (embeddedTemporal) requireTemporalCli(config.TEMPORAL_CLI_PATH);
 
   const supervisor = new Supervisor((line) => console.error(`worker-genies: ${line}`), {

@@ -218,6 +218,7 @@ describe('npm start', () => {
         ...process.env,
         ...env,
         GENIE_FAULT_INJECTION: 'worker-crash-after-start',
+        GENIE_WORKER_METRICS_PORT: '0', // each restart would race the last for the port
         GENIE_RESTART_BACKOFF_MS: '100',
       },
     });
