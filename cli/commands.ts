@@ -6,6 +6,7 @@ import type { ApiClient } from './client';
 import { totalTokens, type TokenUsage as Usage } from '../domain/runs';
 import { ago, bold, dim, duration, green, red, spinner, status, table } from './output';
 import type { SseEvent } from './sse';
+import type { RunLive } from '../api/services/runs';
 
 interface Run {
   id: string;
@@ -169,14 +170,7 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
       ctx.out(stepLine(data as Step));
       spin?.text('Claude is thinking…');
     } else if (event.event === 'live') {
-      const live = data as {
-        phase: string;
-        turn: number;
-        current_tools: string[];
-        attempt: number;
-        last_failure: string | null;
-        activity?: string;
-      };
+      const live = data as RunLive;
       const doing = live.current_tools.length
         ? `${PHASE_TEXT[live.phase] ?? live.phase}: ${live.current_tools.join(', ')}`
         : `${PHASE_TEXT[live.phase] ?? live.phase} (turn ${live.turn})`;

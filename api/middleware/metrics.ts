@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { HttpMetrics } from '../../platform/metrics';
+import { routeTemplateOf } from '../routes/define';
 
 /**
  * Counts each request and times it (until its answer is sent, or its stream closed), labelled by
@@ -9,8 +10,7 @@ export function recordHttpMetrics(metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const stop = metrics.duration.startTimer();
     res.once('close', () => {
-      const route = typeof res.locals.routeTemplate === 'string' ? res.locals.routeTemplate : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
+      const labels = { method: req.method, route: routeTemplateOf(res), status: String(res.statusCode) };
       metrics.requests.inc(labels);
       stop(labels);
     });

@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { tracer } from '../../platform/tracing';
+import { routeTemplateOf } from '../routes/define';
 
 /**
  * A server span per request (named for the route template that answered, as the metrics are),
@@ -13,7 +14,7 @@ export const traceRequests: RequestHandler = (req, res, next) => {
     attributes: { 'http.request.method': req.method },
   });
   res.once('close', () => {
-    const route = typeof res.locals.routeTemplate === 'string' ? res.locals.routeTemplate : 'unmatched';
+    const route = routeTemplateOf(res);
     span.updateName(`${req.method} ${route}`);
     span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
     if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -51,8 +51,6 @@ const toWire = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8A
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
 const sameSecret = (given: string, expected: string) => {
   const a = crypto.createHash('sha256').update(given).digest();
   const b = crypto.createHash('sha256').update(expected).digest();
@@ -94,7 +92,7 @@ function authorize(options: CodecServerOptions): RequestHandler {
       }
     } else if (!options.allowLoopback) {
       throw new ApiError(403, 'forbidden', 'The codec server is off: set GENIE_CODEC_TOKEN to turn it on.');
-    } else if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+    } else if (addressOf(req.socket.remoteAddress)?.range() !== 'loopback') {
       throw new ApiError(403, 'forbidden', 'Without GENIE_CODEC_TOKEN the codec server answers this machine only.');
     }
     next();

@@ -1,7 +1,12 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import { methodNotAllowed } from '../middleware/errors';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** The route template that answered a request (`/v1/runs/:run_id`), or `unmatched`: never a raw path. */
+export function routeTemplateOf(res: Response): string {
+  return typeof res.locals.routeTemplate === 'string' ? res.locals.routeTemplate : 'unmatched';
+}
 
 /** Registers a path's handlers by method; any other method answers 405 with `Allow`. */
 export function route(

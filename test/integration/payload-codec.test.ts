@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
 import { findTemporalCli } from '../../dev/temporal-cli';
 import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
+import { encryptedPayloadsIn } from '../support/history';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -37,23 +38,6 @@ const toWire = (p: temporal.api.common.v1.IPayload): WirePayload => ({
   data: Buffer.from(p.data ?? []).toString('base64'),
 });
 
-/** Every encrypted payload of a history, in event order (inputs, results, summaries). */
-function payloadsIn(history: temporal.api.history.v1.IHistory): temporal.api.common.v1.IPayload[] {
-  const found: temporal.api.common.v1.IPayload[] = [];
-  const walk = (value: unknown): void => {
-    if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
-    const candidate = value as temporal.api.common.v1.IPayload;
-    const encoding = candidate.metadata?.encoding;
-    if (encoding && Buffer.from(encoding).toString() === 'binary/encrypted') {
-      found.push(candidate);
-      return;
-    }
-    for (const child of Object.values(value)) walk(child);
-  };
-  for (const event of history.events ?? []) walk(event);
-  return found;
-}
-
 /** A run whose input and memory write carry `marker`, finished; with its raw (undecoded) history. */
 async function markedRun(marker: string) {
   const { genie, marker: script } = await createScriptedGenie(h, user, { tools: ['memory_write'] });
@@ -87,7 +71,7 @@ describe('payload encryption', () => {
     const res = await fetch(`${h.url}/codec/decode`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
-      body: JSON.stringify({ payloads: payloadsIn(history).map(toWire) }),
+      body: JSON.stringify({ payloads: encryptedPayloadsIn(history).map(toWire) }),
     });
     expect(res.status).toBe(200);
     const decoded = ((await res.json()) as { payloads: WirePayload[] }).payloads.map((p) =>

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { parseKeys } from '../../security/encryption-keys';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../security/payload-codec';
+import { AesGcmPayloadCodec } from '../../security/payload-codec';
+import { encryptedPayloadsIn } from '../support/history';
 import { TEST_PAYLOAD_KEYS } from '../support/keys';
 import { startEphemeralServices } from '../support/ephemeral-services';
 import { startWorkflowWorker } from '../support/workflow-worker';
@@ -19,15 +20,7 @@ export const HISTORIES_DIR = path.join(__dirname, 'histories');
 /** Replaces every encrypted payload of the history, in place, by what it holds. */
 async function decodePayloads(history: temporal.api.history.v1.IHistory): Promise<void> {
   const codec = new AesGcmPayloadCodec(parseKeys(TEST_PAYLOAD_KEYS));
-  const found: temporal.api.common.v1.IPayload[] = [];
-  const walk = (value: unknown): void => {
-    if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
-    const payload = value as temporal.api.common.v1.IPayload;
-    const encoding = payload.metadata?.encoding;
-    if (encoding && Buffer.from(encoding).toString() === ENCRYPTED_ENCODING) found.push(payload);
-    else for (const child of Object.values(value)) walk(child);
-  };
-  for (const event of history.events ?? []) walk(event);
+  const found = encryptedPayloadsIn(history);
   const decoded = await codec.decode(
     found.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? new Uint8Array() }))
   );

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
 import { ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens } from '../ui.js';
-import { ApprovalCard } from './approvals.js';
+import { ApprovalCard, approvalsChanged } from './approvals.js';
 
 const PHASES = {
   starting: 'Starting',
@@ -144,7 +144,7 @@ export function RunPage({ id }) {
         }
       } else if (event === 'approval') {
         keepApproval(data);
-        window.dispatchEvent(new Event('genies:approvals-changed'));
+        approvalsChanged();
       } else if (event === 'step') {
         setSteps((seen) =>
           seen.some((s) => s.seq === data.seq) ? seen : [...seen, data].sort((a, b) => a.seq - b.seq)
