@@ -88,7 +88,7 @@ const temporalNameBans = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', '.tools/', 'coverage/', '**/*.mjs', '**/*.js'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', '.tools/', 'coverage/', '**/*.mjs', '**/*.cjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -9,7 +9,8 @@ export const HEARTBEAT_EVERY_MS = 3000;
  */
 export async function withHeartbeat<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const context = Context.current();
-  context.heartbeat();
+  // No heartbeat at the start: the heartbeat timeout already counts from the start, and a short
+  // activity (most are) would pay a round trip to Temporal for nothing.
   const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await work(context.cancellationSignal);

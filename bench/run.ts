@@ -1,200 +1,432 @@
-// `npm run bench`: the agent loop's cost per turn against Temporal's floor, and workflow history
-// size per turn, measured in one run on the embedded stack with the fake model at zero latency.
+// `npm run bench`: the whole `npm start` stack measured from outside, each figure side by side with
+// its comparator in the same run — bare Temporal workflows of the same shape on the same Temporal
+// server, a bare Node HTTP server sending the API's bytes — printed as one table.
+//   BENCH_RUNS (100)  concurrent 3-turn runs in the throughput row
+//   BENCH_IN_FLIGHT (200)  runs in flight for the peak-memory row
+//   BENCH_ONLY  a comma-separated subset of: idle,turn,history,throughput,api,memory,schedule
+//   BENCH_PROFILE_DIR  every Node process of the stack writes a CPU profile there when it stops
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import pino from 'pino';
+import fs from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { RunService } from '../api/services/runs';
-import { insertGenie } from '../db/repositories/genies';
-import { writeMemory } from '../db/repositories/memory';
-import { listSteps } from '../db/repositories/run-records';
-import { findRun } from '../db/repositories/runs';
-import { findOrCreateUserByEmail } from '../db/repositories/users';
-import { createDb, migrateLatest, type Db } from '../db';
-import { startEphemeralServices } from '../test/support/ephemeral-services';
-import { generateKeySpec, parseKeys } from '../security/encryption-keys';
-import { Vault } from '../security/vault';
-import { isTerminal } from '../domain/runs';
-import { GenieCreateSchema } from '../domain/schemas/genie';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
-import { GenieSchedules } from '../temporal/genie-schedules';
-import { PinoSdkLogger } from '../worker/sdk-logger';
-import { createBenchActivities, noopTimes } from './activities';
-import { genieDataConverter } from '../temporal/client';
+import { cpuBetween, sample, watchPeakRss, type Role, type Sample } from './processes';
+import { sleep, startStack, type Stack } from './stack';
 
+const TURN_RUNS = 5;
 const TURNS = 10;
-const RUNS = 5;
 const HISTORY_TURNS = [10, 30];
 const TOOL_RESULT_BYTES = 32 * 1024;
+const GENIES = 100;
+const CONCURRENT_RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 200);
+const THROUGHPUT_MODEL_MS = 500;
+const MEMORY_MODEL_MS = 3000;
+const SCHEDULE_FIRES = 50;
+const BARE_QUEUE = 'bench-bare';
+const MB = 1024 * 1024;
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const want = (section: string) => !ONLY || ONLY.includes(section);
 
-const median = (values: number[]) => {
+const median = (values: number[]) => quantile(values, 0.5);
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+const mb = (bytes: number) => `${Math.round(bytes / MB)} MB`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
-async function waitForEnd(db: Db, ownerId: string, runId: string): Promise<void> {
-  for (;;) {
-    const run = await findRun(db, ownerId, runId);
-    if (run && isTerminal(run.status)) {
-      if (run.status !== 'succeeded')
-        throw new Error(`bench run ${runId} ended ${run.status}: ${JSON.stringify(run.error)}`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+interface Row {
+  measure: string;
+  value: string;
+  goal?: string;
 }
 
-async function main(): Promise<void> {
-  const services = await startEphemeralServices('genie-bench-');
-  const address = services.temporalAddress;
-  const db = createDb(services.databaseUrl);
-  const fake = await new FakeAnthropic().start();
-  Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'error' })) });
-  const connection = await NativeConnection.connect({ address });
-  // Payloads encrypted as in production (the history sizes below include the codec's overhead).
-  const dataConverter = genieDataConverter(parseKeys(generateKeySpec('bench')));
-  const client = new Client({ connection: await Connection.connect({ address }), dataConverter });
-  const taskQueue = 'bench';
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  try {
-    await migrateLatest(db);
-    worker = await Worker.create({
-      connection,
-      taskQueue,
-      dataConverter,
-      workflowBundle: await bundleWorkflowCode({
-        workflowsPath: require.resolve('./workflows'),
-        logger: new PinoSdkLogger(pino({ level: 'error' })),
-      }),
-      activities: {
-        ...createActivities({
-          db,
-          model: {
-            apiKey: 'bench',
-            baseURL: fake.url,
-            defaultModel: 'bench',
-            maxOutputTokens: 1024,
-            requestTimeoutMs: 30_000,
-          },
-          vault: new Vault(parseKeys(generateKeySpec('bench'))),
-          fetchPolicy: { allowHosts: [] },
-          notify: { maxPerRun: 20 },
-          schedules: new GenieSchedules(client, taskQueue),
-          publicUrl: 'http://localhost:3000',
-          links: { temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
-        }),
-        ...createBenchActivities(),
-      },
-    });
-    running = worker.run();
-    const runs = new RunService(db, client, { taskQueue, temporalUiUrl: 'http://localhost', namespace: 'default' });
-    const owner = await findOrCreateUserByEmail(db, `bench-${crypto.randomUUID()}@example.test`);
-    const newGenie = async (maxTurns: number) => {
-      const marker = `bench-${crypto.randomUUID()}`;
-      const genie = await insertGenie(
-        db,
-        owner.id,
-        GenieCreateSchema.parse({
-          name: marker,
-          soul_prompt: marker,
-          max_turns: maxTurns,
-          tools: ['memory_read', 'memory_write'],
-        })
+/** A bench process of its own (the comparators), started through tsx; resolves with its first IPC message. */
+async function spawnBenchChild(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv
+): Promise<{ child: ChildProcess; message: any }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, file), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const message = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
+  });
+  return { child, message };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+type RunView = {
+  id: string;
+  status: string;
+  scheduled_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+};
+
+/** Waits until every run in `ids` has ended, reading the account's newest runs (one request a poll). */
+async function waitForRuns(stack: Stack, ids: string[]): Promise<RunView[]> {
+  const wanted = new Set(ids);
+  const ended = new Map<string, RunView>();
+  for (;;) {
+    let cursor: string | undefined;
+    do {
+      const page = await stack.call<{ items: RunView[]; next_cursor: string | null }>(
+        'GET',
+        `/v1/runs?limit=100${cursor ? `&cursor=${cursor}` : ''}`
       );
-      return { genie, marker };
-    };
-
-    // Row 1: ms per agent turn (one model call + one tool call) in a 10-turn run.
-    const turnMs: number[] = [];
-    for (let r = 0; r < RUNS + 1; r++) {
-      const { genie, marker } = await newGenie(TURNS);
-      fake.script(marker, [
-        ...Array.from({ length: TURNS - 1 }, (_, i) =>
-          toolUse([{ name: 'memory_write', input: { key: `k${i}`, value: i } }])
-        ),
-        text('done'),
-      ]);
-      const { run_id } = await runs.start(owner.id, genie.id, 'bench');
-      await waitForEnd(db, owner.id, run_id);
-      if (r === 0) continue; // warm-up
-      const modelStarts = (await listSteps(db, owner.id, run_id))
-        .filter((s) => s.kind === 'model')
-        .map((s) => s.started_at.getTime());
-      for (let t = 1; t < modelStarts.length; t++) turnMs.push(modelStarts[t]! - modelStarts[t - 1]!);
-    }
-
-    // The floor: the same number of no-op activity pairs in a bare workflow on the same server.
-    const pairMs: number[] = [];
-    for (let r = 0; r < RUNS + 1; r++) {
-      noopTimes.length = 0;
-      await client.workflow.execute('noopActivities', {
-        taskQueue,
-        workflowId: `bench-noop-${crypto.randomUUID()}`,
-        args: [2 * TURNS],
-      });
-      if (r === 0) continue;
-      for (let i = 2; i < noopTimes.length; i += 2) pairMs.push(noopTimes[i]! - noopTimes[i - 2]!);
-    }
-
-    // History bytes per turn with 32 KiB tool results (memory_read of a 32 KiB value every turn).
-    const history: Array<{ turns: number; bytes: number }> = [];
-    for (const turns of HISTORY_TURNS) {
-      const { genie, marker } = await newGenie(turns);
-      await writeMemory(
-        db,
-        owner.id,
-        { scope: 'genie', genieId: genie.id },
-        {
-          key: 'blob',
-          value: 'x'.repeat(TOOL_RESULT_BYTES),
-          expiresAt: null,
-          runId: null,
-          toolUseId: null,
+      for (const run of page.items) {
+        if (wanted.has(run.id) && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.status)) {
+          ended.set(run.id, run);
         }
-      );
-      fake.script(marker, [
-        ...Array.from({ length: turns - 1 }, () => toolUse([{ name: 'memory_read', input: { key: 'blob' } }])),
-        text('done'),
-      ]);
-      const { run_id, workflow_id } = await runs.start(owner.id, genie.id, 'bench');
-      await waitForEnd(db, owner.id, run_id);
-      const fetched = await client.workflow.getHandle(workflow_id).fetchHistory();
-      const bytes = temporal.api.history.v1.History.encode(fetched).finish().length;
-      history.push({ turns, bytes });
-    }
-
-    const turn = median(turnMs);
-    const floor = median(pairMs);
-    const naive = (turns: number) => (turns * (turns + 1) * TOOL_RESULT_BYTES) / 2 / turns;
-    const rows: Array<[string, string]> = [
-      [`median ms per agent turn (model call + tool call), ${TURNS}-turn run, ${RUNS} runs`, turn.toFixed(1)],
-      [`median ms per 2 no-op activities in a bare workflow (the floor)`, floor.toFixed(1)],
-      ['agent turn / floor', `${(turn / floor).toFixed(2)}x`],
-      ...history.map(({ turns, bytes }): [string, string] => [
-        `workflow history bytes per turn, ${turns}-turn run, 32 KiB tool results`,
-        `${Math.round(bytes / turns)} (total ${bytes})`,
-      ]),
-      [
-        `  for comparison: transcript bytes per turn if passed through each activity (${HISTORY_TURNS.at(-1)} turns)`,
-        String(Math.round(naive(HISTORY_TURNS.at(-1)!))),
-      ],
-    ];
-    const width = Math.max(...rows.map(([name]) => name.length));
-    console.log(`\n| ${'measure'.padEnd(width)} | value |\n| ${'-'.repeat(width)} | ----- |`);
-    for (const [name, value] of rows) console.log(`| ${name.padEnd(width)} | ${value} |`);
-  } finally {
-    worker?.shutdown();
-    await running;
-    await client.connection.close();
-    await connection.close();
-    await db.destroy();
-    await fake.close();
-    await services.stop();
+      }
+      cursor = page.next_cursor ?? undefined;
+      // Only as far back as the oldest run still running (runs are listed newest first).
+    } while (cursor && ended.size < wanted.size && ids.length > 100);
+    if (ended.size === wanted.size) break;
+    await sleep(250);
   }
+  const runs = [...ended.values()];
+  const failed = runs.filter((r) => r.status !== 'succeeded');
+  if (failed.length > 0) throw new Error(`${failed.length} bench runs did not succeed: ${JSON.stringify(failed[0])}`);
+  return runs;
+}
+
+const lastFinish = (runs: RunView[]) => Math.max(...runs.map((r) => Date.parse(r.finished_at!)));
+
+/** What every section gets: the stack, the fake model, a Temporal client, the process roots. */
+interface Bench {
+  stack: Stack;
+  fake: FakeAnthropic;
+  client: Client;
+  /** The stack's and the bare worker's processes (CPU is read under these). */
+  roots: number[];
+  /** Comparator processes to stop at the end. */
+  children: ChildProcess[];
+  newGenie: (fields?: Record<string, unknown>) => Promise<{ id: string; marker: string }>;
+  startRun: (genieId: string) => Promise<{ run_id: string; workflow_id: string }>;
+  /** The shared genies of the throughput, API and memory sections, each scripted for 3 turns. */
+  genies: () => Promise<Array<{ id: string; marker: string }>>;
+}
+
+/** Idle memory: the stack as `npm start` leaves it, after it settles. */
+async function idleSection({ stack }: Bench): Promise<Row[]> {
+  await sleep(10_000);
+  const idle = sample([stack.pid]);
+  return [
+    { measure: 'npm start to ready', value: `${stack.startSeconds.toFixed(1)} s` },
+    ...(['worker', 'api', 'supervisor', 'postgres-wrapper', 'temporal'] as Role[]).map((role) => ({
+      measure: `idle RSS: ${role}`,
+      value: mb(idle[role].rss),
+      goal: role === 'temporal' ? undefined : 'half of before',
+    })),
+  ];
+}
+
+/** Agent turn vs the floor: 10-turn runs (model call + memory_write) against pairs of no-op activities. */
+async function turnSection({ stack, fake, client, newGenie, startRun }: Bench): Promise<Row[]> {
+  const turnMs: number[] = [];
+  for (let r = 0; r <= TURN_RUNS; r++) {
+    const { id, marker } = await newGenie();
+    fake.scriptConversation(marker, [
+      ...Array.from({ length: TURNS - 1 }, (_, i) =>
+        toolUse([{ name: 'memory_write', input: { key: `k${i}`, value: i } }])
+      ),
+      text('done'),
+    ]);
+    const { run_id } = await startRun(id);
+    await waitForRuns(stack, [run_id]);
+    if (r === 0) continue; // warm-up
+    const run = await stack.call<{ steps: Array<{ kind: string; started_at: string }> }>('GET', `/v1/runs/${run_id}`);
+    const starts = run.steps.filter((s) => s.kind === 'model').map((s) => Date.parse(s.started_at));
+    for (let t = 1; t < starts.length; t++) turnMs.push(starts[t]! - starts[t - 1]!);
+  }
+  const pairMs: number[] = [];
+  for (let r = 0; r <= TURN_RUNS; r++) {
+    const times = await client.workflow.execute('noopActivities', {
+      taskQueue: BARE_QUEUE,
+      workflowId: `bench-noop-${crypto.randomUUID()}`,
+      args: [2 * TURNS],
+    });
+    if (r === 0) continue;
+    for (let i = 2; i < times.length; i += 2) pairMs.push(times[i]! - times[i - 2]!);
+  }
+  const turn = median(turnMs);
+  const floor = median(pairMs);
+  return [
+    {
+      measure: `ms per agent turn (model call + tool call), median of ${TURN_RUNS} ${TURNS}-turn runs`,
+      value: turn.toFixed(1),
+    },
+    { measure: '  ms per 2 no-op activities in a bare workflow (the floor)', value: floor.toFixed(1) },
+    { measure: '  agent turn / floor', value: ratio(turn, floor), goal: '≤ 1.10x' },
+  ];
+}
+
+/** History bytes per turn with 32 KiB tool results, payloads encrypted as always. */
+async function historySection({ stack, fake, client, newGenie, startRun }: Bench): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const turns of HISTORY_TURNS) {
+    const { id, marker } = await newGenie();
+    fake.scriptConversation(marker, [
+      toolUse([{ name: 'memory_write', input: { key: 'blob', value: 'x'.repeat(TOOL_RESULT_BYTES) } }]),
+      ...Array.from({ length: turns - 2 }, () => toolUse([{ name: 'memory_read', input: { key: 'blob' } }])),
+      text('done'),
+    ]);
+    const { run_id, workflow_id } = await startRun(id);
+    await waitForRuns(stack, [run_id]);
+    const history = await client.workflow.getHandle(workflow_id).fetchHistory();
+    const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+    rows.push({
+      measure: `workflow history bytes per turn, ${turns}-turn run, 32 KiB tool results, encrypted`,
+      value: String(Math.round(bytes / turns)),
+      goal: '≤ 4096',
+    });
+  }
+  return rows;
+}
+
+/** Throughput: concurrent 3-turn runs (model, tool, model, tool, model) against bare workflows of that shape. */
+async function throughputSection(bench: Bench): Promise<Row[]> {
+  const { stack, fake, client, roots, startRun } = bench;
+  const genies = await bench.genies();
+  fake.latencyMs = THROUGHPUT_MODEL_MS;
+  let cpuBefore: Sample = sample(roots);
+  let t0 = Date.now();
+  const ids = await Promise.all(
+    Array.from({ length: CONCURRENT_RUNS }, async (_, i) => (await startRun(genies[i % genies.length]!.id)).run_id)
+  );
+  const genieRuns = await waitForRuns(stack, ids);
+  const genieSeconds = (lastFinish(genieRuns) - t0) / 1000;
+  const genieCpu = cpuBetween(cpuBefore, sample(roots));
+
+  cpuBefore = sample(roots);
+  t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENT_RUNS }, () =>
+      client.workflow.execute('bareRun', {
+        taskQueue: BARE_QUEUE,
+        workflowId: `bench-bare-${crypto.randomUUID()}`,
+        args: [3, THROUGHPUT_MODEL_MS],
+      })
+    )
+  );
+  const bareSeconds = (Date.now() - t0) / 1000;
+  const bareCpu = cpuBetween(cpuBefore, sample(roots));
+  fake.latencyMs = 0;
+  const genieRate = CONCURRENT_RUNS / genieSeconds;
+  const bareRate = CONCURRENT_RUNS / bareSeconds;
+  const perRun = (cpu: number) => (cpu / CONCURRENT_RUNS).toFixed(3);
+  const ours = genieCpu.worker + genieCpu.api + genieCpu.postgres + genieCpu['postgres-wrapper'];
+  return [
+    {
+      measure: `${CONCURRENT_RUNS} concurrent 3-turn genie runs, ${THROUGHPUT_MODEL_MS} ms model latency: runs/s`,
+      value: `${genieRate.toFixed(1)} (${genieSeconds.toFixed(1)} s)`,
+    },
+    {
+      measure: `  ${CONCURRENT_RUNS} concurrent bare workflows of the same 7 activities: workflows/s`,
+      value: `${bareRate.toFixed(1)} (${bareSeconds.toFixed(1)} s)`,
+    },
+    { measure: '  genie runs/s / bare workflows/s', value: ratio(genieRate, bareRate), goal: '≥ 0.80x' },
+    {
+      measure: 'CPU s per genie run: Temporal / worker / API / Postgres',
+      value: [genieCpu.temporal, genieCpu.worker, genieCpu.api, genieCpu.postgres].map(perRun).join(' / '),
+    },
+    {
+      measure: "  the project's (worker + API + Postgres) / Temporal's",
+      value: `${perRun(ours)} / ${perRun(genieCpu.temporal)} (${ratio(ours, genieCpu.temporal)})`,
+      goal: '≤ 1.00x',
+    },
+    {
+      measure: '  CPU s per bare workflow: Temporal / bare worker',
+      value: [bareCpu.temporal, bareCpu['bare-worker']].map(perRun).join(' / '),
+    },
+  ];
+}
+
+/** The API's hot path against a bare Node server sending the same bytes. */
+async function apiSection(bench: Bench): Promise<Row[]> {
+  const { stack, children } = bench;
+  await bench.genies();
+  const listUrl = `${stack.api}/v1/worker-genies`;
+  const headers = { authorization: `Bearer ${stack.key}` };
+  const body = Buffer.from(await (await fetch(listUrl, { headers })).arrayBuffer());
+  const bodyFile = path.join(stack.dataDir, 'bench-list.json');
+  fs.writeFileSync(bodyFile, body);
+  const bareHttp = await spawnBenchChild('bare-http.ts', [bodyFile], {});
+  children.push(bareHttp.child);
+  const load = async (url: string, headers: Record<string, string>) => {
+    await autocannon({ url, connections: 32, duration: 2, headers }); // warm-up
+    const result = await autocannon({ url, connections: 32, duration: 10, headers });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return { rate: result.requests.average, p99: result.latency.p99 };
+  };
+  const apiLoad = await load(listUrl, headers);
+  const bareLoad = await load(`http://127.0.0.1:${bareHttp.message.port}/`, {});
+  return [
+    {
+      measure: `GET /v1/worker-genies (${GENIES} genies; first page, ${body.length} bytes), 32 connections: req/s, p99`,
+      value: `${Math.round(apiLoad.rate)}, ${apiLoad.p99} ms`,
+      goal: 'p99 ≤ 50 ms',
+    },
+    {
+      measure: '  a bare Node server sending the same bytes: req/s, p99',
+      value: `${Math.round(bareLoad.rate)}, ${bareLoad.p99} ms`,
+    },
+    { measure: '  API req/s / bare req/s', value: ratio(apiLoad.rate, bareLoad.rate), goal: '≥ 0.50x' },
+  ];
+}
+
+/** Peak memory with many runs in flight (each waits 3 s on every model call). */
+async function memorySection(bench: Bench): Promise<Row[]> {
+  const { stack, fake, startRun } = bench;
+  const genies = await bench.genies();
+  fake.latencyMs = MEMORY_MODEL_MS;
+  const watch = watchPeakRss([stack.pid]);
+  const ids = await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async (_, i) => (await startRun(genies[i % genies.length]!.id)).run_id)
+  );
+  await waitForRuns(stack, ids);
+  const peak = watch.stop();
+  fake.latencyMs = 0;
+  return [
+    { measure: `peak RSS, ${IN_FLIGHT} runs in flight: worker`, value: mb(peak.worker), goal: '≤ 300 MB' },
+    { measure: `peak RSS, ${IN_FLIGHT} runs in flight: API`, value: mb(peak.api), goal: '≤ 150 MB' },
+    { measure: `peak RSS, ${IN_FLIGHT} runs in flight: Temporal`, value: mb(peak.temporal) },
+  ];
+}
+
+/** Schedules: when each fire's run started, against the time it was scheduled for. */
+async function scheduleSection({ stack, fake, newGenie }: Bench): Promise<Row[]> {
+  const scheduled = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      newGenie({ trigger_type: 'schedule', schedule: { interval_seconds: 2, overlap: 'allow_all' } })
+    )
+  );
+  for (const { marker } of scheduled) fake.scriptConversation(marker, [text('done')]);
+  let fired: RunView[] = [];
+  const deadline = Date.now() + 120_000;
+  while (fired.length < SCHEDULE_FIRES && Date.now() < deadline) {
+    await sleep(1000);
+    const lists = await Promise.all(
+      scheduled.map(({ id }) => stack.call<{ items: RunView[] }>('GET', `/v1/worker-genies/${id}/runs?limit=100`))
+    );
+    fired = lists.flatMap((l) => l.items).filter((r) => r.started_at && r.scheduled_at);
+  }
+  await Promise.all(scheduled.map(({ id }) => stack.call('DELETE', `/v1/worker-genies/${id}`)));
+  const delays = fired.map((r) => Date.parse(r.started_at!) - Date.parse(r.scheduled_at!));
+  return [
+    {
+      measure: `schedule fire → run started, ${delays.length} fires: p50 / p99`,
+      value: `${quantile(delays, 0.5)} / ${quantile(delays, 0.99)} ms`,
+      goal: 'p99 ≤ 1000 ms',
+    },
+  ];
+}
+
+const SECTIONS: Record<string, (bench: Bench) => Promise<Row[]>> = {
+  idle: idleSection,
+  turn: turnSection,
+  history: historySection,
+  throughput: throughputSection,
+  api: apiSection,
+  memory: memorySection,
+  schedule: scheduleSection,
+};
+
+async function main(): Promise<void> {
+  const unknown = ONLY?.filter((name) => !SECTIONS[name]);
+  if (unknown?.length)
+    throw new Error(`BENCH_ONLY: no section ${unknown.join(', ')} (${Object.keys(SECTIONS).join(', ')})`);
+  const rows: Row[] = [];
+  const fake = await new FakeAnthropic().start();
+  fake.record = false;
+  const stack = await startStack({
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: 'sk-ant-fake-bench',
+    GENIE_RATE_LIMIT_PER_MINUTE: '1000000', // the limiter still runs; it just never says no
+    ...(process.env.BENCH_PROFILE_DIR
+      ? {
+          BENCH_PROFILE_DIR: path.resolve(process.env.BENCH_PROFILE_DIR),
+          NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profiler.cjs')}`,
+        }
+      : {}),
+  });
+  const children: ChildProcess[] = [];
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection }); // histories are read as stored (encrypted): no codec
+  try {
+    const bare = await spawnBenchChild('bare-worker.ts', [], {
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      BENCH_TASK_QUEUE: BARE_QUEUE,
+    });
+    children.push(bare.child);
+    const newGenie = async (fields: Record<string, unknown> = {}) => {
+      const marker = `bench-${crypto.randomUUID()}`;
+      const genie = await stack.call('POST', '/v1/worker-genies', {
+        name: marker,
+        soul_prompt: `You are a benchmark genie. ${marker}`,
+        tools: ['memory_read', 'memory_write'],
+        max_turns: 40,
+        max_concurrent_runs: 5,
+        ...fields,
+      });
+      return { id: genie.id as string, marker };
+    };
+    let shared: Promise<Array<{ id: string; marker: string }>> | undefined;
+    const bench: Bench = {
+      stack,
+      fake,
+      client,
+      roots: [stack.pid, bare.child.pid!],
+      children,
+      newGenie,
+      startRun: (genieId) => stack.call('POST', `/v1/worker-genies/${genieId}/run`, { input: 'go' }),
+      genies: () =>
+        (shared ??= (async () => {
+          const genies = [];
+          for (let i = 0; i < GENIES; i++) genies.push(await newGenie());
+          for (const { marker } of genies) {
+            fake.scriptConversation(marker, [
+              toolUse([{ name: 'memory_read', input: { key: 'nothing' } }]),
+              toolUse([{ name: 'memory_read', input: { key: 'nothing' } }]),
+              text('done'),
+            ]);
+          }
+          return genies;
+        })()),
+    };
+    for (const [name, section] of Object.entries(SECTIONS)) {
+      if (want(name)) rows.push(...(await section(bench)));
+    }
+  } finally {
+    await Promise.all(children.map(stopChild));
+    await connection.close();
+    await stack.stop();
+    await fake.close();
+  }
+
+  const width = Math.max(...rows.map((r) => r.measure.length));
+  const valueWidth = Math.max(5, ...rows.map((r) => r.value.length));
+  console.log(`\n| ${'measure'.padEnd(width)} | ${'value'.padEnd(valueWidth)} | goal |`);
+  console.log(`| ${'-'.repeat(width)} | ${'-'.repeat(valueWidth)} | ---- |`);
+  for (const row of rows)
+    console.log(`| ${row.measure.padEnd(width)} | ${row.value.padEnd(valueWidth)} | ${row.goal ?? ''} |`);
 }
 
 main().then(

@@ -8,6 +8,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
@@ -20,6 +21,7 @@ import {
   approvalDecidedSignal,
   decideApprovalUpdate,
   LIFECYCLE_ACTIVITY,
+  LIFECYCLE_LOCAL_ACTIVITY,
   MODEL_ACTIVITY,
   runStatusQuery,
   TOOL_ACTIVITY,
@@ -47,7 +49,11 @@ export const RUN_TIMEOUT_MS = 60 * 60 * 1000;
 /** Runs started before approvals keep the fixed deadline they were started with (replay safety). */
 const DEADLINE_PAUSES_FOR_APPROVALS = 'run-deadline-pauses-for-approvals';
 
+/** Runs started before startRun and finishRun became local activities replay them as activities. */
+const LIFECYCLE_AS_LOCAL_ACTIVITIES = 'run-lifecycle-local-activities';
+
 const lifecycle = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
+const localLifecycle = proxyLocalActivities<Activities>(LIFECYCLE_LOCAL_ACTIVITY);
 const { callModel } = proxyActivities<Activities>(MODEL_ACTIVITY);
 const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
 const { requestApproval } = proxyActivities<Activities>(APPROVAL_ACTIVITY);
@@ -297,6 +303,7 @@ function describeFailure(err: unknown): RunError {
  */
 export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
   const state: RunStatusView = { phase: 'starting', turn: 0, currentTools: [], usage: zeroUsage() };
+  const { startRun, finishRun } = patched(LIFECYCLE_AS_LOCAL_ACTIVITIES) ? localLifecycle : lifecycle;
   let runId = input.runId;
   const approvals = new Approvals(state, (approvalId, { status, note }) =>
     lifecycle.settleApproval({ ownerId: input.ownerId, runId: runId!, approvalId, status, note })
@@ -335,7 +342,7 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     const recordedRunId = runId;
     if (recordedRunId) {
       const result = await CancellationScope.nonCancellable(() =>
-        lifecycle.finishRun({ runId: recordedRunId, ownerId: input.ownerId, ...end })
+        finishRun({ runId: recordedRunId, ownerId: input.ownerId, ...end })
       );
       if (result?.webhookDeliveryId) await startWebhookDelivery(input.ownerId, result.webhookDeliveryId);
     }
@@ -343,7 +350,7 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
   };
 
   const work = async () => {
-    const plan = await lifecycle.startRun(input);
+    const plan = await startRun(input);
     runId = plan.runId;
     return agentLoop(input, plan, state, approvals);
   };

@@ -49,13 +49,20 @@ export function invalidInput(tool: string, error: z.ZodError): ToolOutcome {
   return toolError(`Invalid input for ${tool}: ${reasons.join('; ')}`);
 }
 
-/** The tool's input schema as the JSON Schema the Messages API expects. */
+const jsonSchemas = new WeakMap<ToolDefinition, Record<string, unknown>>();
+
+/** The tool's input schema as the JSON Schema the Messages API expects (made once per tool). */
 export function inputJsonSchema(tool: ToolDefinition): Record<string, unknown> {
-  const { $schema: _schema, ...schema } = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  return { type: 'object', ...schema };
+  let json = jsonSchemas.get(tool);
+  if (!json) {
+    const { $schema: _schema, ...schema } = z.toJSONSchema(tool.input, {
+      io: 'input',
+      unrepresentable: 'any',
+    }) as Record<string, unknown>;
+    json = { type: 'object', ...schema };
+    jsonSchemas.set(tool, json);
+  }
+  return json;
 }
 
 export const defineTool = <I>(tool: ToolDefinition<I>): ToolDefinition => tool;

@@ -1,6 +1,6 @@
 // How each activity is timed out and retried. Only platform faults reach these retries: a tool
 // failure that is the input's fault comes back to the model as an `is_error` result.
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import type { ToolName } from '../../domain/tools';
 import { PERMANENT_FAILURES } from './failures';
 
@@ -9,6 +9,17 @@ export const LIFECYCLE_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   // Postgres being down must delay a run, never lose it: retry without limit, backing off.
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: PERMANENT_FAILURES },
+};
+
+/**
+ * A run's own bookkeeping at its start and its end (startRun, finishRun) as local activities: they
+ * run inside the workflow task, on the worker that holds the run, which spares Temporal a task
+ * dispatch and a workflow task each (the Temporal UI lists them as local activities). They retry
+ * like {@link LIFECYCLE_ACTIVITY}: Postgres being down delays the run, never loses it.
+ */
+export const LIFECYCLE_LOCAL_ACTIVITY: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: LIFECYCLE_ACTIVITY.retry,
 };
 
 /** One call to Claude (callModel). */

@@ -103,6 +103,11 @@ const estimateTokens = (value: unknown) => Math.ceil(JSON.stringify(value ?? '')
  * the run's input (memory_write), reports what it found to its owner (notify_owner) when it may,
  * then answers.
  */
+/** How many assistant turns the request's conversation holds. */
+function assistantTurns(body: any): number {
+  return (body.messages as Array<{ role?: string }>).filter((m) => m.role === 'assistant').length;
+}
+
 function defaultReply(body: any): FakeReply {
   const messages: any[] = body.messages ?? [];
   const offered = new Set<string>((body.tools ?? []).map((t: any) => t.name));
@@ -155,7 +160,10 @@ export class FakeAnthropic {
   readonly requests: RecordedRequest[] = [];
   /** Added to every answer (ms). */
   latencyMs = 0;
+  /** Whether requests are kept in {@link requests} (a long benchmark turns it off). */
+  record = true;
   private readonly scripts = new Map<string, FakeReply[]>();
+  private readonly conversations = new Map<string, FakeReply[]>();
   private server?: http.Server;
   private cacheSizes = new Map<string, number>();
   url = '';
@@ -166,6 +174,15 @@ export class FakeAnthropic {
    */
   script(marker: string, replies: FakeReply[]): void {
     this.scripts.set(marker, [...replies]);
+  }
+
+  /**
+   * Sets the replies for requests whose system prompt contains `marker` by their place in the
+   * conversation: the first request of a run gets `replies[0]`, the one after one assistant turn
+   * `replies[1]`, and so on (the last repeats). Runs of one genie that overlap each get the whole script.
+   */
+  scriptConversation(marker: string, replies: FakeReply[]): void {
+    this.conversations.set(marker, [...replies]);
   }
 
   /** Requests answered for `marker`, in order. */
@@ -209,7 +226,8 @@ export class FakeAnthropic {
     }
     const system = systemText(body);
     const marker = [...this.scripts.keys()].find((m) => system.includes(m));
-    this.requests.push({ at: Date.now(), headers: req.headers, body, marker });
+    const conversation = marker ? undefined : [...this.conversations.keys()].find((m) => system.includes(m));
+    if (this.record) this.requests.push({ at: Date.now(), headers: req.headers, body, marker: marker ?? conversation });
     if (!apiKeyOf(req.headers)) {
       return this.send(res, 401, {
         type: 'error',
@@ -223,7 +241,14 @@ export class FakeAnthropic {
       });
     }
     const queue = marker ? this.scripts.get(marker)! : undefined;
-    const reply = queue ? (queue.length > 1 ? queue.shift()! : (queue[0] ?? defaultReply(body))) : defaultReply(body);
+    const byTurn = conversation ? this.conversations.get(conversation)! : undefined;
+    const reply = queue
+      ? queue.length > 1
+        ? queue.shift()!
+        : (queue[0] ?? defaultReply(body))
+      : byTurn
+        ? (byTurn[Math.min(assistantTurns(body), byTurn.length - 1)] ?? defaultReply(body))
+        : defaultReply(body);
     const latency = (reply.latencyMs ?? 0) + this.latencyMs;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     if (res.destroyed) return;
