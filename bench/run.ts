@@ -3,7 +3,7 @@
 // server, a bare Node HTTP server sending the API's bytes — printed as one table.
 //   BENCH_RUNS (100)  concurrent 3-turn runs in the throughput row
 //   BENCH_IN_FLIGHT (200)  runs in flight for the peak-memory row
-//   BENCH_ONLY  a comma-separated subset of: idle,turn,history,throughput,api,memory,schedule
+//   BENCH_ONLY  a comma-separated subset of: idle,turn,history,throughput,memory,api,schedule
 //   BENCH_PROFILE_DIR  every Node process of the stack writes a CPU profile there when it stops
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -344,8 +344,9 @@ const SECTIONS: Record<string, (bench: Bench) => Promise<Row[]>> = {
   turn: turnSection,
   history: historySection,
   throughput: throughputSection,
-  api: apiSection,
+  // Before the API load, whose heap growth would otherwise count as the API's peak here.
   memory: memorySection,
+  api: apiSection,
   schedule: scheduleSection,
 };
 

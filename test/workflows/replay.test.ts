@@ -13,9 +13,10 @@ import { testDataConverter } from '../support/keys';
  */
 Runtime.install({ logger: new PinoSdkLogger(pino({ level: 'warn' })) }); // replays log each bundle at INFO
 
+// Subfolders keep the histories of an older workflow shape (e.g. before-local-lifecycle/: runs
+// whose startRun and finishRun were ordinary activities), which must replay as well.
 const DIR = path.join(__dirname, '../replay/histories');
-const fixtures = fs
-  .readdirSync(DIR)
+const fixtures = (fs.readdirSync(DIR, { recursive: true }) as string[])
   .filter((file) => file.endsWith('.binpb'))
   .sort();
 
