@@ -39,15 +39,21 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv): Promise<Stack> {
     GENIE_WORKER_METRICS_PORT: String(await freePort()),
     DATABASE_URL: '',
     TEMPORAL_ADDRESS: '',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
     ...extraEnv,
   };
+  // Logging as a user gets it by default: info, JSON lines (the output is a pipe).
+  delete env.LOG_LEVEL;
+  delete env.LOG_FORMAT;
   const started = Date.now();
   const child: ChildProcess = spawn('npm', ['start'], { cwd: ROOT, env, detached: true });
+  // The banner is kept whole; after it, only the last 64 KiB (the stack logs every request and run).
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 128 * 1024 && /Press Ctrl-C to stop/.test(output)) output = output.slice(-64 * 1024);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const stop = async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
