@@ -17,7 +17,11 @@ if (dir && script !== 'npm-cli') {
   process.on('exit', () => {
     // A same-thread session answers synchronously, so this runs to the end before the process does.
     session.post('Profiler.stop', (err, result) => {
-      if (!err) fs.writeFileSync(path.join(dir, `${script}-${process.pid}${threadId ? `-thread${threadId}` : ''}.cpuprofile`), JSON.stringify(result.profile));
+      if (!err)
+        fs.writeFileSync(
+          path.join(dir, `${script}-${process.pid}${threadId ? `-thread${threadId}` : ''}.cpuprofile`),
+          JSON.stringify(result.profile)
+        );
     });
   });
 }

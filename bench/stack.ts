@@ -29,7 +29,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-stack-'));
   fs.chmodSync(dir, 0o755);
   const dataDir = path.join(dir, 'data');
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     GENIE_DATA_DIR: dataDir,
     PORT: String(await freePort()),
