@@ -1,11 +1,12 @@
 // Preloaded into each Node process of the stack by `BENCH_PROFILE_DIR=… npm run bench`
-// (NODE_OPTIONS=--require; Node refuses --cpu-prof there): profiles the process from start to exit
-// and writes <dir>/<script>-<pid>[-thread<n>].cpuprofile (worker threads too, such as the
-// Temporal worker's workflow thread), to open in Chrome DevTools or summarise.
+// (NODE_OPTIONS=--require; Node refuses --cpu-prof there): profiles the process's main thread and
+// writes <dir>/<script>-<pid>-<n>.cpuprofile, to open in Chrome DevTools or summarise. SIGWINCH
+// (ignored by default, and not one of the Temporal SDK's shutdown signals as SIGUSR2 is)
+// closes the current profile and starts the next (the bench sends it around each section), and
+// exit closes the last.
 const fs = require('node:fs');
 const inspector = require('node:inspector');
 const path = require('node:path');
-const { threadId } = require('node:worker_threads');
 
 const dir = process.env.BENCH_PROFILE_DIR;
 const script = path.basename(process.argv[1] || 'node').replace(/\.[cm]?[jt]s$/, '');
@@ -14,14 +15,17 @@ if (dir && script !== 'npm-cli') {
   session.connect();
   session.post('Profiler.enable');
   session.post('Profiler.start');
-  process.on('exit', () => {
-    // A same-thread session answers synchronously, so this runs to the end before the process does.
+  let part = 0;
+  // A same-thread session answers synchronously, so this is done before the process exits.
+  const save = () =>
     session.post('Profiler.stop', (err, result) => {
+      part += 1;
       if (!err)
-        fs.writeFileSync(
-          path.join(dir, `${script}-${process.pid}${threadId ? `-thread${threadId}` : ''}.cpuprofile`),
-          JSON.stringify(result.profile)
-        );
+        fs.writeFileSync(path.join(dir, `${script}-${process.pid}-${part}.cpuprofile`), JSON.stringify(result.profile));
     });
+  process.on('SIGWINCH', () => {
+    save();
+    session.post('Profiler.start');
   });
+  process.on('exit', save);
 }

@@ -129,3 +129,8 @@ export function watchPeakRss(roots: number[], intervalMs = 100): { stop(): Recor
     },
   };
 }
+
+/** The pids of the given roles' processes under `roots`. */
+export function pidsOf(roots: number[], roles: Role[]): number[] {
+  return roots.flatMap((root) => [...tree(root).keys()].filter((pid) => roles.includes(roleOf(readCmdline(pid))!)));
+}

@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
-import { cpuBetween, sample, watchPeakRss, type Role, type Sample } from './processes';
+import { cpuBetween, pidsOf, sample, watchPeakRss, type Role, type Sample } from './processes';
 import { sleep, startStack, type Stack } from './stack';
 
 const TURN_RUNS = 5;
@@ -412,9 +412,19 @@ async function main(): Promise<void> {
           return genies;
         })()),
     };
+    // Profiling: each section gets a profile of its own (see cpu-profiler.cjs).
+    const nextProfile = () => {
+      if (!process.env.BENCH_PROFILE_DIR) return;
+      for (const pid of pidsOf([stack.pid], ['supervisor', 'api', 'worker', 'postgres-wrapper'])) {
+        process.kill(pid, 'SIGWINCH');
+      }
+    };
     for (const [name, section] of Object.entries(SECTIONS)) {
-      if (want(name)) rows.push(...(await section(bench)));
+      if (!want(name)) continue;
+      nextProfile();
+      rows.push(...(await section(bench)));
     }
+    nextProfile();
   } finally {
     await Promise.all(children.map(stopChild));
     await connection.close();

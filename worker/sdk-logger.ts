@@ -69,6 +69,7 @@ export class PinoSdkLogger implements SdkLogger {
     // Our own activity and workflow log lines keep their level; the SDK's internal INFO is debug.
     const ours = meta?.sdkComponent === 'activity' || meta?.sdkComponent === 'workflow';
     const pinoLevel = ours && level === 'INFO' ? 'info' : PINO_LEVEL[level];
+    if (!this.logger.isLevelEnabled(pinoLevel)) return; // the SDK logs every activity at debug
     this.logger[pinoLevel](logFields(meta, this.pretty, pinoLevel !== 'warn' && pinoLevel !== 'error'), message);
   }
   trace(message: string, meta?: LogMetadata): void {
