@@ -80,7 +80,11 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv): Promise<Stack> {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const payload = (await res.json()) as { success: boolean; data?: unknown; error?: unknown };
-    if (!payload.success) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(payload.error)}`);
+    if (!payload.success) {
+      throw Object.assign(new Error(`${method} ${url}: ${res.status} ${JSON.stringify(payload.error)}`), {
+        status: res.status,
+      });
+    }
     return payload.data as any;
   };
   return {
