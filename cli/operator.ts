@@ -17,7 +17,7 @@ import { rotateCredentialKeys } from './rotate-keys';
 export const OPERATOR_USAGE = `Operator commands (they use the database directly):
   api-key create --email EMAIL [--name NAME]   create the user if needed and a new API key (last line)
   api-key list --email EMAIL                   the user's keys (prefix, name, created, last used, revoked)
-  api-key revoke --id KEY_ID                   revoke a key: its next request answers 401
+  api-key revoke --id KEY_ID                   revoke a key: running APIs answer it 401 within 5 s
   seed-demo --email EMAIL                      load a demo business (leads, calls, …) for the user
   keys rotate                                  re-encrypt every credential under the first key of
                                                GENIE_ENCRYPTION_KEYS (the others keep decrypting)`;
@@ -62,7 +62,7 @@ const COMMANDS: Record<string, Command> = {
     if (!values.id || !isUuid(values.id)) throw new StartupError('api-key revoke needs --id KEY_ID (see api-key list)');
     const userId = await revokeApiKeyAsOperator(db, values.id);
     if (!userId) throw new StartupError(`No active API key ${values.id}.`);
-    console.log(`Revoked API key ${values.id}; its next request answers 401.`);
+    console.log(`Revoked API key ${values.id}; running APIs answer it 401 within 5 s.`);
   },
   'seed-demo': async (db, args) => {
     const { values } = parseArgs({ args, options: { email: { type: 'string' } } });

@@ -37,12 +37,13 @@ export function newestFirst<Q extends Knex.QueryBuilder>(query: Q, cursor?: Page
 }
 
 /** Splits `limit + 1` fetched rows into a page and the cursor of the next one. */
-export function toPage<T extends { id: string; created_at: Date }>(
+export function toPage<T extends { id: string; created_at: Date | string }>(
   rows: T[],
   limit: number
 ): { items: T[]; nextCursor?: string } {
   if (rows.length <= limit) return { items: rows };
   const items = rows.slice(0, limit);
   const last = items[items.length - 1]!;
-  return { items, nextCursor: encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) };
+  const createdAt = typeof last.created_at === 'string' ? last.created_at : last.created_at.toISOString();
+  return { items, nextCursor: encodeCursor({ createdAt, id: last.id }) };
 }

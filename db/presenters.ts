@@ -16,12 +16,28 @@ import type { Genie } from '../domain/schemas/genie';
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 /** A page of `limit + 1` fetched rows, presented: `{items, next_cursor?}`. */
-export function page<T extends { id: string; created_at: Date }, P>(rows: T[], limit: number, present: (row: T) => P) {
+export function page<T extends { id: string; created_at: Date | string }, P>(
+  rows: T[],
+  limit: number,
+  present: (row: T) => P
+) {
   const { items, nextCursor } = toPage(rows, limit);
   return { items: items.map(present), ...(nextCursor ? { next_cursor: nextCursor } : {}) };
 }
 
-export function presentGenie(row: GenieRow): Genie {
+/** ISO 8601 of a stored time: a Date, or the ISO string a query already made of it. */
+const isoOf = (value: Date | string): string => (typeof value === 'string' ? value : value.toISOString());
+
+/**
+ * The stored fields a genie is presented with (a listed row carries no more than these, and its
+ * times as ISO strings already).
+ */
+type PresentedGenieRow = Omit<GenieRow, 'owner_id' | 'webhook_secret_sealed' | 'created_at' | 'updated_at'> & {
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+export function presentGenie(row: PresentedGenieRow): Genie {
   return {
     id: row.id,
     name: row.name,
@@ -42,8 +58,8 @@ export function presentGenie(row: GenieRow): Genie {
     webhook_url: row.webhook_url,
     webhook_events: row.webhook_events,
     version: row.version,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
+    created_at: isoOf(row.created_at),
+    updated_at: isoOf(row.updated_at),
   };
 }
 

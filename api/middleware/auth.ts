@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { verifyApiKey } from '../../db/repositories/api-keys';
+import { verifyApiKeyCached } from '../../db/repositories/api-keys';
 import type { Db } from '../../db';
 import { UnauthorizedError } from '../errors';
 import type { RateLimiters } from './rate-limit';
@@ -15,7 +15,8 @@ export function requireApiKey(db: Db, limiters: RateLimiters) {
     if (!presented) throw new UnauthorizedError(); // no key tried: nothing to count
     const address = req.socket.remoteAddress ?? 'unknown';
     await limiters.checkAddress(res, address);
-    const key = await verifyApiKey(db, presented);
+    // A key verified in the last few seconds comes from memory (API_KEY_CACHE_TTL_MS); a failure never does.
+    const key = await verifyApiKeyCached(db, presented);
     if (!key) {
       await limiters.failedAuth(res, address);
       throw new UnauthorizedError('Invalid or revoked API key.');

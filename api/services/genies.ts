@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
-import { listLastRuns, listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
+import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import type { Db, Queryable } from '../../db';
 import { checkUrl, compilePolicy, FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
 import { newWebhookSecret, sealWebhookSecret } from '../../security/webhook-secrets';
@@ -49,6 +49,17 @@ function webhookUrlProblem(url: string | null, policy: FetchPolicy): string | un
   } catch (err) {
     return err instanceof FetchRefusedError ? err.message : 'not a valid URL';
   }
+}
+
+/** A listed genie's newest run, in brief (null when it has none). */
+function lastRunOf(row: genies.ListedGenieRow) {
+  if (!row.last_run_id) return null;
+  return {
+    id: row.last_run_id,
+    status: row.last_run_status!,
+    created_at: row.last_run_created_at!,
+    finished_at: row.last_run_finished_at,
+  };
 }
 
 /**
@@ -128,33 +139,9 @@ export class GenieService {
   ) {
     const cursor = parseCursor(options.cursor);
     const rows = await genies.listGenies(this.db, ownerId, { ...options, cursor });
-    const listed = page(rows, options.limit, presentGenie);
-    const lastRuns = new Map(
-      (
-        await listLastRuns(
-          this.db,
-          ownerId,
-          listed.items.map((g) => g.id)
-        )
-      ).map((run) => [run.genie_id, run])
-    );
-    return {
-      ...listed,
-      items: listed.items.map((genie) => {
-        const run = lastRuns.get(genie.id);
-        return {
-          ...genie,
-          last_run: run
-            ? {
-                id: run.id,
-                status: run.status,
-                created_at: run.created_at.toISOString(),
-                finished_at: run.finished_at?.toISOString() ?? null,
-              }
-            : null,
-        };
-      }),
-    };
+    // `last_run` is added to the presented genie, not spread into a copy of it: on a page of 100,
+    // copying each genie cost more than presenting it.
+    return page(rows, options.limit, (row) => Object.assign(presentGenie(row), { last_run: lastRunOf(row) }));
   }
 
   async update(ownerId: string, id: string, patch: GenieUpdate) {

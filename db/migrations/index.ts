@@ -16,6 +16,7 @@ import * as genieVersions from './20261130100000_genie_versions';
 import * as approvals from './20261130100100_approvals';
 import * as webhooks from './20261130100200_webhooks';
 import * as approvalDecisionsSent from './20261130100300_approval_decisions_sent';
+import * as rateLimitsUnlogged from './20261201100000_rate_limits_unlogged';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -39,6 +40,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261130100100_approvals', approvals],
   ['20261130100200_webhooks', webhooks],
   ['20261130100300_approval_decisions_sent', approvalDecisionsSent],
+  ['20261201100000_rate_limits_unlogged', rateLimitsUnlogged],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

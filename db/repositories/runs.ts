@@ -73,16 +73,6 @@ export async function deleteRun(db: Queryable, ownerId: string, runId: string): 
   await db('runs').where({ owner_id: ownerId, id: runId }).delete();
 }
 
-/** The newest run of each of the genies (one query for a whole page of genies). */
-export async function listLastRuns(db: Queryable, ownerId: string, genieIds: string[]): Promise<RunRow[]> {
-  if (genieIds.length === 0) return [];
-  return db<RunRow>('runs')
-    .distinctOn('genie_id')
-    .where({ owner_id: ownerId })
-    .whereIn('genie_id', genieIds)
-    .orderBy([{ column: 'genie_id' }, { column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-}
-
 /** The newest runs of one genie, newest first. */
 export async function listRecentRuns(
   db: Queryable,

@@ -126,6 +126,57 @@ describe('list and get', () => {
     expect(disabled.body.data.items.map((g: { name: string }) => g.name)).toEqual(['off']);
   });
 
+  it('lists each genie with its newest run (ties by id), or null, on every page', async () => {
+    const erin = await h.createUser('erin');
+    const [quiet, busy, tied] = [await create(erin), await create(erin), await create(erin)];
+    const run = (genieId: string, i: number, createdAt: Date, extra: object = {}) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      owner_id: erin.id,
+      genie_id: genieId,
+      workflow_id: `genie-run-list-${genieId}-${i}`,
+      trigger_type: 'manual',
+      status: 'succeeded',
+      created_at: createdAt,
+      ...extra,
+    });
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute, 0, 123));
+    await h
+      .db('runs')
+      .insert([
+        run(busy.id, 1, at(1)),
+        run(busy.id, 2, at(3), { status: 'running', started_at: at(3) }),
+        run(busy.id, 3, at(2), { finished_at: new Date(Date.UTC(2026, 0, 1, 0, 2, 30, 456)) }),
+        run(tied.id, 4, at(5), { status: 'failed', finished_at: new Date(Date.UTC(2026, 0, 1, 0, 6, 0, 789)) }),
+        run(tied.id, 5, at(5), { status: 'cancelled', finished_at: new Date(Date.UTC(2026, 0, 1, 0, 7)) }),
+      ]);
+    const expected = {
+      [quiet.id]: null,
+      [busy.id]: {
+        id: '00000000-0000-4000-8000-000000000002',
+        status: 'running',
+        created_at: '2026-01-01T00:03:00.123Z',
+        finished_at: null,
+      },
+      [tied.id]: {
+        id: '00000000-0000-4000-8000-000000000005',
+        status: 'cancelled',
+        created_at: '2026-01-01T00:05:00.123Z',
+        finished_at: '2026-01-01T00:07:00.000Z',
+      },
+    };
+    const all = await h.call('GET', '/v1/worker-genies', { key: erin.key });
+    expect(all.body.data.items.map((g: { id: string }) => g.id)).toEqual([tied.id, busy.id, quiet.id]);
+    for (const genie of all.body.data.items) {
+      expect(Object.keys(genie).at(-1)).toBe('last_run');
+      expect(genie.last_run).toEqual(expected[genie.id]);
+    }
+    const first = await h.call('GET', '/v1/worker-genies?limit=2&trigger_type=manual&enabled=true', { key: erin.key });
+    const rest = await h.call('GET', `/v1/worker-genies?limit=2&cursor=${first.body.data.next_cursor}`, {
+      key: erin.key,
+    });
+    expect([...first.body.data.items, ...rest.body.data.items]).toEqual(all.body.data.items);
+  });
+
   it('answers 400 for a bad limit or cursor', async () => {
     expect((await h.call('GET', '/v1/worker-genies?limit=1000', { key: alice.key })).status).toBe(400);
     expect((await h.call('GET', '/v1/worker-genies?cursor=nonsense', { key: alice.key })).status).toBe(400);

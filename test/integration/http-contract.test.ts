@@ -1,4 +1,4 @@
-import { revokeApiKey, createApiKey } from '../../db/repositories/api-keys';
+import { API_KEY_CACHE_TTL_MS, revokeApiKey, createApiKey } from '../../db/repositories/api-keys';
 import { freePort } from '../../platform/ports';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 
@@ -34,6 +34,41 @@ describe('authentication', () => {
     expect(res.status).toBe(200);
     expect(await revokeApiKey(h.db, user.id, other.id)).toBe(true);
     expect((await h.call('GET', '/v1/worker-genies', { key: other.key })).status).toBe(401);
+    expect((await h.call('GET', '/v1/worker-genies', { key: user.key })).status).toBe(200);
+  });
+
+  it('refuses a key revoked through the API from its next request, though it was just served from memory', async () => {
+    const owner = await h.createUser('revoke-cached');
+    const created = await h.call('POST', '/v1/api-keys', { key: owner.key, body: { name: 'cached' } });
+    const key: string = created.body.data.key;
+    for (let i = 0; i < 3; i++) expect((await h.call('GET', '/v1/worker-genies', { key })).status).toBe(200);
+    // Requests in flight while it is revoked: none of them may leave it trusted.
+    const inFlight = Array.from({ length: 5 }, () => h.call('GET', '/v1/worker-genies', { key }));
+    expect((await h.call('DELETE', `/v1/api-keys/${created.body.data.id}`, { key: owner.key })).status).toBe(200);
+    await Promise.all(inFlight);
+    for (let i = 0; i < 3; i++) expect((await h.call('GET', '/v1/worker-genies', { key })).status).toBe(401);
+    expect((await h.call('GET', '/v1/worker-genies', { key: owner.key })).status).toBe(200);
+  });
+
+  it('refuses a key revoked elsewhere (another API process, the operator CLI) once the cache time has passed', async () => {
+    const other = await createApiKey(h.db, user.id, 'elsewhere');
+    expect((await h.call('GET', '/v1/worker-genies', { key: other.key })).status).toBe(200);
+    // Revoked behind this process's back: no revocation in this process to void its cache.
+    await h.db('api_keys').where({ id: other.id }).update({ revoked_at: h.db.fn.now() });
+    const now = Date.now.bind(Date);
+    const later = jest.spyOn(Date, 'now').mockImplementation(() => now() + API_KEY_CACHE_TTL_MS + 1);
+    try {
+      expect((await h.call('GET', '/v1/worker-genies', { key: other.key })).status).toBe(401);
+    } finally {
+      later.mockRestore();
+    }
+  });
+
+  it('never answers a wrong secret from memory, even under the prefix of a key it holds', async () => {
+    expect((await h.call('GET', '/v1/worker-genies', { key: user.key })).status).toBe(200);
+    const samePrefix = `${user.key.slice(0, 'hg_live_'.length + 12)}${'A'.repeat(28)}`;
+    expect(samePrefix).not.toBe(user.key);
+    expect((await h.call('GET', '/v1/worker-genies', { key: samePrefix })).status).toBe(401);
     expect((await h.call('GET', '/v1/worker-genies', { key: user.key })).status).toBe(200);
   });
 

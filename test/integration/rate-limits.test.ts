@@ -1,3 +1,4 @@
+import { CLEAN_ADDRESS_TTL_MS } from '../../api/middleware/rate-limit';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 
 /**
@@ -64,5 +65,38 @@ describe('failed authentication per address', () => {
     expect(good.status).toBe(429);
     expect(good.body.error.code).toBe('rate_limited');
     expect((await b.call('GET', '/v1/worker-genies')).status).toBe(401);
+  });
+
+  it('refuses an address as soon as it fails too often, though it was just served, wrong secrets of a known key included', async () => {
+    const fresh = await a.createUser('served-then-failing');
+    expect((await a.call('GET', '/v1/worker-genies', { key: fresh.key })).status).toBe(200);
+    // The known key's lookup prefix with another secret: a guess, never answered from memory.
+    const guess = `${fresh.key.slice(0, 'hg_live_'.length + 12)}${'A'.repeat(28)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await a.call('GET', '/v1/worker-genies', { key: guess })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    expect((await a.call('GET', '/v1/worker-genies', { key: fresh.key })).status).toBe(429);
+  });
+
+  it('refuses a good key from an address another process blocked, once the clean-address time has passed', async () => {
+    const fresh = await a.createUser('blocked-elsewhere');
+    expect((await a.call('GET', '/v1/worker-genies', { key: fresh.key })).status).toBe(200);
+    const bad = `hg_live_${'c'.repeat(40)}`;
+    for (let i = 0; i < 5; i++) await b.call('GET', '/v1/worker-genies', { key: bad });
+    expect((await b.call('GET', '/v1/worker-genies', { key: fresh.key })).status).toBe(429);
+    const now = Date.now.bind(Date);
+    const later = jest.spyOn(Date, 'now').mockImplementation(() => now() + CLEAN_ADDRESS_TTL_MS + 1);
+    try {
+      expect((await a.call('GET', '/v1/worker-genies', { key: fresh.key })).status).toBe(429);
+    } finally {
+      later.mockRestore();
+    }
+  });
+});
+
+describe('the counters', () => {
+  it('are kept in an unlogged table: no WAL flush per request', async () => {
+    const { rows } = await a.db.raw(`SELECT relpersistence FROM pg_class WHERE relname = 'rate_limits'`);
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
   });
 });
