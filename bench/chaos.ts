@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
     const kills: Array<[string, string]> = [
       ['postgres', `^[^ ]*postgres -D ${env.GENIE_DATA_DIR}`],
-      ['worker', 'bin/worker.ts'],
+      ['worker', `^[^ ]*node [^ ]*bin/worker[.](ts|js)`], // npm start runs dist/bin/worker.js
       ['temporal', `^[^ ]*temporal server start-dev --ip 127.0.0.1 --port ${env.TEMPORAL_DEV_PORT} `],
     ];
     for (const [name, pattern] of kills) {

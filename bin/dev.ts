@@ -2,21 +2,19 @@
 // dev server with its UI (unless TEMPORAL_ADDRESS), migrations, the API and a worker — supervised:
 // a child that dies is restarted with backoff; one that crash-loops stops the stack (exit 1).
 // Ctrl-C, SIGTERM, or this process's parent going away stops all of it, in order.
+// It stays small while it runs: no database client (migrations run in bin/dev-setup.ts), no
+// Temporal client (the dev server's readiness is probed over HTTP/2), no logger.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createDb, migrateLatest } from '../db';
-import { ensureDevApiKey } from '../dev/dev-key';
-import { nodeChild, postgresChild, temporalChild, waitForHealthy } from '../dev/stack';
+import { nodeChild, postgresChild, runNodeChild, temporalChild, waitForHealthy } from '../dev/stack';
 import { DEFAULT_RESTART_POLICY, Supervisor } from '../dev/supervisor';
 import { requireTemporalCli } from '../dev/temporal-cli';
-import { getConfig, temporalUiUrl } from '../platform/config';
-import { logsArePretty } from '../platform/logger';
-import { forgetRunningStack, recordRunningStack } from '../platform/data-dir';
+import { getConfig, logsArePretty, temporalAddress, temporalUiUrl } from '../platform/config';
+import { devApiKeyFile, forgetRunningStack, recordRunningStack } from '../platform/data-dir';
 import { StartupError } from '../platform/errors';
 import { assertPortFree } from '../platform/ports';
 import { onShutdown, runMain } from '../platform/process';
 import { resolveEncryptionKeys } from '../security/encryption-keys';
-import { temporalAddress } from '../temporal/client';
 
 runMain('worker-genies', async () => {
   const startedAt = Date.now();
@@ -59,14 +57,8 @@ runMain('worker-genies', async () => {
     if (failed) throw failed.reason;
     const databaseUrl = config.DATABASE_URL ?? postgres!.url!;
 
-    const db = createDb(databaseUrl, { max: 2 });
-    let devKey: string;
-    try {
-      await migrateLatest(db);
-      devKey = await ensureDevApiKey(db, config.dataDir);
-    } finally {
-      await db.destroy();
-    }
+    await runNodeChild('dev-setup', { ...process.env, DATABASE_URL: databaseUrl }, 'Migrating the database');
+    const devKey = fs.readFileSync(devApiKeyFile(config.dataDir), 'utf8').trim();
 
     resolveEncryptionKeys(config); // generated once into the data dir before the API and worker read it
     const env = {

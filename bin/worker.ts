@@ -1,15 +1,16 @@
 // `npm run worker`: the Temporal worker alone, for production (Postgres and Temporal elsewhere).
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../db';
-import { getConfig } from '../platform/config';
+import { getConfig, logsArePretty, temporalAddress } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
-import { createLogger, logsArePretty } from '../platform/logger';
+import { createLogger } from '../platform/logger';
 import { onShutdown, runMain } from '../platform/process';
 import { resolvePayloadKeys } from '../security/encryption-keys';
-import { createTemporalClient, ensureSearchAttributes, genieDataConverter, temporalAddress } from '../temporal/client';
+import { createTemporalClient, ensureSearchAttributes, genieDataConverter } from '../temporal/client';
 import { createActivityDeps } from '../worker/deps';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createGenieWorker, requestScheduleReconciliation } from '../worker/worker';
+import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
 import { serveWorkerMetrics } from '../worker/metrics-server';
 import { createGenieMetrics } from '../platform/metrics';
 import { startTracing } from '../platform/tracing';
@@ -43,6 +44,8 @@ runMain('worker', async () => {
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
 
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  // Compiled (`npm start`, `npm run worker`): the bundle `npm run build` made; from the sources, bundled now.
+  const workflowBundle = prebuiltWorkflowBundle(tracing !== undefined);
   try {
     const worker = await createGenieWorker({
       connection,
@@ -51,8 +54,13 @@ runMain('worker', async () => {
       deps: createActivityDeps(config, db, client, metrics),
       dataConverter: genieDataConverter(payloadKeys),
       plugins: tracing ? [tracing.plugin] : [],
+      workflowBundle,
+      maxCachedWorkflows: config.GENIE_WORKER_MAX_CACHED_WORKFLOWS,
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+    logger.info(
+      { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: workflowBundle ? 'prebuilt' : 'bundled at start' },
+      'worker polling'
+    );
     // Genies and their Temporal Schedules drift apart if a write half-failed: one reconciler
     // workflow repairs it now and every few minutes.
     await requestScheduleReconciliation(client, config.TEMPORAL_TASK_QUEUE).catch((err: unknown) =>

@@ -1,15 +1,27 @@
 import path from 'node:path';
 import { StartupError } from '../platform/errors';
-import { PROJECT_ROOT } from './temporal-cli';
+import { PROJECT_ROOT, RUNS_COMPILED } from './temporal-cli';
 import { spawnChild, tsxArgs, type ChildHandle } from './processes';
 import type { ChildSpec } from './supervisor';
 import { startTemporalDevServer, type TemporalDevServerOptions } from './temporal-server';
 
-export const binPath = (name: string): string => path.join(PROJECT_ROOT, 'bin', `${name}.ts`);
+/**
+ * An entry point of `bin/` in the form this process runs: dist/bin/<name>.js when compiled (`npm
+ * start` builds first), else bin/<name>.ts through tsx (the tests: never a stale dist/).
+ */
+export const binPath = (name: string): string =>
+  RUNS_COMPILED ? path.join(PROJECT_ROOT, 'dist', 'bin', `${name}.js`) : path.join(PROJECT_ROOT, 'bin', `${name}.ts`);
 
 /** Starts a Node entry point of `bin/` as a child with an IPC channel. */
 export function spawnNodeChild(name: string, env: NodeJS.ProcessEnv, logFile?: string): ChildHandle {
-  return spawnChild(name, process.execPath, tsxArgs(binPath(name)), { env, ipc: true, logFile });
+  const entry = binPath(name);
+  return spawnChild(name, process.execPath, RUNS_COMPILED ? [entry] : tsxArgs(entry), { env, ipc: true, logFile });
+}
+
+/** Runs a Node entry point of `bin/` to its end (its output on the console); rejects unless it exits 0. */
+export async function runNodeChild(name: string, env: NodeJS.ProcessEnv, what: string): Promise<void> {
+  const code = await spawnNodeChild(name, env).exited;
+  if (code !== 0) throw new StartupError(`${what} failed (${name} exited ${code}).`);
 }
 
 /**

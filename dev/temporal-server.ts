@@ -1,6 +1,6 @@
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { StartupError } from '../platform/errors';
 import { assertPortFree } from '../platform/ports';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/contract';
@@ -71,17 +71,41 @@ async function waitForFrontend(address: string, handle: ChildHandle, timeoutMs: 
     if (exitedWith !== undefined) {
       throw new StartupError(`The Temporal dev server exited (${exitedWith}) while starting; see its log.`);
     }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    if (await answersGetSystemInfo(address, 1000)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new StartupError(`The Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s.`);
+}
+
+/**
+ * Whether the frontend at `address` answers `WorkflowService/GetSystemInfo` with gRPC status OK: the
+ * call a Temporal client makes first, sent over plain HTTP/2 so that the supervisor never loads the
+ * Temporal client (its protobufs and gRPC weigh some 30 MB). The request is one empty message.
+ */
+export function answersGetSystemInfo(address: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const session = http2.connect(`http://${address}`);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    function done(ok: boolean) {
+      clearTimeout(timer);
+      session.destroy();
+      resolve(ok);
+    }
+    session.on('error', () => done(false));
+    const call = session.request({
+      ':method': 'POST',
+      ':path': '/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    call.on('error', () => done(false));
+    // A failed call may answer with headers only; a successful one ends with trailers.
+    call.on('response', (headers) => {
+      if (headers['grpc-status'] !== undefined) done(headers['grpc-status'] === '0');
+    });
+    call.on('trailers', (trailers: http2.IncomingHttpHeaders) => done(trailers['grpc-status'] === '0'));
+    call.on('end', () => done(false));
+    call.resume();
+    call.end(Buffer.alloc(5)); // not compressed, length 0: GetSystemInfoRequest {}
+  });
 }

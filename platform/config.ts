@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
+import { ConfigError } from './errors';
 import { parseKeySpec } from './key-spec';
 
 const isNetwork = (entry: string) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry);
@@ -93,6 +94,12 @@ export const ConfigSchema = z.object({
   GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
   /** The worker's Prometheus `/metrics` (genie metrics and the Temporal SDK's); 0 turns it off. */
   GENIE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /**
+   * Runs a worker keeps in memory between their steps (Temporal's sticky workflow cache; each costs
+   * about 1 MB). Past it, the least recently used run is evicted and replayed from its history when
+   * it next has work: less memory, more CPU. Unset: the SDK's default, sized from the heap limit.
+   */
+  GENIE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).optional(),
   /** OTLP/HTTP endpoint (e.g. http://collector:4318): turns OpenTelemetry traces on. */
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -115,10 +122,7 @@ const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
   }
 });
 
-/** Thrown by {@link parseConfig}; its message names every bad variable on one line. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Parses an environment into a `Config`, throwing a `ConfigError` that names each bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
@@ -175,6 +179,17 @@ export function codecCorsOrigins(config: Config): string[] {
 
 export function publicUrl(config: Config): string {
   return (config.GENIE_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** The frontend address: `TEMPORAL_ADDRESS`, or the embedded dev server on `TEMPORAL_DEV_PORT`. */
+export function temporalAddress(config: Config): string {
+  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+}
+
+/** Whether lines are written for people: `LOG_FORMAT=pretty`, or `auto` with stdout on a terminal. */
+export function logsArePretty(config: Partial<Pick<Config, 'LOG_FORMAT'>>): boolean {
+  const format = config.LOG_FORMAT ?? 'auto';
+  return format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
 }
 
 /** The URL of the Temporal UI that operators should open. */

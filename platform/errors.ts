@@ -5,3 +5,8 @@
 export class StartupError extends Error {
   override name = 'StartupError';
 }
+
+/** Bad settings: thrown by `parseConfig` (platform/config.ts); its message names every bad variable on one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

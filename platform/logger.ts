@@ -1,6 +1,6 @@
 import pino, { type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
-import type { Config } from './config';
+import { logsArePretty, type Config } from './config';
 
 export type Logger = pino.Logger;
 
@@ -37,12 +37,6 @@ export function scrubSecrets(line: string): string {
   let scrubbed = line;
   for (const [shape, replacement] of SECRET_SHAPES) scrubbed = scrubbed.replace(shape, replacement);
   return scrubbed;
-}
-
-/** Whether lines are written for people: `LOG_FORMAT=pretty`, or `auto` with stdout on a terminal. */
-export function logsArePretty(config: Partial<Pick<Config, 'LOG_FORMAT'>>): boolean {
-  const format = config.LOG_FORMAT ?? 'auto';
-  return format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
 }
 
 /** Fields a person reading a terminal does not need: the request line's message already says them. */

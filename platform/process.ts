@@ -1,5 +1,4 @@
-import { ConfigError } from './config';
-import { StartupError } from './errors';
+import { ConfigError, StartupError } from './errors';
 
 /**
  * Resolves on the first SIGINT, SIGTERM or SIGHUP, when the parent's IPC channel closes, when the

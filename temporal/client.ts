@@ -1,16 +1,11 @@
 import { Client, Connection, WorkflowNotFoundError, type ClientPlugin } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { Config } from '../platform/config';
+import { temporalAddress, type Config } from '../platform/config';
 import type { KeyEntry } from '../platform/key-spec';
 import { resolvePayloadKeys } from '../security/encryption-keys';
 import { AesGcmPayloadCodec } from '../security/payload-codec';
 import { SEARCH_ATTRIBUTE_KEYS } from './contract';
-
-/** The frontend address: `TEMPORAL_ADDRESS`, or the embedded dev server on `TEMPORAL_DEV_PORT`. */
-export function temporalAddress(config: Config): string {
-  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
-}
 
 /**
  * How the service's payloads cross Temporal: encrypted by the payload codec (the client, every

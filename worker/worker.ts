@@ -19,8 +19,13 @@ export interface GenieWorkerOptions {
   dataConverter: DataConverter;
   /** Tracing, when on (it adds workflow interceptors, so the workflows are bundled with them). */
   plugins?: WorkerOptions['plugins'];
-  /** A pre-built bundle (tests bundle once per file); otherwise `workflows/` is bundled at start. */
+  /**
+   * A pre-built bundle (`npm run build`'s, see ./workflow-bundle.ts; tests bundle once per file);
+   * otherwise `workflows/` is bundled at start.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Runs kept in memory between steps (GENIE_WORKER_MAX_CACHED_WORKFLOWS); the SDK's default otherwise. */
+  maxCachedWorkflows?: number;
 }
 
 /** A worker polling the genie task queue with every workflow and activity of the service. */
@@ -31,6 +36,7 @@ export async function createGenieWorker(options: GenieWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
     plugins: options.plugins,
+    maxCachedWorkflows: options.maxCachedWorkflows,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

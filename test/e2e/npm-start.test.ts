@@ -169,11 +169,12 @@ describe('npm start', () => {
    * restarted by the supervisor, the stack answers healthy again, and a run still goes through.
    */
   async function killEachChild(stack: Awaited<ReturnType<typeof npmStart>>): Promise<void> {
+    // npm start runs the compiled entry points (dist/bin/*.js).
     const targets: Array<[string, string]> = [
-      ['worker', 'bin/worker.ts'],
+      ['worker', 'dist/bin/worker\\.js'],
       ['temporal', `^[^ ]*temporal server start-dev --ip 127.0.0.1 --port ${env.TEMPORAL_DEV_PORT} `],
       ['postgres', `^[^ ]*postgres -D ${env.GENIE_DATA_DIR}`],
-      ['api', 'bin/api.ts'],
+      ['api', 'dist/bin/api\\.js'],
     ];
     for (const [name, pattern] of targets) {
       const pids = pidsOf(pattern, stack.child.pid);
@@ -199,7 +200,7 @@ describe('npm start', () => {
 
   it('leaves nothing running when the supervisor itself is killed outright', async () => {
     const stack = await npmStart(env);
-    const supervisor = pidsOf(`bin/dev.ts`, stack.child.pid).filter((pid) => pid !== stack.child.pid);
+    const supervisor = pidsOf(`dist/bin/dev\\.js`, stack.child.pid).filter((pid) => pid !== stack.child.pid);
     expect(supervisor.length).toBeGreaterThan(0);
     for (const pid of supervisor) process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 30_000;

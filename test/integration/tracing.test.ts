@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { spawnNodeChild, waitForReady } from '../../dev/stack';
-import type { ChildHandle } from '../../dev/processes';
+import { spawnChild, type ChildHandle } from '../../dev/processes';
 import { createDb, type Db } from '../../db';
 import { createApiKey } from '../../db/repositories/api-keys';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
@@ -12,7 +14,9 @@ import { EchoServer } from '../support/echo-server';
 /**
  * OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set, the real API and worker processes export
  * spans to an OTLP receiver (here on loopback), and one run is one trace: the API request, the
- * workflow, its activities and the outbound web_fetch, linked parent to child.
+ * workflow, its activities and the outbound web_fetch, linked parent to child. Both as the tests
+ * run them (from the sources: the worker bundles the workflows with the tracing interceptors at
+ * start) and as `npm start` and production do (compiled by `npm run build`, with its tracing bundle).
  */
 interface ReceivedSpan {
   service: string;
@@ -65,101 +69,114 @@ class OtlpReceiver {
   }
 }
 
-let fake: FakeAnthropic;
-let echo: EchoServer;
-let receiver: OtlpReceiver;
-let db: Db;
-let api: ChildHandle;
-let worker: ChildHandle;
-let apiUrl: string;
-const taskQueue = `tracing-${Date.now()}`;
+const ROOT = path.resolve(__dirname, '../..');
 
-beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  echo = await new EchoServer().start();
-  receiver = await new OtlpReceiver().start();
-  db = createDb(process.env.DATABASE_URL!);
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    LOG_LEVEL: 'error',
-  };
-  worker = spawnNodeChild('worker', {
-    ...env,
-    ANTHROPIC_BASE_URL: fake.url,
-    ANTHROPIC_API_KEY: 'sk-ant-fake-tracing',
-    GENIE_FETCH_ALLOW_HOSTS: '127.0.0.1',
+/** The compiled entry point in dist/, as `npm run api|worker` runs it (built in beforeAll). */
+function spawnCompiled(name: 'api' | 'worker', env: NodeJS.ProcessEnv): ChildHandle {
+  return spawnChild(name, process.execPath, [path.join(ROOT, 'dist', 'bin', `${name}.js`)], { env, ipc: true });
+}
+
+describe.each([
+  ['from the sources', spawnNodeChild],
+  ['compiled', spawnCompiled],
+] as const)('%s', (mode, spawn) => {
+  let fake: FakeAnthropic;
+  let echo: EchoServer;
+  let receiver: OtlpReceiver;
+  let db: Db;
+  let api: ChildHandle;
+  let worker: ChildHandle;
+  let apiUrl: string;
+  const taskQueue = `tracing-${mode === 'compiled' ? 'c' : 's'}-${Date.now()}`;
+
+  beforeAll(async () => {
+    if (mode === 'compiled') execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: ROOT });
+    fake = await new FakeAnthropic().start();
+    echo = await new EchoServer().start();
+    receiver = await new OtlpReceiver().start();
+    db = createDb(process.env.DATABASE_URL!);
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      LOG_LEVEL: 'error',
+    };
+    worker = spawn('worker', {
+      ...env,
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: 'sk-ant-fake-tracing',
+      GENIE_FETCH_ALLOW_HOSTS: '127.0.0.1',
+    });
+    api = spawn('api', { ...env, PORT: String(port) });
+    await Promise.all([waitForReady(worker, 120_000), waitForReady(api, 120_000)]);
+  }, 240_000);
+  afterAll(async () => {
+    await api?.stop(5000);
+    await worker?.stop(5000);
+    await db.destroy();
+    await receiver.close();
+    await echo.close();
+    await fake.close();
   });
-  api = spawnNodeChild('api', { ...env, PORT: String(port) });
-  await Promise.all([waitForReady(worker, 120_000), waitForReady(api, 120_000)]);
-}, 240_000);
-afterAll(async () => {
-  await api?.stop(5000);
-  await worker?.stop(5000);
-  await db.destroy();
-  await receiver.close();
-  await echo.close();
-  await fake.close();
-});
 
-it('follows one run from the API request through the workflow and activities to web_fetch', async () => {
-  const user = await findOrCreateUserByEmail(db, `trace-${Date.now()}@example.test`);
-  const { key } = await createApiKey(db, user.id, 'trace');
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const marker = `trace-marker-${Date.now()}`;
-  fake.script(marker, [
-    toolUse([{ name: 'web_fetch', input: { url: `http://127.0.0.1:${echo.port}/echo` } }]),
-    text('Fetched.'),
-  ]);
-  const genie: any = await (
-    await fetch(`${apiUrl}/v1/worker-genies`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'Traced', soul_prompt: `Fetch. ${marker}`, tools: ['web_fetch'] }),
-    })
-  ).json();
-  const started: any = await (
-    await fetch(`${apiUrl}/v1/worker-genies/${genie.data.id}/run`, { method: 'POST', headers, body: '{}' })
-  ).json();
-  let run: any;
-  for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    run = ((await (await fetch(`${apiUrl}/v1/runs/${started.data.run_id}`, { headers })).json()) as any).data;
-  }
-  expect(run.status).toBe('succeeded');
+  it('follows one run from the API request through the workflow and activities to web_fetch', async () => {
+    const user = await findOrCreateUserByEmail(db, `trace-${Date.now()}@example.test`);
+    const { key } = await createApiKey(db, user.id, 'trace');
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const marker = `trace-marker-${Date.now()}`;
+    fake.script(marker, [
+      toolUse([{ name: 'web_fetch', input: { url: `http://127.0.0.1:${echo.port}/echo` } }]),
+      text('Fetched.'),
+    ]);
+    const genie: any = await (
+      await fetch(`${apiUrl}/v1/worker-genies`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'Traced', soul_prompt: `Fetch. ${marker}`, tools: ['web_fetch'] }),
+      })
+    ).json();
+    const started: any = await (
+      await fetch(`${apiUrl}/v1/worker-genies/${genie.data.id}/run`, { method: 'POST', headers, body: '{}' })
+    ).json();
+    let run: any;
+    for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = ((await (await fetch(`${apiUrl}/v1/runs/${started.data.run_id}`, { headers })).json()) as any).data;
+    }
+    expect(run.status).toBe('succeeded');
 
-  // Spans are exported in batches (every 500 ms; workflow spans after their workflow task), by two
-  // processes: wait until every kind expected has arrived.
-  const expected = [
-    'POST /v1/worker-genies/:id/run',
-    'StartWorkflow:genieRun',
-    'RunWorkflow:genieRun',
-    'RunActivity:callModel',
-    'RunActivity:runTool',
-    `HTTP GET 127.0.0.1:${echo.port}`,
-  ];
-  for (let i = 0; i < 150 && !expected.every((name) => receiver.spans.some((s) => s.name === name)); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const request = receiver.spans.find((s) => s.name === 'POST /v1/worker-genies/:id/run');
-  expect(request).toMatchObject({ service: 'worker-genies-api' });
-  const trace = receiver.spans.filter((s) => s.traceId === request!.traceId);
-  const names = trace.map((s) => s.name);
-  expect(names).toEqual(
-    expect.arrayContaining([
+    // Spans are exported in batches (every 500 ms; workflow spans after their workflow task), by two
+    // processes: wait until every kind expected has arrived.
+    const expected = [
+      'POST /v1/worker-genies/:id/run',
       'StartWorkflow:genieRun',
       'RunWorkflow:genieRun',
       'RunActivity:callModel',
       'RunActivity:runTool',
-    ])
-  );
-  const runTool = trace.find((s) => s.name === 'RunActivity:runTool')!;
-  expect(runTool.service).toBe('worker-genies-worker');
-  const outbound = trace.find((s) => s.name === `HTTP GET 127.0.0.1:${echo.port}`);
-  expect(outbound).toMatchObject({ service: 'worker-genies-worker', parentSpanId: runTool.spanId });
-  // The trace begins at the request: the workflow start is its child.
-  expect(trace.find((s) => s.name === 'StartWorkflow:genieRun')!.parentSpanId).toBe(request!.spanId);
-}, 120_000);
+      `HTTP GET 127.0.0.1:${echo.port}`,
+    ];
+    for (let i = 0; i < 150 && !expected.every((name) => receiver.spans.some((s) => s.name === name)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const request = receiver.spans.find((s) => s.name === 'POST /v1/worker-genies/:id/run');
+    expect(request).toMatchObject({ service: 'worker-genies-api' });
+    const trace = receiver.spans.filter((s) => s.traceId === request!.traceId);
+    const names = trace.map((s) => s.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'StartWorkflow:genieRun',
+        'RunWorkflow:genieRun',
+        'RunActivity:callModel',
+        'RunActivity:runTool',
+      ])
+    );
+    const runTool = trace.find((s) => s.name === 'RunActivity:runTool')!;
+    expect(runTool.service).toBe('worker-genies-worker');
+    const outbound = trace.find((s) => s.name === `HTTP GET 127.0.0.1:${echo.port}`);
+    expect(outbound).toMatchObject({ service: 'worker-genies-worker', parentSpanId: runTool.spanId });
+    // The trace begins at the request: the workflow start is its child.
+    expect(trace.find((s) => s.name === 'StartWorkflow:genieRun')!.parentSpanId).toBe(request!.spanId);
+  }, 120_000);
+});

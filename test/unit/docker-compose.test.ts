@@ -32,15 +32,19 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('runs api, worker and migrate from one image with different commands', () => {
+  it('runs api, worker and migrate from one image with different commands, compiled', () => {
     const { api, worker, migrate } = compose.services;
     expect(api.image).toBe(worker.image);
     expect(migrate.image).toBe(api.image);
-    expect(api.command.join(' ')).toContain('bin/api.ts');
-    expect(worker.command.join(' ')).toContain('bin/worker.ts');
-    expect(migrate.command.join(' ')).toContain('bin/migrate.ts');
-    for (const entry of [api.command[3], worker.command[3], migrate.command[3]]) {
-      expect(fs.existsSync(path.join(ROOT, entry))).toBe(true);
+    expect(api.command).toEqual(['node', 'dist/bin/api.js']);
+    expect(worker.command).toEqual(['node', 'dist/bin/worker.js']);
+    expect(migrate.command).toEqual(['node', 'dist/bin/migrate.js']);
+    // Each is what `npm run build` makes of an entry point in bin/.
+    for (const service of [api, worker, migrate]) {
+      const source = String(service.command[1])
+        .replace(/^dist\//, '')
+        .replace(/\.js$/, '.ts');
+      expect(fs.existsSync(path.join(ROOT, source))).toBe(true);
     }
   });
 
@@ -127,13 +131,20 @@ describe('docker-compose.yml', () => {
   it('has a Dockerfile that builds the image the services use', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(compose.services.migrate.build).toBe('.');
-    expect(dockerfile).toMatch(/^FROM node:20/m);
-    expect(dockerfile).toContain('npm ci --omit=dev');
-    // Every folder of the production build (tsconfig.build.json) is in the image.
+    expect(dockerfile).toMatch(/^FROM node:20\S* AS build$/m);
+    // The build stage compiles every folder of the runtime code (tsconfig.build.json)...
     const build = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
     expect(build.include).toEqual(expect.arrayContaining(['bin', 'api', 'db', 'workflows', 'activities', 'worker']));
     for (const dir of build.include) {
       expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
     }
+    expect(dockerfile).toMatch(/^RUN npm run build && npm prune --omit=dev/m);
+    // ...and the image runs that, with production dependencies only, and the console's files.
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^FROM node:20/m);
+    expect(runtime).toContain('COPY --from=build /app/node_modules ./node_modules');
+    expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime).toContain('COPY console ./console');
+    expect(runtime).toContain('CMD ["node", "dist/bin/api.js"]');
   });
 });
