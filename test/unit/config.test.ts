@@ -39,6 +39,11 @@ describe('parseConfig', () => {
     expect(temporalUiUrl(config)).toBe('http://localhost:9000');
   });
 
+  it('leaves the workflow cache to the SDK unless GENIE_WORKER_MAX_CACHED_WORKFLOWS is set', () => {
+    expect(parseConfig({}).GENIE_WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(parseConfig({ GENIE_WORKER_MAX_CACHED_WORKFLOWS: '250' }).GENIE_WORKER_MAX_CACHED_WORKFLOWS).toBe(250);
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).DATABASE_URL).toBeUndefined();
   });
@@ -56,6 +61,8 @@ describe('parseConfig', () => {
     ['GENIE_CODEC_TOKEN', 'short'],
     ['GENIE_CODEC_ALLOW_NETWORKS', '10.0.0.0/8,not-a-network'],
     ['GENIE_WORKER_METRICS_PORT', '70000'],
+    ['GENIE_WORKER_MAX_CACHED_WORKFLOWS', '1'],
+    ['GENIE_WORKER_MAX_CACHED_WORKFLOWS', 'many'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
