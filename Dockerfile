@@ -36,7 +36,6 @@ WORKDIR /app
 
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-# dist/console links to ../console: the API serves the console from there.
 COPY --from=build /app/dist ./dist
 COPY console ./console
 

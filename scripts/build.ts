@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { PROJECT_ROOT } from '../dev/temporal-cli';
+import { PROJECT_ROOT } from '../platform/project';
 import { StartupError } from '../platform/errors';
 import { runMain } from '../platform/process';
 import { bundleWorkflows, WORKFLOW_BUNDLES } from '../worker/workflow-bundle';
@@ -68,7 +68,8 @@ async function compile(): Promise<{ files: number; written: number }> {
   }
   let written = 0;
   for (const [file, contents] of outputs) if (writeIfChanged(file, contents)) written++;
-  linkConsole();
+  // (earlier builds linked dist/console to console/; the API now finds console/ from the project root)
+  fs.rmSync(path.join(DIST, 'console'), { force: true });
   for (const dir of SOURCE_DIRS) {
     if (!fs.existsSync(path.join(DIST, dir))) continue;
     for (const file of filesUnder(path.join('dist', dir))) {
@@ -79,22 +80,6 @@ async function compile(): Promise<{ files: number; written: number }> {
     }
   }
   return { files: outputs.size, written };
-}
-
-/**
- * The API serves the console from `console/` beside its own folder (api/routes/web.ts): from
- * dist/api/routes/ that is dist/console, a link to the one console/ (no copy to go stale).
- */
-function linkConsole(): void {
-  const link = path.join(DIST, 'console');
-  const target = path.join('..', 'console');
-  try {
-    if (fs.readlinkSync(link) === target) return;
-  } catch {
-    // missing, or not a link
-  }
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(target, link);
 }
 
 /**

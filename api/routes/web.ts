@@ -5,8 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
+import { PROJECT_ROOT } from '../../platform/project';
 
-const CONSOLE_DIR = path.resolve(__dirname, '../../console');
+const CONSOLE_DIR = path.join(PROJECT_ROOT, 'console'); // the same from the sources and from dist/
 
 /** Files from node_modules the pages import, by the path they are served at. */
 const PREACT_DIR = path.dirname(require.resolve('preact/package.json'));
