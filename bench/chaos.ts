@@ -2,17 +2,14 @@
 // local SMTP server), starts 20 runs that each email their owner once, and kill -9s Postgres, the
 // worker and the Temporal dev server in the middle of them. Then counts: every run must succeed,
 // exactly 20 emails must arrive, and the stack must answer healthy again without anyone's help.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../platform/ports';
 import { FakeAnthropic } from '../test/fakes/anthropic';
 import { SmtpSink } from '../test/support/smtp-sink';
+import { sleep, startStack } from './stack';
 
 const RUNS = Number(process.env.CHAOS_RUNS ?? 20);
-const ROOT = path.resolve(__dirname, '..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pidOf(pattern: string): number | undefined {
   try {
@@ -26,58 +23,28 @@ async function main(): Promise<void> {
   const fake = await new FakeAnthropic().start();
   fake.latencyMs = 1500; // each model turn takes a while, so the kills land mid-run
   const smtp = await new SmtpSink().start();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-chaos-'));
-  fs.chmodSync(dir, 0o755);
-  const env = {
-    ...process.env,
-    GENIE_DATA_DIR: path.join(dir, 'data'),
-    PORT: String(await freePort()),
-    GENIE_PG_PORT: String(await freePort()),
-    TEMPORAL_DEV_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    DATABASE_URL: '',
-    TEMPORAL_ADDRESS: '',
+  const stack = await startStack({
     LOG_LEVEL: 'warn',
     ANTHROPIC_BASE_URL: fake.url,
     ANTHROPIC_API_KEY: 'sk-ant-fake-chaos',
     SMTP_URL: smtp.url,
-  };
-  const stack = spawn('npm', ['start'], { cwd: ROOT, env, detached: true });
-  let output = '';
-  stack.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  stack.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const api = `http://127.0.0.1:${env.PORT}`;
+  });
+  const get = (url: string) => stack.call('GET', url).catch(() => undefined);
   try {
-    while (!/Press Ctrl-C to stop/.test(output)) {
-      if (stack.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-      await sleep(200);
-    }
-    const key = /^(hg_live_\S+)$/m.exec(output)![1]!;
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const call = async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(`${api}${url}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await res.json()) as any;
-    };
-    const genie = (
-      await call('POST', '/v1/worker-genies', {
-        name: 'Chaos reporter',
-        soul_prompt: 'Look at the leads and email me what you found.',
-        tools: ['query_data', 'notify_owner'],
-      })
-    ).data;
+    const genie = await stack.call('POST', '/v1/worker-genies', {
+      name: 'Chaos reporter',
+      soul_prompt: 'Look at the leads and email me what you found.',
+      tools: ['query_data', 'notify_owner'],
+    });
     const runIds: string[] = [];
     for (let i = 0; i < RUNS; i++)
-      runIds.push((await call('POST', `/v1/worker-genies/${genie.id}/run`, {})).data.run_id);
+      runIds.push((await stack.call('POST', `/v1/worker-genies/${genie.id}/run`, {})).run_id);
     console.log(`started ${runIds.length} runs`);
 
     const kills: Array<[string, string]> = [
-      ['postgres', `^[^ ]*postgres -D ${env.GENIE_DATA_DIR}`],
+      ['postgres', `^[^ ]*postgres -D ${stack.dataDir}`],
       ['worker', `^[^ ]*node [^ ]*bin/worker[.](ts|js)`], // npm start runs dist/bin/worker.js
-      ['temporal', `^[^ ]*temporal server start-dev --ip 127.0.0.1 --port ${env.TEMPORAL_DEV_PORT} `],
+      ['temporal', `^[^ ]*temporal server start-dev --ip 127.0.0.1 --port ${stack.temporalAddress.split(':')[1]} `],
     ];
     for (const [name, pattern] of kills) {
       await sleep(2500);
@@ -90,18 +57,12 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 300_000;
     let runs: any[] = [];
     while (Date.now() < deadline) {
-      runs = await Promise.all(
-        runIds.map((id) =>
-          call('GET', `/v1/runs/${id}`)
-            .then((r) => r.data)
-            .catch(() => undefined)
-        )
-      );
+      runs = await Promise.all(runIds.map((id) => get(`/v1/runs/${id}`)));
       if (runs.every((run) => run && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.status))) break;
       await sleep(1000);
     }
     await sleep(2000); // any straggling duplicate email would land by now
-    const health = await fetch(`${api}/healthz`).then(
+    const health = await fetch(`${stack.api}/healthz`).then(
       (res) => res.status,
       () => 0
     );
@@ -111,7 +72,10 @@ async function main(): Promise<void> {
       return acc;
     }, {});
     const messageIds = new Set(smtp.mails.map((m) => m.messageId));
-    const restarts = output.split('\n').filter((line) => /restarting it|running again/.test(line));
+    const restarts = stack
+      .output()
+      .split('\n')
+      .filter((line) => /restarting it|running again/.test(line));
     console.log(restarts.join('\n'));
     console.log(
       [
@@ -128,11 +92,10 @@ async function main(): Promise<void> {
     const ok = byStatus.succeeded === RUNS && smtp.mails.length === RUNS && messageIds.size === RUNS && health === 200;
     process.exitCode = ok ? 0 : 1;
   } finally {
-    process.kill(-stack.pid!, 'SIGTERM');
-    await new Promise((resolve) => stack.once('exit', resolve));
+    await stack.stop();
     await smtp.close();
     await fake.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(stack.dataDir), { recursive: true, force: true });
   }
 }
 

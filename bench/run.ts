@@ -388,6 +388,7 @@ async function main(): Promise<void> {
     ANTHROPIC_BASE_URL: fake.url,
     ANTHROPIC_API_KEY: 'sk-ant-fake-bench',
     GENIE_RATE_LIMIT_PER_MINUTE: '1000000', // the limiter still runs; it just never says no
+    ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}), // what logging costs
     ...(process.env.BENCH_PROFILE_DIR
       ? {
           BENCH_PROFILE_DIR: path.resolve(process.env.BENCH_PROFILE_DIR),
