@@ -12,6 +12,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { isTerminal, type RunStatus } from '../domain/runs';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
 import { cpuBetween, pidsOf, sample, watchPeakRss, type Role, type Sample } from './processes';
 import { sleep, startStack, type Stack } from './stack';
@@ -79,7 +80,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 type RunView = {
   id: string;
-  status: string;
+  status: RunStatus;
   scheduled_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -89,23 +90,20 @@ type RunView = {
 async function waitForRuns(stack: Stack, ids: string[]): Promise<RunView[]> {
   const wanted = new Set(ids);
   const ended = new Map<string, RunView>();
-  for (;;) {
+  // The runs waited for are the account's newest: the first pages of 100 hold them all.
+  const pages = Math.ceil(ids.length / 100);
+  while (ended.size < wanted.size) {
     let cursor: string | undefined;
-    do {
-      const page = await stack.call<{ items: RunView[]; next_cursor: string | null }>(
+    for (let p = 0; p < pages && ended.size < wanted.size; p++) {
+      const page = await stack.call<{ items: RunView[]; next_cursor?: string }>(
         'GET',
         `/v1/runs?limit=100${cursor ? `&cursor=${cursor}` : ''}`
       );
-      for (const run of page.items) {
-        if (wanted.has(run.id) && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.status)) {
-          ended.set(run.id, run);
-        }
-      }
-      cursor = page.next_cursor ?? undefined;
-      // Only as far back as the oldest run still running (runs are listed newest first).
-    } while (cursor && ended.size < wanted.size && ids.length > 100);
-    if (ended.size === wanted.size) break;
-    await sleep(250);
+      for (const run of page.items) if (wanted.has(run.id) && isTerminal(run.status)) ended.set(run.id, run);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    if (ended.size < wanted.size) await sleep(250);
   }
   const runs = [...ended.values()];
   const failed = runs.filter((r) => r.status !== 'succeeded');

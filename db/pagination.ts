@@ -1,6 +1,7 @@
 // Keyset pagination over `(created_at, id)`, newest first. The cursor is opaque to clients.
 import type { Knex } from 'knex';
 import { isUuid } from '../domain/ids';
+import { isoOf } from './timestamptz';
 
 export interface PageCursor {
   createdAt: string;
@@ -44,6 +45,5 @@ export function toPage<T extends { id: string; created_at: Date | string }>(
   if (rows.length <= limit) return { items: rows };
   const items = rows.slice(0, limit);
   const last = items[items.length - 1]!;
-  const createdAt = typeof last.created_at === 'string' ? last.created_at : last.created_at.toISOString();
-  return { items, nextCursor: encodeCursor({ createdAt, id: last.id }) };
+  return { items, nextCursor: encodeCursor({ createdAt: isoOf(last.created_at), id: last.id }) };
 }

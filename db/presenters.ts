@@ -1,6 +1,7 @@
 // The public shapes of stored objects, as the API answers them and webhooks send them: no owner
 // ids, no secrets, ISO timestamps.
 import { toPage } from './pagination';
+import { isoOf } from './timestamptz';
 import type { ApiKeyRow } from './repositories/api-keys';
 import type { ApprovalRow } from './repositories/approvals';
 import type { WebhookDeliveryRow } from './repositories/webhook-deliveries';
@@ -24,9 +25,6 @@ export function page<T extends { id: string; created_at: Date | string }, P>(
   const { items, nextCursor } = toPage(rows, limit);
   return { items: items.map(present), ...(nextCursor ? { next_cursor: nextCursor } : {}) };
 }
-
-/** ISO 8601 of a stored time: a Date, or the ISO string a query already made of it. */
-const isoOf = (value: Date | string): string => (typeof value === 'string' ? value : value.toISOString());
 
 /**
  * The stored fields a genie is presented with (a listed row carries no more than these, and its

@@ -52,3 +52,6 @@ export const ISO_TIMESTAMPS = {
     return pg.types.getTypeParser(oid, format);
   },
 };
+
+/** ISO 8601 of a stored time: a Date, or the ISO string a query already made of it (ISO_TIMESTAMPS). */
+export const isoOf = (value: Date | string): string => (typeof value === 'string' ? value : value.toISOString());

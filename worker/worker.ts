@@ -9,6 +9,7 @@ import {
   type ScheduleReconcilerWorkflow,
 } from '../temporal/contract';
 import { withTemporalDeadline } from '../temporal/client';
+import { workflowsPath } from './workflow-bundle';
 
 export interface GenieWorkerOptions {
   connection: NativeConnection;
@@ -37,9 +38,7 @@ export async function createGenieWorker(options: GenieWorkerOptions): Promise<Wo
     dataConverter: options.dataConverter,
     plugins: options.plugins,
     maxCachedWorkflows: options.maxCachedWorkflows,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(options.deps),
   });
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkerOptions } from '@temporalio/worker';
+import { PROJECT_ROOT, RUNS_COMPILED } from '../platform/project';
 import { tracingPluginForBundling } from '../platform/tracing';
 
 /** The bundles `npm run build` writes into dist/; tracing's adds OpenTelemetry's workflow interceptors. */
@@ -32,8 +33,8 @@ export async function bundleWorkflows(tracing: boolean): Promise<string> {
  * is there; undefined means the worker bundles workflows/ at start.
  */
 export function prebuiltWorkflowBundle(tracing: boolean): WorkerOptions['workflowBundle'] {
-  if (!__filename.endsWith('.js')) return undefined; // from the sources: there is no build to trust
+  if (!RUNS_COMPILED) return undefined; // from the sources: there is no build to trust
   const { file } = WORKFLOW_BUNDLES.find((bundle) => bundle.tracing === tracing)!;
-  const codePath = path.join(__dirname, '..', file);
+  const codePath = path.join(PROJECT_ROOT, 'dist', file);
   return fs.existsSync(codePath) ? { codePath } : undefined;
 }
