@@ -20,6 +20,7 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
         'api',
+        'codec-proxy',
         'migrate',
         'postgres',
         'temporal',
@@ -94,10 +95,36 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('wires the UI to the codec server and publishes the worker metrics', () => {
-    expect(compose.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toBe('http://localhost:3000/codec');
+  it('publishes only the API: Temporal, its UI, both Postgres servers and the worker metrics stay inside', () => {
+    const services = compose.services as Record<string, { ports?: string[]; profiles?: string[] }>;
+    // What `docker compose config` shows with no profile: only the API's port.
+    const published = Object.entries(services)
+      .filter(([, service]) => !service.profiles)
+      .flatMap(([name, service]) => (service.ports ?? []).map((port) => `${name} ${port}`));
+    expect(published).toEqual(['api 3000:3000']);
     expect(String(compose.services.worker.environment.GENIE_WORKER_METRICS_PORT)).toBe('9464');
-    expect(compose.services.worker.ports).toContain('9464:9464');
+    expect(compose.services.worker.environment.GENIE_WORKER_METRICS_HOST).toBe('0.0.0.0'); // for Prometheus inside
+  });
+
+  it('has an ops profile with the Temporal UI on 127.0.0.1 only, decoding through a token-adding proxy', () => {
+    const { 'temporal-ui': ui, 'codec-proxy': proxy } = compose.services;
+    for (const service of [ui, proxy]) {
+      expect(service.profiles).toEqual(['ops']);
+      for (const port of service.ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    expect(ui.environment.TEMPORAL_CODEC_ENDPOINT).toBe('http://localhost:8081/codec');
+    expect(proxy.ports).toEqual(['127.0.0.1:8081:8081']);
+    const [template] = proxy.volumes[0].split(':');
+    const conf = fs.readFileSync(path.join(ROOT, template), 'utf8');
+    expect(conf).toContain('proxy_pass http://api:3000/codec/;');
+    expect(conf).toContain('proxy_set_header Authorization "Bearer ${GENIE_CODEC_TOKEN}";');
+  });
+
+  it('lets no network use the codec server without its token', () => {
+    for (const name of ['api', 'worker', 'migrate']) {
+      expect(compose.services[name].environment).not.toHaveProperty('GENIE_CODEC_ALLOW_NETWORKS');
+    }
+    expect(compose.services.api.environment.GENIE_CODEC_TOKEN).toBe('${GENIE_CODEC_TOKEN:-}');
   });
 
   it('is valid against the Compose specification', () => {
