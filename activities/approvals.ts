@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { claimApproval, settleApproval, type ApprovalRow } from '../db/repositories/approvals';
 import { findGenieForRun } from '../db/repositories/genies';
 import { claimNotification, markApprovalNotificationRead } from '../db/repositories/notifications';
@@ -126,7 +126,9 @@ export function createApprovalActivities(
   /**
    * `settleApproval`: records the owner's decision (or the expiry), once — an approval already
    * settled keeps its first outcome, which is what this answers — and puts the run back to
-   * `running` when nothing else of it waits.
+   * `running` when nothing else of it waits. A decision the owner did not send through the API
+   * (nothing reserved in Postgres: it reached Temporal some other way) is not recorded: the answer
+   * is then still `pending`, and the run goes on waiting.
    */
   async function settleApprovalActivity(input: SettleApprovalInput): Promise<ApprovalOutcome> {
     const row = await db.transaction(async (trx) => {
@@ -134,11 +136,21 @@ export function createApprovalActivities(
         status: input.status,
         note: input.note,
       });
-      await markRunResumed(trx, input.ownerId, input.runId);
-      await markApprovalNotificationRead(trx, input.ownerId, input.approvalId);
+      if (settled?.status !== 'pending') {
+        await markRunResumed(trx, input.ownerId, input.runId);
+        await markApprovalNotificationRead(trx, input.ownerId, input.approvalId);
+      }
       return settled;
     });
     if (!row) throw runNotFound(input.runId); // the approval went with its run
+    if (row.status === 'pending') {
+      log.warn('ignored a decision that the owner did not send through the API (it reached Temporal some other way)', {
+        runId: input.runId,
+        approvalId: row.id,
+        decision: input.status,
+      });
+      return { approvalId: row.id, status: row.status, note: null };
+    }
     deps.metrics?.approvals.inc({ decision: row.status });
     return { approvalId: row.id, status: row.status, note: row.note };
   }

@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { findGenie, type GenieRow } from '../db/repositories/genies';
+import { findWebhookSigningSecrets, type GenieRow } from '../db/repositories/genies';
 import {
   claimWebhookDelivery,
   findWebhookDelivery,
@@ -49,32 +49,43 @@ export function createWebhookActivities({
 }: Pick<ActivityDeps, 'db' | 'vault' | 'fetchPolicy'>) {
   /**
    * `deliverWebhook`: one attempt to POST the event, signed the Standard Webhooks way (`webhook-id`
-   * is the delivery's id on every attempt; the timestamp and signature are the attempt's). 2xx
-   * delivers it; anything else is recorded and thrown for Temporal to retry with backoff; an address
-   * the SSRF rules refuse fails it for good.
+   * is the delivery's id on every attempt; the timestamp and signature are the attempt's). For a
+   * while after a rotation it carries two signatures, the new secret's and the old one's
+   * (`v1,<new> v1,<old>`), so a receiver verifies it with either. 2xx delivers it; anything else
+   * (a redirect too: none is followed, the event goes only to the URL the owner set) is recorded
+   * and thrown for Temporal to retry with backoff; an address the SSRF rules refuse fails it for good.
    */
   async function deliverWebhook({ ownerId, deliveryId }: WebhookDeliveryInput): Promise<void> {
     const delivery = await findWebhookDelivery(db, ownerId, deliveryId);
     if (!delivery || delivery.status !== 'pending') return;
-    const genie = await findGenie(db, ownerId, delivery.genie_id);
-    if (!genie?.webhook_secret_sealed) {
+    const secrets = await findWebhookSigningSecrets(db, ownerId, delivery.genie_id);
+    if (!secrets?.current) {
       await markWebhookFailed(db, ownerId, deliveryId, 'the genie no longer has a webhook secret');
       throw webhookRefused('the genie no longer has a webhook secret');
     }
-    const secret = openWebhookSecret(vault, ownerId, genie.id, genie.webhook_secret_sealed);
     const body = JSON.stringify(delivery.payload);
     const now = new Date();
+    const sign = (sealed: string) =>
+      new Webhook(openWebhookSecret(vault, ownerId, delivery.genie_id, sealed)).sign(delivery.id, now, body);
+    const signatures = [sign(secrets.current)];
+    if (secrets.previous) {
+      try {
+        signatures.push(sign(secrets.previous));
+      } catch {
+        // A courtesy during a switch: one no configured key opens any more is left out, not fatal.
+      }
+    }
     const headers = {
       'content-type': 'application/json',
       'webhook-id': delivery.id,
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(delivery.id, now, body),
+      'webhook-signature': signatures.join(' '),
     };
     let status: number;
     try {
       const answer = await guardedFetch(
         { url: delivery.url, method: 'POST', headers, body, timeoutMs: WEBHOOK_TIMEOUT_MS },
-        { policy: fetchPolicy }
+        { policy: fetchPolicy, maxRedirects: 0 }
       );
       status = answer.status;
     } catch (err) {
@@ -88,12 +99,13 @@ export function createWebhookActivities({
       throw webhookNotAccepted(why);
     }
     const delivered = status >= 200 && status < 300;
+    const why = status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
     await recordWebhookAttempt(db, ownerId, deliveryId, {
       delivered,
       statusCode: status,
-      error: delivered ? null : `HTTP ${status}`,
+      error: delivered ? null : why,
     });
-    if (!delivered) throw webhookNotAccepted(`HTTP ${status}`);
+    if (!delivered) throw webhookNotAccepted(why);
   }
 
   /** `giveUpWebhook`: a delivery not accepted within a day (or refused) is marked failed. */

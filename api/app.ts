@@ -38,6 +38,13 @@ export interface AppDeps extends ServiceDeps {
   rateLimits: RateLimits;
   /** The codec server (`/codec/*`) for the Temporal UI and CLI. */
   codecServer: CodecServerOptions;
+  /** `GENIE_METRICS_TOKEN`: `/metrics` wants `Authorization: Bearer <token>`; unset, it is open. */
+  metricsToken?: string;
+  /**
+   * GENIE_TRUST_PROXY: the reverse proxies whose `X-Forwarded-For` names the client (a hop count,
+   * or their addresses); none: the socket's address is the client's.
+   */
+  trustProxy?: number | string[];
 }
 
 /** Rejects a non-empty request body that is not JSON (express.json would silently skip it). */
@@ -55,15 +62,15 @@ const requireJsonBody: express.RequestHandler = (req, _res, next) => {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestLog(deps.logger));
   const httpMetrics = deps.httpMetrics ?? createHttpMetrics();
   app.use(recordHttpMetrics(httpMetrics));
   app.use(traceRequests);
 
   const services = createServices(deps);
-  app.use(healthRouter(deps.db, deps.temporal));
-  app.use(metricsRouter(httpMetrics.registry)); // for Prometheus: counts and timings, nothing per user
+  app.use(healthRouter(deps.db, deps.temporal, deps.logger));
+  app.use(metricsRouter(httpMetrics.registry, deps.metricsToken)); // for Prometheus: counts and timings, nothing per user
   app.use(webRouter());
   app.use(approvalLinksRouter(services)); // the approval email's page: its signed token, not an API key
   app.use(codecRouter(deps.codecServer)); // for operators' tools: its own token, not an API key

@@ -37,12 +37,14 @@ runMain('api', async () => {
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
     runEvents,
     codecServer: {
-      codec: new AesGcmPayloadCodec(payloadKeys),
+      codec: new AesGcmPayloadCodec(payloadKeys, { plain: 'pass' }), // shows a history as it is
       token: config.GENIE_CODEC_TOKEN,
       allowLoopback: config.NODE_ENV !== 'production',
       allowNetworks: config.GENIE_CODEC_ALLOW_NETWORKS,
       corsOrigins: codecCorsOrigins(config),
     },
+    metricsToken: config.GENIE_METRICS_TOKEN,
+    trustProxy: config.GENIE_TRUST_PROXY,
     rateLimits: {
       perKeyPerMinute: config.GENIE_RATE_LIMIT_PER_MINUTE,
       failedAuthPerMinute: config.GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE,
@@ -50,6 +52,12 @@ runMain('api', async () => {
   });
   const server = await listen(app, config.PORT);
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+  if (config.GENIE_CODEC_ALLOW_NETWORKS.length > 0) {
+    logger.warn(
+      { networks: config.GENIE_CODEC_ALLOW_NETWORKS },
+      'GENIE_CODEC_ALLOW_NETWORKS lets every caller from these networks decrypt Temporal payloads without the codec token'
+    );
+  }
   process.send?.({ ready: true }); // for `npm start`'s supervisor
   await onShutdown();
   logger.info('API stopping');

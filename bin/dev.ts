@@ -31,7 +31,7 @@ runMain('worker-genies', async () => {
     ...DEFAULT_RESTART_POLICY,
     initialBackoffMs: config.GENIE_RESTART_BACKOFF_MS,
   });
-  const shutdownRequested = onShutdown();
+  const shutdownRequested = onShutdown({ watchOutput: true });
 
   try {
     console.log(`Starting Worker Genies (data in ${config.dataDir})...`);

@@ -1,12 +1,13 @@
 // `npm run worker`: the Temporal worker alone, for production (Postgres and Temporal elsewhere).
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../db';
-import { getConfig, logsArePretty, temporalAddress } from '../platform/config';
+import { getConfig, logsArePretty } from '../platform/config';
 import { resolveDatabaseUrl } from '../platform/database-url';
 import { createLogger } from '../platform/logger';
 import { onShutdown, runMain } from '../platform/process';
 import { resolvePayloadKeys } from '../security/encryption-keys';
 import { createTemporalClient, ensureSearchAttributes, genieDataConverter } from '../temporal/client';
+import { connectPatiently, temporalConnectionOptions, temporalStartupError } from '../temporal/connection';
 import { createActivityDeps } from '../worker/deps';
 import { PinoSdkLogger } from '../worker/sdk-logger';
 import { createGenieWorker, requestScheduleReconciliation } from '../worker/worker';
@@ -33,17 +34,32 @@ runMain('worker', async () => {
   collectDefaultMetrics({ register: registry });
   const metrics = createGenieMetrics(registry);
   const metricsServer = metricsOn
-    ? await serveWorkerMetrics(config.GENIE_WORKER_METRICS_PORT, registry, `http://${sdkMetricsAddress}/metrics`)
+    ? await serveWorkerMetrics(config.GENIE_WORKER_METRICS_PORT, registry, `http://${sdkMetricsAddress}/metrics`, {
+        host: config.GENIE_WORKER_METRICS_HOST,
+        token: config.GENIE_METRICS_TOKEN,
+      })
     : undefined;
-  if (metricsServer) logger.info(`metrics on http://localhost:${metricsServer.port}/metrics`);
+  if (metricsServer) {
+    const host = metricsServer.host.includes(':') ? `[${metricsServer.host}]` : metricsServer.host;
+    logger.info(`metrics on http://${host}:${metricsServer.port}/metrics`);
+  }
   const db = createDb(resolveDatabaseUrl(config));
   const tracing = startTracing('worker-genies-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const payloadKeys = resolvePayloadKeys(config);
+  // The worker's connection first: it fails at once, with a reason, on a TLS or credential problem
+  // (one line naming the variable), and waits a while for a Temporal that is still starting.
+  const connectionOptions = temporalConnectionOptions(config);
+  const connection = await connectPatiently(
+    () => NativeConnection.connect(connectionOptions),
+    connectionOptions,
+    (problem) => logger.warn(`${problem.line}; retrying`)
+  );
   const client = createTemporalClient(config, payloadKeys, tracing ? [tracing.plugin] : []);
-  const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE).catch((err: unknown) => {
+    throw temporalStartupError(err, connectionOptions, config.TEMPORAL_NAMESPACE);
+  });
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
 
-  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   // Compiled (`npm start`, `npm run worker`): the bundle `npm run build` made; from the sources, bundled now.
   const workflowBundle = prebuiltWorkflowBundle(tracing !== undefined);
   try {

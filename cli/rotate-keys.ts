@@ -1,5 +1,10 @@
 import { listAllCredentialsForRotation, updateCredential } from '../db/repositories/credentials';
-import { listAllWebhookSecretsForRotation, setWebhookSecret } from '../db/repositories/genies';
+import {
+  listAllPreviousWebhookSecretsForRotation,
+  listAllWebhookSecretsForRotation,
+  setPreviousWebhookSecret,
+  setWebhookSecret,
+} from '../db/repositories/genies';
 import type { Db } from '../db';
 import { openWebhookSecret, sealWebhookSecret } from '../security/webhook-secrets';
 import type { Vault } from '../security/vault';
@@ -14,8 +19,9 @@ export interface RotationReport {
 const BATCH = 200;
 
 /**
- * Re-encrypts every credential and webhook signing secret not sealed with the vault's first key
- * under that key, in batches. Secrets that no configured key opens are reported, not touched.
+ * Re-encrypts every credential and webhook signing secret (a rotated-out one still signing too) not
+ * sealed with the vault's first key under that key, in batches. Secrets that no configured key
+ * opens are reported, not touched.
  */
 export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<RotationReport> {
   const report: RotationReport = { total: 0, reencrypted: 0, alreadyCurrent: 0, failed: [] };
@@ -52,6 +58,22 @@ export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<Rotati
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       report.failed.push({ id: genie.id, name: `webhook secret of ${genie.name}`, reason });
+    }
+  }
+  for (const genie of await listAllPreviousWebhookSecretsForRotation(db)) {
+    report.total++;
+    if (vault.keyIdOf(genie.sealed) === vault.primaryKeyId) {
+      report.alreadyCurrent++;
+      continue;
+    }
+    try {
+      const secret = openWebhookSecret(vault, genie.owner_id, genie.id, genie.sealed);
+      const sealed = sealWebhookSecret(vault, genie.owner_id, genie.id, secret);
+      await setPreviousWebhookSecret(db, genie.owner_id, genie.id, sealed);
+      report.reencrypted++;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      report.failed.push({ id: genie.id, name: `previous webhook secret of ${genie.name}`, reason });
     }
   }
   return report;

@@ -12,6 +12,7 @@ import type { NotificationRow } from './repositories/notifications';
 import type { RunStepRow } from './repositories/run-records';
 import type { RunRow } from './repositories/runs';
 import { usageOf } from '../domain/runs';
+import { credentialWarnings } from '../domain/credentials';
 import type { Genie } from '../domain/schemas/genie';
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
@@ -30,7 +31,15 @@ export function page<T extends { id: string; created_at: Date | string }, P>(
  * The stored fields a genie is presented with (a listed row carries no more than these, and its
  * times as ISO strings already).
  */
-type PresentedGenieRow = Omit<GenieRow, 'owner_id' | 'webhook_secret_sealed' | 'created_at' | 'updated_at'> & {
+type PresentedGenieRow = Omit<
+  GenieRow,
+  | 'owner_id'
+  | 'webhook_secret_sealed'
+  | 'webhook_previous_secret_sealed'
+  | 'webhook_previous_secret_expires_at'
+  | 'created_at'
+  | 'updated_at'
+> & {
   created_at: Date | string;
   updated_at: Date | string;
 };
@@ -133,6 +142,7 @@ export function presentCredential(row: CredentialRow) {
     header_name: row.header_name,
     query_param: row.query_param,
     allowed_hosts: row.allowed_hosts,
+    ...(row.allowed_hosts.length === 0 ? { warnings: credentialWarnings(row) } : {}),
     hint: row.hint,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),

@@ -18,3 +18,6 @@ export const runEndEvent = (status: RunEndStatus): WebhookEvent => `run.${status
 
 /** How long a delivery is retried before it is given up as failed. */
 export const WEBHOOK_RETRY_HOURS = 24;
+
+/** How long a rotated-out webhook secret keeps signing (next to the new one). */
+export const WEBHOOK_PREVIOUS_SECRET_HOURS = 24;

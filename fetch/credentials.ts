@@ -1,11 +1,29 @@
-import { DEFAULT_API_KEY_HEADER, type CredentialShape } from '../domain/credentials';
+import { ANY_PUBLIC_HOST, DEFAULT_API_KEY_HEADER, type CredentialShape } from '../domain/credentials';
 import { Redactor } from './redact';
 
-/** True when `host` matches an allowed entry (`api.example.com`, or `*.example.com` for subdomains). */
+/**
+ * True when `host` matches an allowed entry: `api.example.com`, `*.example.com` for its subdomains,
+ * or `*` for any host (the address rules still keep private ones out).
+ */
 export function hostMatches(host: string, allowed: readonly string[]): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   return allowed.some((entry) =>
-    entry.startsWith('*.') ? h.endsWith(entry.slice(1)) && h.length > entry.length - 1 : h === entry
+    entry === ANY_PUBLIC_HOST
+      ? true
+      : entry.startsWith('*.')
+        ? h.endsWith(entry.slice(1)) && h.length > entry.length - 1
+        : h === entry
+  );
+}
+
+/**
+ * True when the credential names `host` itself (not only through `*`): such a credential may be
+ * added to a request that names none. A `*` credential goes only where a request names it.
+ */
+export function hostNamedBy(host: string, allowed: readonly string[]): boolean {
+  return hostMatches(
+    host,
+    allowed.filter((entry) => entry !== ANY_PUBLIC_HOST)
   );
 }
 

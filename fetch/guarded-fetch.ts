@@ -137,16 +137,24 @@ function send(
   });
 }
 
+export interface GuardedFetchOptions {
+  policy: FetchPolicy;
+  credential?: FetchCredential;
+  signal?: AbortSignal;
+  /**
+   * Redirects to follow (default `WEB_FETCH_MAX_REDIRECTS`; one more fails the request). `0` follows
+   * none: a 3xx answer is returned as it is, like any other status.
+   */
+  maxRedirects?: number;
+}
+
 /**
  * An HTTP request that can only reach public addresses (or `GENIE_FETCH_ALLOW_HOSTS`): the URL is
  * checked, the address a socket connects to is the address checked, redirects are followed by hand
- * (each hop checked again), and a credential goes only to hosts it allows — dropped on any hop that
- * leaves them. Reads at most 10 MiB and keeps the first 64 KiB as text.
+ * (each hop checked again; none with `maxRedirects: 0`), and a credential goes only to hosts it
+ * allows — dropped on any hop that leaves them. Reads at most 10 MiB and keeps the first 64 KiB as text.
  */
-export function guardedFetch(
-  request: FetchRequest,
-  options: { policy: FetchPolicy; credential?: FetchCredential; signal?: AbortSignal }
-): Promise<FetchResult> {
+export function guardedFetch(request: FetchRequest, options: GuardedFetchOptions): Promise<FetchResult> {
   // A span for the outbound request (its host and method only: never a path, query or header).
   let host = 'invalid-url';
   try {
@@ -162,10 +170,8 @@ export function guardedFetch(
   });
 }
 
-async function fetchGuarded(
-  request: FetchRequest,
-  options: { policy: FetchPolicy; credential?: FetchCredential; signal?: AbortSignal }
-): Promise<FetchResult> {
+async function fetchGuarded(request: FetchRequest, options: GuardedFetchOptions): Promise<FetchResult> {
+  const maxRedirects = options.maxRedirects ?? WEB_FETCH_MAX_REDIRECTS;
   const policy = compilePolicy(options.policy);
   const lookup = guardedLookup(policy);
   let url: URL;
@@ -205,10 +211,10 @@ async function fetchGuarded(
     }
 
     const location = res.headers.location;
-    if (res.statusCode && [301, 302, 303, 307, 308].includes(res.statusCode) && location) {
+    // With maxRedirects 0 a redirect is an answer like any other (read and returned below).
+    if (res.statusCode && [301, 302, 303, 307, 308].includes(res.statusCode) && location && maxRedirects > 0) {
       res.resume();
-      if (redirects >= WEB_FETCH_MAX_REDIRECTS)
-        throw new FetchFailedError(`Too many redirects (over ${WEB_FETCH_MAX_REDIRECTS})`);
+      if (redirects >= maxRedirects) throw new FetchFailedError(`Too many redirects (over ${maxRedirects})`);
       try {
         url = new URL(location, url);
       } catch {

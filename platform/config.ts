@@ -1,3 +1,6 @@
+import { isIP } from 'node:net';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
@@ -56,6 +59,15 @@ export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: hostPort,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('worker-genies'),
+  /** mTLS: the client certificate and its private key (PEM files), given together. */
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  /** PEM file of the CA that signed the server's certificate (unset: the system's CAs). */
+  TEMPORAL_TLS_CA: optionalString,
+  /** The name to expect on the server's certificate (and send as SNI), when not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** Temporal Cloud API key (sent as a bearer token); implies TLS. */
+  TEMPORAL_API_KEY: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   /** Public URL of the Temporal UI, used for `temporal_ui_url` on runs. Defaults to the embedded UI. */
@@ -78,7 +90,31 @@ export const ConfigSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `has entries that are not CIDRs or IP addresses: ${bad.join(', ')}` });
   }),
   GENIE_CODEC_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be 16 characters or more'),
+  /** Bearer token `/metrics` (the API's and the worker's) requires; unset: open to whoever reaches it. */
+  GENIE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be 16 characters or more'),
   GENIE_FETCH_ALLOW_HOSTS: csv,
+  /**
+   * Reverse proxies in front of the API whose `X-Forwarded-For` gives the client's address: a hop
+   * count (`1`: one proxy), or the proxies' addresses and CIDRs. Unset: the socket's address is the
+   * client's (a forged header changes nothing).
+   */
+  GENIE_TRUST_PROXY: optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => !isNetwork(e) && !['loopback', 'linklocal', 'uniquelocal'].includes(e));
+    if (bad.length > 0 || entries.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a hop count or proxy addresses/CIDRs (loopback, linklocal, uniquelocal allowed); not: ${bad.join(', ') || v}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  }),
   SMTP_URL: smtpUrl,
   /** Sender of notification emails. */
   SMTP_FROM: z.string().min(3).default('Worker Genies <genies@localhost>'),
@@ -94,6 +130,10 @@ export const ConfigSchema = z.object({
   GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
   /** The worker's Prometheus `/metrics` (genie metrics and the Temporal SDK's); 0 turns it off. */
   GENIE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** The address the worker's `/metrics` listens on: loopback unless told (`0.0.0.0` in a container). */
+  GENIE_WORKER_METRICS_HOST: optionalString
+    .transform((v) => v ?? '127.0.0.1')
+    .refine((v) => isIP(v) !== 0, 'must be an IP address'),
   /**
    * Runs a worker keeps in memory between their steps (Temporal's sticky workflow cache; each costs
    * about 1 MB). Past it, the least recently used run is evicted and replayed from its history when
@@ -113,13 +153,54 @@ export type Config = z.infer<typeof ConfigSchema> & {
   pgPortGiven: boolean;
 };
 
-/** Rules across variables: production needs its own encryption keys. */
+/** What is wrong with the PEM file a TEMPORAL_TLS_* variable names, if anything. */
+function pemProblem(file: string, kind: 'certificate' | 'key'): string | undefined {
+  let pem: Buffer;
+  try {
+    pem = fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return `names a file that cannot be read (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`;
+  }
+  try {
+    if (kind === 'certificate') new crypto.X509Certificate(pem);
+    else crypto.createPrivateKey(pem);
+    return undefined;
+  } catch {
+    return `is not a PEM ${kind === 'certificate' ? 'certificate' : 'private key'}`;
+  }
+}
+
+function pemPairMatches(certFile: string, keyFile: string): boolean {
+  const cert = new crypto.X509Certificate(fs.readFileSync(certFile));
+  return cert.checkPrivateKey(crypto.createPrivateKey(fs.readFileSync(keyFile)));
+}
+
+/** Rules across variables: production needs its own encryption keys; TLS files must be readable PEM. */
 const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
   for (const name of ['GENIE_ENCRYPTION_KEYS', 'GENIE_PAYLOAD_KEYS'] as const) {
     if (config.NODE_ENV === 'production' && !config[name]) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production' });
     }
   }
+  const { TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key } = config;
+  if (cert && !key)
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'is required with TEMPORAL_TLS_CERT' });
+  if (key && !cert)
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CERT'], message: 'is required with TEMPORAL_TLS_KEY' });
+  const files = [
+    ['TEMPORAL_TLS_CERT', 'certificate'],
+    ['TEMPORAL_TLS_KEY', 'key'],
+    ['TEMPORAL_TLS_CA', 'certificate'],
+  ] as const;
+  let filesOk = true;
+  for (const [name, kind] of files) {
+    const problem = config[name] === undefined ? undefined : pemProblem(config[name], kind);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    filesOk &&= problem === undefined;
+  }
+  if (cert && key && filesOk && !pemPairMatches(cert, key))
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'is not the key of TEMPORAL_TLS_CERT' });
 });
 
 export { ConfigError };
@@ -131,7 +212,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const raw = env[name];
-      const shown = raw === undefined ? 'unset' : name.match(/KEY|URL|SECRET|TOKEN/) ? 'given' : JSON.stringify(raw);
+      const secret = /KEY|URL|SECRET|TOKEN/.test(name) && name !== 'TEMPORAL_TLS_KEY'; // that one is a path
+      const shown = raw === undefined ? 'unset' : secret ? 'given' : JSON.stringify(raw);
       return `${name} ${issue.message} (${shown})`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

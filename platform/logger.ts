@@ -22,14 +22,37 @@ const REDACTED_PATHS = [
   '*.token',
 ];
 
+/** Letters and digits, in every secret's alphabet. */
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `%XX` for the byte of `char`, either case of hex, percent-encoded any number of times (`%255F`). */
+function percentEncoded(chars: string): string {
+  const hexes = [...new Set([...chars].map((c) => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')))];
+  const eitherCase = (hex: string) =>
+    [...hex].map((digit) => (/[A-F]/.test(digit) ? `[${digit}${digit.toLowerCase()}]` : digit)).join('');
+  return `%(?:25)*(?:${hexes.map(eitherCase).join('|')})`;
+}
+
+/** `prefix` as sent or with any of its characters percent-encoded (`hg%5Flive%5F`). */
+const prefixPattern = (prefix: string) =>
+  [...prefix].map((c) => `(?:${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|${percentEncoded(c)})`).join('');
+
+/** `prefix`, then at least `min` letters, digits or `extra` characters, each as sent or percent-encoded. */
+function secretShape(prefix: string, extra: string, min: number): RegExp {
+  const plain = `[A-Za-z0-9${extra.replace(/[-\]\\^/]/g, '\\$&')}]`;
+  return new RegExp(`${prefixPattern(prefix)}(?:${plain}|${percentEncoded(ALPHANUMERIC + extra)}){${min},}`, 'g');
+}
+
 /**
  * Secrets the service issues, recognised by their shape wherever they end up in a line (a header,
- * a query string, an error message): API keys, webhook secrets, signed approval tokens.
+ * a query string, an error message): API keys, webhook secrets, signed approval tokens — also
+ * percent-encoded, once or more, in part or whole (`hg%5Flive%5F…`, `whsec_ab%2Bcd…`), where a
+ * URL carried them; the whole secret goes, its encoded characters too.
  */
 const SECRET_SHAPES: Array<[RegExp, string]> = [
-  [/hg_live_[A-Za-z0-9_-]{4,}/g, 'hg_live_[REDACTED]'],
-  [/whsec_[A-Za-z0-9+/=_-]{8,}/g, 'whsec_[REDACTED]'],
-  [/gat_[A-Za-z0-9_.-]{16,}/g, 'gat_[REDACTED]'],
+  [secretShape('hg_live_', '_-', 4), 'hg_live_[REDACTED]'],
+  [secretShape('whsec_', '+/=_-', 8), 'whsec_[REDACTED]'],
+  [secretShape('gat_', '_.-', 16), 'gat_[REDACTED]'],
 ];
 
 /** A log line with every secret the service issues replaced by its redacted form. */

@@ -17,6 +17,20 @@ export class PayloadDecodeError extends Error {
   override name = 'PayloadDecodeError';
 }
 
+/** A payload that is not encrypted, where only encrypted ones are accepted. */
+export class UnencryptedPayloadError extends PayloadDecodeError {
+  override name = 'UnencryptedPayloadError';
+}
+
+export interface PayloadCodecOptions {
+  /**
+   * What a payload that is not encrypted gets: `refuse` (the client and every worker: nobody with
+   * Temporal access but without the key can feed a workflow plain input, a signal or an update), or
+   * `pass` (the codec server, which shows operators a history as it is, plain parts included).
+   */
+  plain: 'refuse' | 'pass';
+}
+
 /**
  * Temporal payloads encrypted with AES-256-GCM: each payload (metadata and data, serialised as the
  * protobuf `Payload`) becomes `iv | ciphertext | tag` under the first key, its key id in the
@@ -27,7 +41,10 @@ export class PayloadDecodeError extends Error {
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
 
-  constructor(private readonly keys: readonly KeyEntry[]) {
+  constructor(
+    private readonly keys: readonly KeyEntry[],
+    private readonly options: PayloadCodecOptions = { plain: 'refuse' }
+  ) {
     if (keys.length === 0) throw new Error('AesGcmPayloadCodec needs at least one key');
     this.byId = new Map(keys.map((k) => [k.kid, k.key]));
   }
@@ -55,7 +72,12 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   private decodeOne(payload: Payload): Payload {
     const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
-    if (!encoding || untext.decode(encoding) !== ENCRYPTED_ENCODING) return payload; // written before encryption
+    if (!encoding || untext.decode(encoding) !== ENCRYPTED_ENCODING) {
+      if (this.options.plain === 'pass') return payload;
+      throw new UnencryptedPayloadError(
+        'refused a payload that is not encrypted: every payload of this service is encrypted with GENIE_PAYLOAD_KEYS, so a plain one was not sent by it (a workflow started, signalled or updated straight through Temporal?)'
+      );
+    }
     const kidBytes = payload.metadata?.[KEY_ID_METADATA];
     const kid = kidBytes ? untext.decode(kidBytes) : '';
     const key = this.byId.get(kid);

@@ -1,10 +1,11 @@
 import { Client, Connection, WorkflowNotFoundError, type ClientPlugin } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { temporalAddress, type Config } from '../platform/config';
+import type { Config } from '../platform/config';
 import type { KeyEntry } from '../platform/key-spec';
 import { resolvePayloadKeys } from '../security/encryption-keys';
 import { AesGcmPayloadCodec } from '../security/payload-codec';
+import { rememberConnectionOptions, temporalConnectionOptions } from './connection';
 import { SEARCH_ATTRIBUTE_KEYS } from './contract';
 
 /**
@@ -17,14 +18,17 @@ export function genieDataConverter(payloadKeys: readonly KeyEntry[]): DataConver
 
 /**
  * The process's one Temporal client. The connection is lazy, so the API starts (and `/healthz`
- * answers 503) while Temporal is still down, and reconnects once it is up.
+ * answers 503) while Temporal is still down, and reconnects once it is up. TLS and the API key
+ * come from the TEMPORAL_TLS_* and TEMPORAL_API_KEY variables (temporal/connection.ts).
  */
 export function createTemporalClient(
   config: Config,
   payloadKeys = resolvePayloadKeys(config),
   plugins: ClientPlugin[] = []
 ): Client {
-  const connection = Connection.lazy({ address: temporalAddress(config), connectTimeout: '5s' });
+  const options = temporalConnectionOptions(config);
+  const connection = Connection.lazy({ ...options, connectTimeout: '5s' });
+  rememberConnectionOptions(connection, options);
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -137,11 +137,17 @@ class Approvals {
     return waiting.decision === undefined && Date.now() < Date.parse(waiting.view.expiresAt);
   }
 
-  /** Takes the decision (at once, so a second one is refused), records it, and answers it as recorded. */
+  /**
+   * Takes the decision (at once, so a second one is refused), records it, and answers it as
+   * recorded. Postgres has the last word: a decision it does not hold from the owner (one sent
+   * straight to Temporal) is answered `pending` and dropped, and the approval stays open.
+   */
   async decide(waiting: Waiting, decision: Decision): Promise<ApprovalOutcome> {
     waiting.decision = decision;
-    waiting.settled = await this.settle(waiting.view.approvalId, decision);
-    return waiting.settled;
+    const settled = await this.settle(waiting.view.approvalId, decision);
+    if (settled.status === 'pending') waiting.decision = undefined;
+    else waiting.settled = settled;
+    return settled;
   }
 
   /** The signal's decision: applied if the approval is still open, kept if it is not registered yet. */
@@ -224,13 +230,16 @@ async function agentLoop(
     try {
       const early = approvals.takeEarly(ticket.approvalId);
       if (early && approvals.open(waiting)) await approvals.decide(waiting, early);
-      const left = Math.max(1, Date.parse(ticket.expiresAt) - Date.now());
-      const decided = await condition(() => waiting.decision !== undefined, left, {
-        summary: `waiting for the owner to approve ${call.summary}`,
-      });
-      if (!decided) await approvals.decide(waiting, { status: 'expired', note: null });
-      await condition(() => waiting.settled !== undefined); // the decision is recorded first
-      return waiting.settled!;
+      for (;;) {
+        const left = Math.max(1, Date.parse(ticket.expiresAt) - Date.now());
+        const decided = await condition(() => waiting.decision !== undefined, left, {
+          summary: `waiting for the owner to approve ${call.summary}`,
+        });
+        if (!decided) await approvals.decide(waiting, { status: 'expired', note: null });
+        // The decision is recorded first; one Postgres did not hold is dropped, and the wait goes on.
+        await condition(() => waiting.settled !== undefined || waiting.decision === undefined);
+        if (waiting.settled) return waiting.settled;
+      }
     } finally {
       approvals.remove(ticket.approvalId);
     }

@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
+import { isCallApproved } from '../../db/repositories/approvals';
 import { findGenieForRun } from '../../db/repositories/genies';
 import { findRun } from '../../db/repositories/runs';
 import { findMessage, findToolStep, saveStep, type NewStep } from '../../db/repositories/run-records';
 import type { Queryable } from '../../db';
+import { needsApproval } from '../../domain/approvals';
 import type { RunToolInput, ToolRunSummary } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
 import { genieNotFound, runNotFound, toolCallMissing } from '../failures';
@@ -92,6 +94,16 @@ export async function runToolCall(
   const parsed = tool.input.safeParse(block.input);
   if (!parsed.success) {
     const outcome = invalidInput(tool.name, parsed.error);
+    await saveStep(db, ownerId, step(outcome));
+    return answer(step(outcome));
+  }
+  // A gated call runs only on the owner's approval as Postgres records it, whatever the workflow
+  // was told (a decision sent straight to Temporal never reaches here as approved).
+  if (
+    needsApproval(genie.approval_required, tool.name, block.input) &&
+    !(await isCallApproved(db, ownerId, runId, toolUseId))
+  ) {
+    const outcome = toolError('This call needs your owner’s approval and none is recorded for it, so it was not run.');
     await saveStep(db, ownerId, step(outcome));
     return answer(step(outcome));
   }

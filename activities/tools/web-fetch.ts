@@ -5,7 +5,7 @@ import {
   touchCredential,
   type CredentialRow,
 } from '../../db/repositories/credentials';
-import { credentialRedactor, hostMatches } from '../../fetch/credentials';
+import { credentialRedactor, hostNamedBy } from '../../fetch/credentials';
 import {
   credentialAllowed,
   FetchFailedError,
@@ -64,8 +64,8 @@ async function chooseCredential(
     }
     return { credential };
   }
-  const bound = (await findCredentialsByNames(ctx.db, ctx.ownerId, refs)).filter(
-    (c) => c.allowed_hosts.length > 0 && hostMatches(url.hostname, c.allowed_hosts)
+  const bound = (await findCredentialsByNames(ctx.db, ctx.ownerId, refs)).filter((c) =>
+    hostNamedBy(url.hostname, c.allowed_hosts)
   );
   return bound.length === 1 ? { credential: bound[0] } : {};
 }

@@ -6,20 +6,19 @@ import type { RateLimiters } from './rate-limit';
 
 /**
  * Resolves `Authorization: Bearer hg_live_…` to the caller's user id, or answers 401. Reads only
- * headers (it runs before the body is parsed). An address that keeps failing is refused with 429,
- * and each key's requests are counted against its rate limit.
+ * headers (it runs before the body is parsed). Requests with a missing or wrong key are counted
+ * against the client's address (`req.ip`: the socket's, or the proxy's client with
+ * GENIE_TRUST_PROXY), which is refused with 429 once it fails too often; a valid key never is.
+ * Each key's requests are counted against its rate limit.
  */
 export function requireApiKey(db: Db, limiters: RateLimiters) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
-    if (!presented) throw new UnauthorizedError(); // no key tried: nothing to count
-    const address = req.socket.remoteAddress ?? 'unknown';
-    await limiters.checkAddress(res, address);
     // A key verified in the last few seconds comes from memory (API_KEY_CACHE_TTL_MS); a failure never does.
-    const key = await verifyApiKeyCached(db, presented);
+    const key = presented ? await verifyApiKeyCached(db, presented) : undefined;
     if (!key) {
-      await limiters.failedAuth(res, address);
-      throw new UnauthorizedError('Invalid or revoked API key.');
+      await limiters.failedAuth(res, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      throw new UnauthorizedError(presented ? 'Invalid or revoked API key.' : undefined);
     }
     await limiters.request(res, key.keyId);
     res.locals.ownerId = key.userId;

@@ -49,51 +49,21 @@ function refuse(res: Response, policy: string, limit: number, state: RateLimiter
 }
 
 export interface RateLimiters {
-  /** Refuses (429) an address that failed authentication too often, before its key is looked at. */
-  checkAddress(res: Response, address: string): Promise<void>;
-  /** Counts a failed authentication of the address; refuses (429) once it is over the limit. */
+  /**
+   * Counts a request with a missing or wrong key against its address; refuses (429) once the
+   * address is over the limit. A valid key is never counted here, so it is never refused for its
+   * address (a NAT or a proxy shared with someone guessing keys costs the owner nothing).
+   */
   failedAuth(res: Response, address: string): Promise<void>;
   /** Counts a request of the key; refuses (429) over the limit, else sets the RateLimit headers. */
   request(res: Response, keyId: string): Promise<void>;
 }
 
-/**
- * How long this process trusts that an address has no failed authentication on record before it
- * asks Postgres again (the same bound as the API key cache, API_KEY_CACHE_TTL_MS). Only a clean
- * record is remembered, and any failure this process sees forgets it at once: an address that fails
- * here is checked in Postgres on its next request, and every failure, on any process, is counted
- * in Postgres as before. What the bound allows: an address that another API process has just put
- * over the limit may still be served with a valid key by this one, for at most this long.
- */
-export const CLEAN_ADDRESS_TTL_MS = 5_000;
-/** At most this many clean addresses are remembered (the oldest go first). */
-const CLEAN_ADDRESS_MAX = 10_000;
-
 export function createRateLimiters(db: Db, limits: RateLimits): RateLimiters {
   const perKey = limiter(db, 'key', limits.perKeyPerMinute);
   const perAddress = limiter(db, 'authfail', limits.failedAuthPerMinute);
-  /** Addresses with no failure on record, until when that is trusted (ms). */
-  const clean = new Map<string, number>();
-  /** Goes up on every failure seen here: a check that overlapped one does not mark its address clean. */
-  let failures = 0;
   return {
-    async checkAddress(res, address) {
-      const until = clean.get(address);
-      if (until !== undefined && until > Date.now()) return;
-      clean.delete(address);
-      const seen = failures;
-      const state = await perAddress.get(address);
-      if (state && state.consumedPoints > limits.failedAuthPerMinute) {
-        refuse(res, 'failed-auth', limits.failedAuthPerMinute, state);
-      }
-      if (!state && seen === failures) {
-        clean.set(address, Date.now() + CLEAN_ADDRESS_TTL_MS);
-        if (clean.size > CLEAN_ADDRESS_MAX) clean.delete(clean.keys().next().value!);
-      }
-    },
     async failedAuth(res, address) {
-      failures++;
-      clean.delete(address);
       try {
         await perAddress.consume(address);
       } catch (rejected) {

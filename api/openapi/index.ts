@@ -329,7 +329,7 @@ function buildRegistry(): OpenAPIRegistry {
     tag: 'Runs',
     summary: 'Follow a run live (Server-Sent Events)',
     description:
-      'Events: `status` (the run without steps; on connect and on every status change), `step` (every step in seq order, those saved earlier included; the SSE id is the seq, and `Last-Event-ID` resumes after it), `approval` (each approval when requested and when settled), `live` (what a running run is doing, retries included), and `end` (the final run), after which the stream closes. A comment line at least every 15 s keeps proxies from closing it.',
+      'Events: `status` (the run without steps; on connect and on every status change), `step` (every step in seq order, those saved earlier included; the SSE id is the seq, and `Last-Event-ID` resumes after it), `approval` (each approval when requested and when settled), `live` (what a running run is doing, retries included), and `end` (the final run), after which the stream closes. A comment line at least every 15 s keeps proxies from closing it. One API key may hold 20 streams open at once (the next answers 429); when the key is revoked its streams get an `error` event and close within 5 s.',
     params: RunIdParam,
     success: {
       200: { description: 'an event stream', mediaType: 'text/event-stream', schema: R.RunStreamEventSchema },
@@ -353,7 +353,7 @@ function buildRegistry(): OpenAPIRegistry {
     path: '/v1/worker-genies/{id}/rotate-webhook-secret',
     operationId: 'rotateWebhookSecret',
     tag: 'Genies',
-    summary: 'Replace the genie’s webhook signing secret (the old one stops signing at once)',
+    summary: 'Replace the genie’s webhook signing secret (the old one signs next to it for 24 hours)',
     params: IdParam,
     success: { 200: { description: 'the new secret, shown this once', schema: R.ok(R.WebhookSecretSchema) } },
     errors: { 409: 'conflict: the genie has no webhook_url' },
@@ -436,7 +436,10 @@ function buildRegistry(): OpenAPIRegistry {
     body: TestCredentialSchema.pick({ url: true, method: true, timeout_ms: true }).openapi('TestStoredCredential'),
     bodyOptional: true,
     success: { 200: { description: 'the result', schema: R.ok(R.CredentialTestSchema) } },
-    errors: { 404: 'not_found: no stored credential of that name' },
+    errors: {
+      400: 'validation_error: the url is not one of the credential’s allowed_hosts (or it has none)',
+      404: 'not_found: no stored credential of that name',
+    },
   });
   op({
     method: 'delete',
@@ -525,6 +528,7 @@ function buildRegistry(): OpenAPIRegistry {
     body: CreateApiKeySchema,
     bodyOptional: true,
     success: { 201: { description: 'the new key', schema: R.ok(R.ApiKeyCreatedSchema) } },
+    errors: { 409: 'conflict: you already hold 50 active keys; revoke one first' },
   });
   op({
     method: 'delete',

@@ -156,10 +156,11 @@ export const RunListSchema = list(RunSchema, 'RunList');
  */
 export const RunStreamEventSchema = z
   .object({
-    event: z.enum(['status', 'step', 'live', 'approval', 'end']),
-    data: z
-      .string()
-      .openapi({ description: 'JSON: a Run (status, end), a Step (step), a RunLive (live), an Approval (approval)' }),
+    event: z.enum(['status', 'step', 'live', 'approval', 'end', 'error']),
+    data: z.string().openapi({
+      description:
+        'JSON: a Run (status, end), a Step (step), a RunLive (live), an Approval (approval), an error {code, message} (error: the key was revoked)',
+    }),
     id: z
       .string()
       .regex(/^\d+$/)

@@ -1,6 +1,7 @@
 // The page an approval email links to: `/approvals/<token>` shows what the genie wants to do and
 // takes the owner's decision without an API key. The signed token is the proof; it works once (a
-// decided approval takes no other decision) and stops working when the approval expires.
+// decided approval takes no other decision) and stops working when the approval expires. Once
+// settled, the page says only how (approved, denied, expired): not the call, its genie or its run.
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { utcMinute } from '../../domain/approvals';
@@ -46,7 +47,16 @@ function sendPage(res: Response, status: number, title: string, body: string): v
     );
 }
 
-function describe(view: ApprovalLinkView): string {
+type OpenView = Extract<ApprovalLinkView, { approval: unknown }>;
+
+/** How a settled approval ended: nothing of the call, its genie or its run. */
+const SETTLED: Record<NonNullable<ApprovalLinkView['settled']>, string> = {
+  approved: 'This approval was already approved.',
+  denied: 'This approval was already denied.',
+  expired: 'This approval expired.',
+};
+
+function describe(view: OpenView): string {
   const { approval } = view;
   return (
     `<p><strong>${escapeHtml(view.genieName)}</strong> wants to call <code>${escapeHtml(approval.tool)}</code>:</p>` +
@@ -55,7 +65,7 @@ function describe(view: ApprovalLinkView): string {
   );
 }
 
-function decisionForm(view: ApprovalLinkView): string {
+function decisionForm(view: OpenView): string {
   return (
     `<form method="post">` +
     `<label for="note">A note (optional; a denial's note is told to the genie)</label>` +
@@ -90,10 +100,11 @@ export function approvalLinksRouter({ approvals }: Services): Router {
       } catch (err) {
         return failed(res, err);
       }
-      const heading = view.closed
-        ? `<h1>This approval is settled</h1><p class="status">${escapeHtml(view.closed)}</p>`
-        : '<h1>Approval needed</h1>';
-      sendPage(res, 200, 'Approval', heading + describe(view) + (view.closed ? '' : decisionForm(view)));
+      if (view.settled) {
+        const how = `<p class="status">${escapeHtml(SETTLED[view.settled])}</p>`;
+        return sendPage(res, 200, 'Approval', `<h1>This approval is settled</h1>${how}`);
+      }
+      sendPage(res, 200, 'Approval', '<h1>Approval needed</h1>' + describe(view) + decisionForm(view));
     },
     post: [
       form,

@@ -2,11 +2,11 @@
 // payloads of a history here and get them back readable (and the UI encodes what an operator types,
 // say a signal's input). It speaks Temporal's remote codec protocol:
 //   POST /codec/decode | /codec/encode  {"payloads": [{"metadata": {k: base64}, "data": base64}]}
-import crypto from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { bearerTokenMatches } from '../../security/bearer-token';
 import { PayloadDecodeError } from '../../security/payload-codec';
 import { ApiError, UnauthorizedError, ValidationError } from '../errors';
 import { verifyJsonDepth } from '../middleware/input';
@@ -51,12 +51,6 @@ const toWire = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8A
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-const sameSecret = (given: string, expected: string) => {
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(a, b);
-};
-
 /** A parsed address, IPv4-mapped IPv6 as IPv4; undefined if it is none. */
 function addressOf(raw: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   if (!raw || !ipaddr.isValid(raw)) return undefined;
@@ -79,20 +73,20 @@ function inNetworks(raw: string | undefined, networks: string[]): boolean {
 }
 
 /**
- * Who may use the codec: the token's holder; a caller on an allowed network; or, in the dev stack
- * without a token, a caller on this machine.
+ * Who may use the codec: the token's holder, from any address (loopback too: a reverse proxy on
+ * this host makes every caller look local); a caller on a network GENIE_CODEC_ALLOW_NETWORKS opens
+ * on purpose; or, in the dev stack with no token configured, a caller on this machine.
  */
 function authorize(options: CodecServerOptions): RequestHandler {
   return (req: Request, _res, next) => {
-    if (inNetworks(req.socket.remoteAddress, options.allowNetworks ?? [])) return next();
+    if (inNetworks(req.ip, options.allowNetworks ?? [])) return next();
     if (options.token) {
-      const [scheme, given] = (req.get('authorization') ?? '').split(' ');
-      if (scheme !== 'Bearer' || !given || !sameSecret(given, options.token)) {
+      if (!bearerTokenMatches(req.get('authorization'), options.token)) {
         throw new UnauthorizedError('The codec server needs Authorization: Bearer $GENIE_CODEC_TOKEN.');
       }
     } else if (!options.allowLoopback) {
       throw new ApiError(403, 'forbidden', 'The codec server is off: set GENIE_CODEC_TOKEN to turn it on.');
-    } else if (addressOf(req.socket.remoteAddress)?.range() !== 'loopback') {
+    } else if (![req.socket.remoteAddress, req.ip].every((a) => addressOf(a)?.range() === 'loopback')) {
       throw new ApiError(403, 'forbidden', 'Without GENIE_CODEC_TOKEN the codec server answers this machine only.');
     }
     next();

@@ -20,6 +20,7 @@ export function runsRouter(services: Services): Router {
       const lastEventId = Number(req.get('last-event-id') ?? 0);
       await services.runStream.stream(
         ownerOf(res),
+        String(res.locals.apiKeyId),
         runId,
         Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0,
         res

@@ -1,6 +1,12 @@
-import { createApiKey, findApiKey, listApiKeys, revokeApiKey } from '../../db/repositories/api-keys';
+import {
+  createApiKey,
+  findApiKey,
+  listApiKeys,
+  revokeApiKey,
+  TooManyApiKeysError,
+} from '../../db/repositories/api-keys';
 import type { Db } from '../../db';
-import { NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { presentApiKey } from '../../db/presenters';
 
 /** The caller's own API keys: list, create (the key is shown once), revoke. */
@@ -11,9 +17,20 @@ export class ApiKeyService {
     return { items: (await listApiKeys(this.db, ownerId)).map(presentApiKey) };
   }
 
-  /** A new key; the answer is the only place its secret ever appears. */
+  /** A new key; the answer is the only place its secret ever appears. 409 past the active-key limit. */
   async create(ownerId: string, name: string | null) {
-    const created = await createApiKey(this.db, ownerId, name ?? undefined);
+    let created;
+    try {
+      created = await createApiKey(this.db, ownerId, name ?? undefined);
+    } catch (err) {
+      if (err instanceof TooManyApiKeysError) {
+        throw new ConflictError(
+          `You have ${err.limit} active API keys, the most one user may hold: revoke one you no longer use (DELETE /v1/api-keys/{id}), then create a new one.`,
+          { limit: err.limit }
+        );
+      }
+      throw err;
+    }
     const row = (await findApiKey(this.db, ownerId, created.id))!;
     return { ...presentApiKey(row), key: created.key };
   }

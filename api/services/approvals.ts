@@ -44,12 +44,20 @@ function closedReason(approval: ApprovalRow): string | undefined {
   return undefined;
 }
 
-/** What the email link page shows (no API key: the signed token is the proof). */
-export interface ApprovalLinkView {
-  approval: ReturnType<typeof presentApproval>;
-  genieName: string;
-  /** Why no decision can be taken any more (decided, expired), or undefined. */
-  closed?: string;
+/**
+ * What the email link page shows (no API key: the signed token is the proof). An open approval: the
+ * call and its genie, for a decision. A settled one (decided, or expired): only how it ended — a
+ * link outlives its use (a forwarded email, a browser's history), so it shows nothing else.
+ */
+export type ApprovalLinkView =
+  | { settled?: undefined; approval: ReturnType<typeof presentApproval>; genieName: string }
+  | { settled: Exclude<ApprovalStatus, 'pending'> };
+
+/** How an approval ended, or undefined while it can take a decision. */
+function settledAs(approval: ApprovalRow): Exclude<ApprovalStatus, 'pending'> | undefined {
+  if (approval.status !== 'pending') return approval.status;
+  if (approval.expires_at.getTime() <= Date.now()) return 'expired';
+  return undefined;
 }
 
 /**
@@ -174,8 +182,10 @@ export class ApprovalService {
 
   async viewByLink(token: string): Promise<ApprovalLinkView> {
     const approval = await this.byLink(token);
+    const settled = settledAs(approval);
+    if (settled) return { settled };
     const genie = await findGenie(this.db, approval.owner_id, approval.genie_id);
-    return { approval: presentApproval(approval), genieName: genie?.name ?? 'A genie', closed: closedReason(approval) };
+    return { approval: presentApproval(approval), genieName: genie?.name ?? 'A genie' };
   }
 
   /** Decides by the email link: once (a decided or expired approval answers 409). */

@@ -12,8 +12,8 @@ import {
 import type { Db } from '../../db';
 import { listGeniesNamingCredential, updateGenie } from '../../db/repositories/genies';
 import { hintFor, type CredentialShape } from '../../domain/credentials';
-import { credentialRedactor } from '../../fetch/credentials';
-import { credentialAllowed, FetchFailedError, guardedFetch } from '../../fetch/guarded-fetch';
+import { credentialRedactor, hostMatches } from '../../fetch/credentials';
+import { FetchFailedError, guardedFetch } from '../../fetch/guarded-fetch';
 import { FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
 import type { CredentialDefinition, StoreCredentialSchema } from '../../domain/schemas/credential';
 import { type Vault, VaultError } from '../../security/vault';
@@ -151,11 +151,19 @@ export class CredentialService {
     } catch {
       throw new ValidationError('url is not a valid absolute URL', [{ field: 'url', message: 'not a valid URL' }]);
     }
-    if (!credentialAllowed(shape, url, url.hostname)) {
-      return {
-        ok: false,
-        error: `The credential may not be sent to ${url.hostname} (allowed: ${shape.allowed_hosts.join(', ')}).`,
-      };
+    // A test goes only where the credential says it may: an old credential with no allowed_hosts
+    // is sent by web_fetch where a request names it, but a test of it reaches nowhere until it has some.
+    if (shape.allowed_hosts.length === 0) {
+      throw new ValidationError(
+        'This credential has no allowed_hosts, so it may not be sent anywhere to test it: store it again with allowed_hosts (["*"] for any public host).',
+        [{ field: 'url', message: 'the credential names no allowed hosts' }]
+      );
+    }
+    if (!hostMatches(url.hostname, shape.allowed_hosts)) {
+      throw new ValidationError(
+        `The credential may not be sent to ${url.hostname} (allowed: ${shape.allowed_hosts.join(', ')}).`,
+        [{ field: 'url', message: `${url.hostname} is not one of the credential's allowed_hosts` }]
+      );
     }
     const started = Date.now();
     try {

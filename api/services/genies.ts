@@ -6,6 +6,7 @@ import { checkUrl, compilePolicy, FetchRefusedError, type FetchPolicy } from '..
 import { newWebhookSecret, sealWebhookSecret } from '../../security/webhook-secrets';
 import type { Vault } from '../../security/vault';
 import type { TriggerType } from '../../domain/runs';
+import { WEBHOOK_PREVIOUS_SECRET_HOURS } from '../../domain/webhooks';
 import {
   genieConsistencyProblems,
   mergeGenieUpdate,
@@ -104,13 +105,19 @@ export class GenieService {
     });
   }
 
-  /** A new webhook signing secret for the genie (the old one stops signing at once); shown once. */
+  /**
+   * A new webhook signing secret for the genie, shown once. The old one goes on signing next to it
+   * for WEBHOOK_PREVIOUS_SECRET_HOURS, while the receiver switches; one older than that stops at once.
+   */
   async rotateWebhookSecret(ownerId: string, id: string) {
     return this.db.transaction(async (trx) => {
       const current = await genies.findGenieForUpdate(trx, ownerId, id);
       if (!current) throw new NotFoundError('Genie');
       if (!current.webhook_url) throw new ConflictError('The genie has no webhook_url; set one first.');
-      return { id, webhook_secret: await this.newSecret(trx, ownerId, id) };
+      const secret = newWebhookSecret();
+      const sealed = sealWebhookSecret(this.vault, ownerId, id, secret);
+      await genies.rotateWebhookSecret(trx, ownerId, id, sealed, WEBHOOK_PREVIOUS_SECRET_HOURS);
+      return { id, webhook_secret: secret };
     });
   }
 
@@ -163,7 +170,7 @@ export class GenieService {
       // The secret is made when a webhook is first set, and forgotten when it is removed.
       let secret: string | undefined;
       if (row.webhook_url && !current.webhook_secret_sealed) secret = await this.newSecret(trx, ownerId, id);
-      if (!row.webhook_url && current.webhook_secret_sealed) await genies.setWebhookSecret(trx, ownerId, id, null);
+      if (!row.webhook_url && current.webhook_secret_sealed) await genies.forgetWebhookSecrets(trx, ownerId, id);
       // In step with the genie, inside its transaction: a Temporal failure leaves the row as it was.
       if (isScheduled(row)) await this.schedules.upsert(row);
       else if (current.trigger_type === 'schedule') await this.schedules.remove(id);

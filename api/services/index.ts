@@ -13,6 +13,7 @@ import { MemoryService } from './memory';
 import { NotificationService } from './notifications';
 import { RunService } from './runs';
 import { RunStreamService, type RunStreamTimings } from './run-stream';
+import { StreamSlots } from './stream-slots';
 import type { RunEventListener } from '../../db/run-listener';
 
 /** What the services need from the process. */
@@ -29,6 +30,8 @@ export interface ServiceDeps {
   /** The process's LISTEN connection for run streams (stopped by whoever made it). */
   runEvents: RunEventListener;
   streamTimings?: RunStreamTimings;
+  /** Run streams one API key may hold open at once (MAX_STREAMS_PER_KEY unless a test says). */
+  maxStreamsPerKey?: number;
 }
 
 /** Every service behind the API, wired once per app. */
@@ -52,7 +55,14 @@ export function createServices(deps: ServiceDeps) {
       deps.fetchPolicy
     ),
     runs,
-    runStream: new RunStreamService(deps.db, deps.runEvents, runs, links, deps.streamTimings),
+    runStream: new RunStreamService(
+      deps.db,
+      deps.runEvents,
+      runs,
+      links,
+      new StreamSlots(deps.db, deps.maxStreamsPerKey),
+      deps.streamTimings
+    ),
     memory: new MemoryService(deps.db),
     data: new DataService(deps.db),
     notifications: new NotificationService(deps.db),

@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors';
 import { presentApproval, presentRun, presentStep, type RunLinks } from '../../db/presenters';
 import { listRunApprovals } from '../../db/repositories/approvals';
 import type { RunService } from './runs';
+import type { StreamSlots } from './stream-slots';
 
 export interface RunStreamTimings {
   /** A comment line at least this often keeps proxies from closing an idle stream. */
@@ -25,7 +26,7 @@ export const DEFAULT_STREAM_TIMINGS: RunStreamTimings = { heartbeatMs: 15_000, p
  * change, every `step` in seq order (those saved before the connection included; the SSE id is the
  * seq, so `Last-Event-ID` resumes after it), each `approval` when requested and when settled,
  * `live` while the run is running or waiting for an approval, and `end` with the
- * final run, after which the stream closes. Steps are read from Postgres each time the run is
+ * final run, after which the stream closes (or `error`, when the caller's key is revoked). Steps are read from Postgres each time the run is
  * announced (LISTEN/NOTIFY), always from the last seq sent: replay and live never drop or repeat one.
  */
 export class RunStreamService {
@@ -34,11 +35,17 @@ export class RunStreamService {
     private readonly listener: RunEventListener,
     private readonly runs: RunService,
     private readonly links: RunLinks,
+    private readonly slots: StreamSlots,
     private readonly timings: RunStreamTimings = DEFAULT_STREAM_TIMINGS
   ) {}
 
-  async stream(ownerId: string, runId: string, lastEventId: number, res: Response): Promise<void> {
+  /**
+   * Streams the run to `res` for the caller's API key, which may hold MAX_STREAMS_PER_KEY streams at
+   * once (429 beyond); the stream sends `error` and closes when that key is revoked.
+   */
+  async stream(ownerId: string, apiKeyId: string, runId: string, lastEventId: number, res: Response): Promise<void> {
     if (!(await findRun(this.db, ownerId, runId))) throw new NotFoundError('Run');
+    const slot = await this.slots.claim(apiKeyId);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -63,7 +70,13 @@ export class RunStreamService {
       clearInterval(poll);
       clearInterval(liveTimer);
       res.end();
+      void slot.release();
     };
+    slot.onRevoked(() => {
+      if (closed) return;
+      send('error', { code: 'unauthorized', message: 'The API key of this stream was revoked.' });
+      close();
+    });
 
     const pump = async () => {
       if (closed) return;

@@ -17,6 +17,8 @@ import * as approvals from './20261130100100_approvals';
 import * as webhooks from './20261130100200_webhooks';
 import * as approvalDecisionsSent from './20261130100300_approval_decisions_sent';
 import * as rateLimitsUnlogged from './20261201100000_rate_limits_unlogged';
+import * as webhookPreviousSecret from './20261205100000_webhook_previous_secret';
+import * as runStreams from './20261205110000_run_streams';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -41,6 +43,8 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261130100200_webhooks', webhooks],
   ['20261130100300_approval_decisions_sent', approvalDecisionsSent],
   ['20261201100000_rate_limits_unlogged', rateLimitsUnlogged],
+  ['20261205100000_webhook_previous_secret', webhookPreviousSecret],
+  ['20261205110000_run_streams', runStreams],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -15,17 +15,41 @@ export interface ApiKeyRow {
 /** How stale `last_used_at` may get before a request refreshes it (saves a write per request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Creates a key for the user; the returned `key` is the only time the secret exists in clear. */
+/** Active (unrevoked) keys one user may hold at once. */
+export const MAX_ACTIVE_API_KEYS = 50;
+
+/** The user already holds MAX_ACTIVE_API_KEYS active keys: one must be revoked first. */
+export class TooManyApiKeysError extends Error {
+  override name = 'TooManyApiKeysError';
+  readonly limit = MAX_ACTIVE_API_KEYS;
+
+  constructor() {
+    super(`This user has ${MAX_ACTIVE_API_KEYS} active API keys, the most one user may hold; revoke one first.`);
+  }
+}
+
+/**
+ * Creates a key for the user; the returned `key` is the only time the secret exists in clear.
+ * Throws TooManyApiKeysError when the user already holds MAX_ACTIVE_API_KEYS active keys (counted
+ * under a per-user lock, so concurrent requests cannot slip past it together).
+ */
 export async function createApiKey(
   db: Queryable,
   userId: string,
   name?: string
 ): Promise<{ id: string; key: string; prefix: string }> {
   const generated = generateApiKey();
-  const [row] = await db<ApiKeyRow>('api_keys')
-    .insert({ user_id: userId, prefix: generated.prefix, secret_sha256: generated.secretSha256, name: name ?? null })
-    .returning(['id']);
-  return { id: row!.id, key: generated.key, prefix: generated.prefix };
+  return db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`api-keys:${userId}`]);
+    const [{ n }] = (await trx('api_keys').where({ user_id: userId }).whereNull('revoked_at').count({ n: '*' })) as [
+      { n: string | number },
+    ];
+    if (Number(n) >= MAX_ACTIVE_API_KEYS) throw new TooManyApiKeysError();
+    const [row] = await trx<ApiKeyRow>('api_keys')
+      .insert({ user_id: userId, prefix: generated.prefix, secret_sha256: generated.secretSha256, name: name ?? null })
+      .returning(['id']);
+    return { id: row!.id, key: generated.key, prefix: generated.prefix };
+  });
 }
 
 interface VerifiedKey {

@@ -71,6 +71,14 @@ export async function findApprovalByLink(db: Queryable, id: string): Promise<App
   return db<ApprovalRow>('approvals').where({ id }).first();
 }
 
+/** Has the owner approved this tool call of the run (an approval recorded as `approved`)? */
+export async function isCallApproved(db: Queryable, ownerId: string, runId: string, toolUseId: string) {
+  const row = await db<ApprovalRow>('approvals')
+    .where({ owner_id: ownerId, run_id: runId, tool_use_id: toolUseId })
+    .first('status');
+  return row?.status === 'approved';
+}
+
 /** A page of the owner's approvals, newest first; fetches `limit + 1` rows. */
 export async function listApprovals(
   db: Queryable,
@@ -99,7 +107,10 @@ export async function countPendingApprovals(db: Queryable, ownerId: string, runI
 
 /**
  * Settles a pending approval, once: an approval already settled keeps its first outcome (a decision
- * racing the expiry: whichever is recorded first wins). Answers the approval as it now is.
+ * racing the expiry: whichever is recorded first wins). An owner's decision (approved, denied) is
+ * recorded only when the API reserved that very decision (`decision_sent`, see reserveDecision):
+ * a decision that reached the run some other way (a signal or update sent straight to Temporal)
+ * leaves the approval pending. Expiry needs no owner. Answers the approval as it now is.
  */
 export async function settleApproval(
   db: Queryable,
@@ -107,8 +118,9 @@ export async function settleApproval(
   id: string,
   outcome: { status: Exclude<ApprovalStatus, 'pending'>; note: string | null }
 ): Promise<ApprovalRow | undefined> {
-  const [row] = (await db('approvals')
-    .where({ owner_id: ownerId, id, status: 'pending' })
+  const query = db('approvals').where({ owner_id: ownerId, id, status: 'pending' });
+  if (outcome.status !== 'expired') query.andWhere({ decision_sent: outcome.status });
+  const [row] = (await query
     .update({ status: outcome.status, note: outcome.note, decided_at: db.fn.now() })
     .returning('*')) as ApprovalRow[];
   if (row) {

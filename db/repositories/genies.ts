@@ -13,6 +13,9 @@ export interface GenieRow extends GenieSpec {
   version: number;
   /** The webhook signing secret, sealed by the vault; null without a webhook. */
   webhook_secret_sealed: string | null;
+  /** The secret before the last rotation, which signs too until it expires (null: none). */
+  webhook_previous_secret_sealed: string | null;
+  webhook_previous_secret_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -49,6 +52,8 @@ export function specOfRow(row: GenieRow): GenieSpec {
     updated_at: _updated,
     version: _version,
     webhook_secret_sealed: _secret,
+    webhook_previous_secret_sealed: _previous,
+    webhook_previous_secret_expires_at: _previousExpires,
     ...spec
   } = row;
   return spec;
@@ -203,6 +208,57 @@ export async function setWebhookSecret(
   return row;
 }
 
+/**
+ * Rotates the webhook signing secret: the current one becomes the previous, which keeps signing
+ * until `previousHours` from now (database time), and `sealed` is the current one. A previous
+ * secret from an earlier rotation is dropped.
+ */
+export async function rotateWebhookSecret(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  sealed: string,
+  previousHours: number
+): Promise<GenieRow | undefined> {
+  const [row] = await db<GenieRow>('genies')
+    .where({ owner_id: ownerId, id })
+    .update({
+      webhook_previous_secret_sealed: db.raw('webhook_secret_sealed'),
+      webhook_previous_secret_expires_at: db.raw(`now() + make_interval(hours => ?)`, [previousHours]),
+      webhook_secret_sealed: sealed,
+      updated_at: db.fn.now(),
+    })
+    .returning('*');
+  return row;
+}
+
+/** Forgets the genie's webhook signing secrets, the current and the previous (its webhook is gone). */
+export async function forgetWebhookSecrets(db: Queryable, ownerId: string, id: string): Promise<void> {
+  await db('genies').where({ owner_id: ownerId, id }).update({
+    webhook_secret_sealed: null,
+    webhook_previous_secret_sealed: null,
+    webhook_previous_secret_expires_at: null,
+    updated_at: db.fn.now(),
+  });
+}
+
+/**
+ * The sealed secrets a webhook delivery is signed with: the current one, and the previous while it
+ * has not expired (by database time, the clock its expiry was set by). Undefined: no such genie.
+ */
+export async function findWebhookSigningSecrets(
+  db: Queryable,
+  ownerId: string,
+  id: string
+): Promise<{ current: string | null; previous: string | null } | undefined> {
+  return db('genies')
+    .where({ owner_id: ownerId, id })
+    .first(
+      { current: 'webhook_secret_sealed' },
+      db.raw('CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret_sealed END AS previous')
+    );
+}
+
 /** The genie as it was at `version` (undefined when that version is not kept). */
 export async function findGenieVersion(
   db: Queryable,
@@ -273,4 +329,31 @@ export async function listAllWebhookSecretsForRotation(
     .whereNotNull('webhook_secret_sealed')
     .select('id', 'owner_id', 'name', { sealed: 'webhook_secret_sealed' })
     .orderBy('id');
+}
+
+/**
+ * Every unexpired previous webhook secret (still signing after a rotation), for key rotation, like
+ * `listAllWebhookSecretsForRotation`. An expired one is never opened again.
+ */
+export async function listAllPreviousWebhookSecretsForRotation(
+  db: Queryable
+): Promise<Array<{ id: string; owner_id: string; name: string; sealed: string }>> {
+  return db('genies')
+    .whereNotNull('webhook_previous_secret_sealed')
+    .where('webhook_previous_secret_expires_at', '>', db.fn.now())
+    .select('id', 'owner_id', 'name', { sealed: 'webhook_previous_secret_sealed' })
+    .orderBy('id');
+}
+
+/** Re-seals the previous webhook secret in place (key rotation); its expiry stays. */
+export async function setPreviousWebhookSecret(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  sealed: string
+): Promise<void> {
+  await db('genies')
+    .where({ owner_id: ownerId, id })
+    .whereNotNull('webhook_previous_secret_sealed')
+    .update({ webhook_previous_secret_sealed: sealed });
 }

@@ -1,4 +1,4 @@
-import { CREDENTIAL_TYPES } from '../credentials';
+import { ANY_PUBLIC_HOST, CREDENTIAL_TYPES, CREDENTIAL_WARNINGS } from '../credentials';
 import { crossFieldRules, z } from './zod';
 
 /** HTTP token characters (RFC 9110), for header names. */
@@ -60,6 +60,20 @@ const headerName = z
   .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), 'may not be a transport header')
   .openapi({ not: { pattern: `^(?:${RESERVED_HEADERS.map(anyCase).join('|')})$` } });
 
+/** One `allowed_hosts` entry: `api.example.com`, `*.example.com`, or `*` (any public host). */
+const hostEntry = z
+  .string()
+  .transform((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+  .pipe(
+    z
+      .string()
+      .refine(
+        (h) => h === ANY_PUBLIC_HOST || HOST_PATTERN.test(h),
+        'must be a host name like api.example.com or *.example.com, or "*" for any public host'
+      )
+  )
+  .openapi({ pattern: `^\\*$|${HOST_PATTERN.source.replace(/a-z/g, 'a-zA-Z')}` });
+
 export const definitionFields = {
   credential_type: z.enum(CREDENTIAL_TYPES),
   value: z
@@ -75,17 +89,12 @@ export const definitionFields = {
     .max(100)
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
     .optional(),
-  allowed_hosts: z
-    .array(
-      z
-        .string()
-        .transform((h) => h.trim().toLowerCase().replace(/\.$/, ''))
-        .pipe(z.string().regex(HOST_PATTERN, 'must be a host name like api.example.com or *.example.com'))
-        .openapi({ pattern: HOST_PATTERN.source.replace(/a-z/g, 'a-zA-Z') })
-    )
-    .max(50)
-    .default([]),
+  allowed_hosts: z.array(hostEntry).max(50).default([]),
 };
+
+/** The hosts a new credential may go to must be named: `["*"]` says any public host, on purpose. */
+const NO_HOSTS_MESSAGE =
+  'name the hosts this credential may be sent to (e.g. ["api.example.com"]), or ["*"] for any public host';
 
 /** Cross-field rules of a credential definition (which type takes which fields). */
 function checkDefinition(
@@ -127,7 +136,15 @@ export const CredentialDefinitionSchema = z
 export type CredentialDefinition = z.infer<typeof CredentialDefinitionSchema>;
 
 export const StoreCredentialSchema = z
-  .object({ name: CredentialNameSchema, replace: z.boolean().default(false), ...definitionFields })
+  .object({
+    name: CredentialNameSchema,
+    replace: z.boolean().default(false),
+    ...definitionFields,
+    allowed_hosts: z
+      .array(hostEntry, { error: (issue) => (issue.input === undefined ? `required: ${NO_HOSTS_MESSAGE}` : undefined) })
+      .min(1, NO_HOSTS_MESSAGE)
+      .max(50),
+  })
   .strict()
   .superRefine(checkDefinition)
   .openapi('StoreCredential', crossFieldRules(TYPE_RULES));
@@ -139,7 +156,11 @@ export const CredentialSchema = z
     credential_type: z.enum(CREDENTIAL_TYPES),
     header_name: z.string().nullable(),
     query_param: z.string().nullable(),
-    allowed_hosts: z.array(z.string()),
+    allowed_hosts: z.array(z.string()).openapi({ description: '"*" alone: any public host' }),
+    warnings: z.array(z.enum(CREDENTIAL_WARNINGS)).optional().openapi({
+      description:
+        'no_allowed_hosts: stored before hosts were required; it is sent only where a request names it — set allowed_hosts',
+    }),
     hint: z.string().nullable().openapi({ description: 'last 4 characters; none for secrets under 12' }),
     created_at: z.string(),
     updated_at: z.string(),

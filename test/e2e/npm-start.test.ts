@@ -98,6 +98,25 @@ function pidsOf(pattern: string, root?: number): number[] {
   return pids.filter((pid) => tree.has(pid));
 }
 
+/** Whether `pid` is a live process (a zombie nobody reaped yet counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** A process's command line, for a failure message. */
+function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
 async function waitForHealth(apiUrl: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -209,7 +228,40 @@ describe('npm start', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await expectPortsFree(env);
-    process.kill(-stack.child.pid!, 'SIGKILL');
+    try {
+      process.kill(-stack.child.pid!, 'SIGKILL');
+    } catch {
+      // npm is gone already: the supervisor was its own child (the script execs it)
+    }
+  }, 200_000);
+
+  /**
+   * kill -9 of npm alone, and whoever read its output gone too (a terminal tab, an IDE's task, a
+   * script closed): npm's shell, the supervisor and every child must go within 30 s, though nobody
+   * signalled them and the supervisor has nothing to write.
+   */
+  it('leaves nothing running when npm is killed outright and its output closed', async () => {
+    const stack = await npmStart(env);
+    const npmPid = stack.child.pid!;
+    const tree = [...treeOf(npmPid)];
+    expect(tree.length).toBeGreaterThan(5); // npm, the supervisor, Postgres, Temporal, the API, the worker…
+    process.kill(npmPid, 'SIGKILL');
+    stack.child.stdout!.destroy();
+    stack.child.stderr!.destroy();
+    const left = () => [
+      ...new Set([
+        ...tree.filter(isRunning),
+        ...pidsOf(env.GENIE_DATA_DIR!),
+        ...pidsOf(`--port ${env.TEMPORAL_DEV_PORT}`),
+      ]),
+    ];
+    const deadline = Date.now() + 30_000;
+    while (left().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const survivors = left();
+    const described = survivors.map((pid) => `${pid} ${commandOf(pid)}`);
+    for (const pid of survivors) process.kill(pid, 'SIGKILL'); // not to disturb the next test
+    expect(described).toEqual([]);
+    await expectPortsFree(env);
   }, 200_000);
 
   it('stops everything and exits 1 when a child crash-loops', async () => {

@@ -94,6 +94,26 @@ const postForm = (url: string, form: Record<string, string>) =>
     body: new URLSearchParams(form).toString(),
   });
 
+/** A settled approval's page names nothing of the call: not its tool, input, genie, run or id. */
+function expectNothingOf(
+  html: string,
+  what: { subject: string; genie: { id: string; name: string }; runId: string; approvalId: string }
+): void {
+  for (const shown of [
+    what.subject,
+    'notify_owner',
+    'quarterly report',
+    what.genie.name,
+    what.genie.id,
+    what.runId,
+    what.approvalId,
+  ]) {
+    expect([shown, html.includes(shown)]).toEqual([shown, false]);
+  }
+  expect(html).not.toContain('<pre>');
+  expect(html).not.toContain('<form');
+}
+
 describe('approvals', () => {
   it('waits for the owner, tells them, and runs the call exactly once when approved', async () => {
     const subject = `approved-${Date.now()}`;
@@ -309,7 +329,13 @@ describe('approvals', () => {
     expect(await decided.text()).toContain('Approved');
     const reused = await postForm(link, { decision: 'deny' });
     expect(reused.status).toBe(409);
-    expect(await (await fetch(link)).text()).toContain('already approved');
+    // Settled, the page says how and nothing else: no tool, input, genie or run.
+    const settled = await fetch(link);
+    expect(settled.status).toBe(200);
+    const settledHtml = await settled.text();
+    expect(settledHtml).toContain('This approval is settled');
+    expect(settledHtml).toContain('already approved');
+    expectNothingOf(settledHtml, { subject, genie, runId, approvalId: approval.id });
 
     const run = await waitForRun(h, owner, runId);
     expect(run.approvals[0]).toMatchObject({ status: 'approved', note: 'ok by mail' });
@@ -318,13 +344,31 @@ describe('approvals', () => {
   });
 
   it('stops taking decisions by link once the approval has expired', async () => {
-    const { genie } = await gatedGenie(`link-expired-${Date.now()}`);
+    const subject = `link-expired-${Date.now()}`;
+    const { genie } = await gatedGenie(subject);
     await h.db('genies').where({ id: genie.id }).update({ approval_timeout_seconds: 2 });
     const { runId, approval } = await waitingRun(genie.id);
     const link = linkIn(await approvalMail(approval.id));
     await waitForRun(h, owner, runId);
-    expect(await (await fetch(link)).text()).toContain('expired');
+    const html = await (await fetch(link)).text();
+    expect(html).toContain('This approval expired.');
+    expectNothingOf(html, { subject, genie, runId, approvalId: approval.id });
     expect((await postForm(link, { decision: 'approve' })).status).toBe(409);
+  });
+
+  it('shows nothing of a denied approval but that it was denied', async () => {
+    const subject = `link-denied-${Date.now()}`;
+    const { genie } = await gatedGenie(subject);
+    const { runId, approval } = await waitingRun(genie.id);
+    const link = linkIn(await approvalMail(approval.id));
+    expect(await (await fetch(link)).text()).toContain(subject); // open: the call is shown
+
+    expect((await decide(approval.id, 'deny', { note: 'not now, secret reasons' })).status).toBe(200);
+    const html = await (await fetch(link)).text();
+    expect(html).toContain('This approval was already denied.');
+    expectNothingOf(html, { subject, genie, runId, approvalId: approval.id });
+    expect(html).not.toContain('secret reasons');
+    await waitForRun(h, owner, runId);
   });
 
   it('expires what a cancelled run waited on', async () => {

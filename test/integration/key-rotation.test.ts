@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { CredentialService } from '../../api/services/credentials';
+import { rotateCredentialKeys } from '../../cli/rotate-keys';
+import { insertGenie } from '../../db/repositories/genies';
+import { GenieCreateSchema, normalizeGenie } from '../../domain/schemas/genie';
+import { openWebhookSecret, sealWebhookSecret } from '../../security/webhook-secrets';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
 import { createDb, migrateLatest, type Db } from '../../db';
 import { generateKeySpec, parseKeys } from '../../security/encryption-keys';
@@ -82,4 +86,42 @@ it('re-encrypts every credential under the first key, keeping every one usable',
   expect(broken.code).toBe(1);
   expect(broken.stdout).toContain('failed: 6');
   expect(broken.stderr).toContain('encryption key "gone" is not configured');
+});
+
+it('re-seals a rotated-out webhook secret that still signs, under the first key', async () => {
+  const oldSpec = generateKeySpec('hook-old');
+  const newSpec = generateKeySpec('hook-new');
+  const oldVault = new Vault(parseKeys(oldSpec));
+  const owner = await findOrCreateUserByEmail(db, 'hooks@rot.test');
+  const spec = normalizeGenie(GenieCreateSchema.parse({ name: 'hooked', soul_prompt: 'x' }));
+  const sealed = (genieId: string, secret: string) => sealWebhookSecret(oldVault, owner.id, genieId, secret);
+  // One genie whose previous secret still signs, one whose previous secret has expired.
+  const live = await insertGenie(db, owner.id, spec);
+  const stale = await insertGenie(db, owner.id, spec);
+  for (const [genie, expires] of [
+    [live, db.raw(`now() + interval '1 hour'`)],
+    [stale, db.raw(`now() - interval '1 hour'`)],
+  ] as const) {
+    await db('genies')
+      .where({ id: genie.id })
+      .update({
+        webhook_url: 'https://hooks.example.com/x',
+        webhook_secret_sealed: sealed(genie.id, `whsec_current-${genie.id}`),
+        webhook_previous_secret_sealed: sealed(genie.id, `whsec_previous-${genie.id}`),
+        webhook_previous_secret_expires_at: expires,
+      });
+  }
+
+  const report = await rotateCredentialKeys(db, new Vault(parseKeys(`${newSpec},${oldSpec}`)));
+  expect(report.failed.filter((f) => f.id === live.id || f.id === stale.id)).toEqual([]);
+
+  const newOnly = new Vault(parseKeys(newSpec));
+  const row = await db('genies').where({ id: live.id }).first();
+  expect(openWebhookSecret(newOnly, owner.id, live.id, row.webhook_secret_sealed)).toBe(`whsec_current-${live.id}`);
+  expect(openWebhookSecret(newOnly, owner.id, live.id, row.webhook_previous_secret_sealed)).toBe(
+    `whsec_previous-${live.id}`
+  );
+  // An expired previous secret is never opened again: left as it was.
+  const staleRow = await db('genies').where({ id: stale.id }).first();
+  expect(newOnly.keyIdOf(staleRow.webhook_previous_secret_sealed)).toBe('hook-old');
 });

@@ -1,4 +1,7 @@
+import os from 'node:os';
+import { Registry } from 'prom-client';
 import { createGenieMetrics } from '../../platform/metrics';
+import { serveWorkerMetrics } from '../../worker/metrics-server';
 import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
@@ -51,6 +54,93 @@ describe('GET /metrics on the API', () => {
     expect(
       sample(page, 'genie_http_request_duration_seconds_count', { route: '/v1/worker-genies/', status: '200' })
     ).toBe(2);
+  });
+});
+
+describe('GENIE_METRICS_TOKEN on the API', () => {
+  const token = 'metrics-token-0123456789abcdef';
+  let guarded: Harness;
+  beforeAll(async () => {
+    guarded = await startHarness({ taskQueue, metricsToken: token });
+  });
+  afterAll(() => guarded.close());
+
+  it('answers 401 in the JSON envelope without the token, or with a wrong one', async () => {
+    for (const authorization of [
+      undefined,
+      `Bearer ${token}x`,
+      `Bearer ${token.slice(0, -1)}`,
+      token,
+      `Basic ${token}`,
+    ]) {
+      const res = await guarded.call('GET', '/metrics', authorization ? { headers: { authorization } } : {});
+      expect([authorization, res.status]).toEqual([authorization, 401]);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(res.body).toEqual({
+        success: false,
+        error: { code: 'unauthorized', message: expect.stringContaining('GENIE_METRICS_TOKEN') },
+      });
+      expect(JSON.stringify(res.body)).not.toContain('genie_http_requests_total');
+    }
+  });
+
+  it('serves the page to the token', async () => {
+    const res = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('genie_http_requests_total');
+  });
+});
+
+describe("the worker's /metrics server", () => {
+  const token = 'worker-metrics-token-0123456789';
+  const registry = new Registry();
+  createGenieMetrics(registry);
+
+  it('listens on 127.0.0.1 by default, open without a token', async () => {
+    const server = await serveWorkerMetrics(0, registry, undefined);
+    try {
+      expect(server.host).toBe('127.0.0.1');
+      const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('genie_runs_finished_total');
+      // Not on this machine's other addresses (when it has one).
+      const external = Object.values(os.networkInterfaces())
+        .flat()
+        .find((i) => i && !i.internal && i.family === 'IPv4');
+      if (external) {
+        await expect(fetch(`http://${external.address}:${server.port}/metrics`)).rejects.toThrow();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('listens where GENIE_WORKER_METRICS_HOST says', async () => {
+    const server = await serveWorkerMetrics(0, registry, undefined, { host: '0.0.0.0' });
+    try {
+      expect(server.host).toBe('0.0.0.0');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('wants the bearer token when given one: 401 text/plain with WWW-Authenticate otherwise', async () => {
+    const server = await serveWorkerMetrics(0, registry, undefined, { token });
+    const url = `http://127.0.0.1:${server.port}/metrics`;
+    try {
+      for (const authorization of [undefined, `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, token]) {
+        const res = await fetch(url, { headers: authorization ? { authorization } : {} });
+        expect([authorization, res.status]).toEqual([authorization, 401]);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        expect(res.headers.get('content-type')).toContain('text/plain');
+        expect(await res.text()).not.toContain('genie_runs_finished_total');
+      }
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('genie_runs_finished_total');
+    } finally {
+      await server.close();
+    }
   });
 });
 

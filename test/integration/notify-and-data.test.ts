@@ -4,7 +4,7 @@ import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { TEST_ENCRYPTION_KEYS } from '../support/keys';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { SmtpSink } from '../support/smtp-sink';
+import { SmtpSink, type ReceivedMail } from '../support/smtp-sink';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let fake: FakeAnthropic;
@@ -145,6 +145,113 @@ describe('notify_owner', () => {
       await healthy?.stop();
       await api.close();
     }
+  }, 200_000);
+});
+
+/**
+ * The one window for a resend, really opened: the SMTP server has the whole message when the worker
+ * dies (killed from the server's DATA hook, before it answers 250), so nothing recorded `sent`, and
+ * the next worker sends the email again. Every copy carries its notification's own Message-ID, so a
+ * mail client or a deduplicating relay can tell it is one email.
+ */
+describe('an email a crash makes the worker send again', () => {
+  const queue = `${taskQueue}-resend`;
+  let env: NodeJS.ProcessEnv;
+  let api: Harness;
+  const workers: ChildHandle[] = [];
+  beforeAll(async () => {
+    env = {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: queue,
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: 'sk-ant-fake',
+      SMTP_URL: smtp.url,
+      GENIE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+      LOG_LEVEL: 'error',
+    };
+    api = await startHarness({ taskQueue: queue });
+  });
+  afterEach(async () => {
+    smtp.onReceived = undefined;
+    for (const worker of workers.splice(0)) await worker.stop();
+  });
+  afterAll(() => api.close());
+
+  const startWorker = async () => {
+    const worker = spawnNodeChild('worker', env);
+    workers.push(worker);
+    await waitForReady(worker, 120_000);
+    return worker;
+  };
+
+  /** Starts a worker that the SMTP server kills once it has received the first mail `matches`. */
+  async function workerKilledAtData(matches: (mail: ReceivedMail) => boolean): Promise<ChildHandle> {
+    const worker = await startWorker();
+    smtp.onReceived = async (mail) => {
+      if (!matches(mail) || worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+      worker.child.kill('SIGKILL');
+      await worker.exited; // dead before the server answers 250
+    };
+    return worker;
+  }
+
+  /** Every copy the server received of the notification's email: two or more, one Message-ID. */
+  function expectResentCopies(notificationId: string, matches: (mail: ReceivedMail) => boolean): void {
+    const copies = smtp.mails.filter(matches);
+    expect(copies.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(copies.map((m) => m.messageId))).toEqual(new Set([`<${notificationId}@worker-genies>`]));
+  }
+
+  it('a notify_owner email carries the same Message-ID', async () => {
+    const subject = `resent ${Date.now()}`;
+    const ours = (mail: ReceivedMail) => mail.subject.endsWith(subject);
+    const { genie, marker } = await createScriptedGenie(api, user);
+    fake.script(marker, [
+      toolUse([{ name: 'notify_owner', input: { subject, message: 'one email, maybe twice', channel: 'email' } }]),
+      text('ok'),
+    ]);
+    const crashing = await workerKilledAtData(ours);
+    const { run_id } = await startRun(api, user, genie.id);
+    expect(await crashing.exited).toBe('SIGKILL');
+    const [pending] = await h.db('notifications').where({ run_id });
+    expect(pending.email_status).toBe('pending'); // nothing knew the server had it
+
+    await startWorker();
+    const run = await waitForRun(api, user, run_id, { timeoutMs: 90_000 });
+    expect(run.status).toBe('succeeded');
+    const notifications = await h.db('notifications').where({ run_id });
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]).toMatchObject({ id: pending.id, email_status: 'sent' });
+    expect(run.steps.filter((s: any) => s.tool === 'notify_owner')).toHaveLength(1);
+    expectResentCopies(pending.id, ours);
+  }, 200_000);
+
+  it('an approval request carries the same Message-ID', async () => {
+    const { genie, marker } = await createScriptedGenie(api, user, { approval_required: ['notify_owner'] });
+    const ours = (mail: ReceivedMail) => mail.subject.startsWith(`[${genie.name}] Approval needed`);
+    fake.script(marker, [
+      toolUse([{ name: 'notify_owner', input: { subject: 'gated', message: 'if you allow', channel: 'dashboard' } }]),
+      text('ok'),
+    ]);
+    const crashing = await workerKilledAtData(ours);
+    const { run_id } = await startRun(api, user, genie.id);
+    expect(await crashing.exited).toBe('SIGKILL');
+
+    await startWorker();
+    for (let i = 0; smtp.mails.filter(ours).length < 2; i++) {
+      if (i > 600) throw new Error('the approval request was not sent again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const waiting = await waitForRun(api, user, run_id, {
+      until: (r) => r.approvals?.some((a: any) => a.status === 'pending'),
+    });
+    const denied = await api.call('POST', `/v1/approvals/${waiting.approvals[0].id}/deny`, { key: user.key, body: {} });
+    expect(denied.status).toBe(200);
+    expect((await waitForRun(api, user, run_id, { timeoutMs: 60_000 })).status).toBe('succeeded');
+    const notifications = await h.db('notifications').where({ run_id });
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]).toMatchObject({ approval_id: waiting.approvals[0].id, email_status: 'sent' });
+    expectResentCopies(notifications[0].id, ours);
   }, 200_000);
 });
 

@@ -95,7 +95,13 @@ describe('a multi-turn run', () => {
   it('builds requests with the soul prompt, preamble, tools and cache breakpoints, and no API key in the prompt', async () => {
     await h.call('POST', '/v1/credentials', {
       key: user.key,
-      body: { name: 'crm_token', credential_type: 'bearer_token', value: 'sk-crm-secret-value-123', replace: true },
+      body: {
+        name: 'crm_token',
+        credential_type: 'bearer_token',
+        value: 'sk-crm-secret-value-123',
+        allowed_hosts: ['crm.example'],
+        replace: true,
+      },
     });
     const { genie, marker } = await createScriptedGenie(h, user, {
       credential_refs: ['crm_token'],

@@ -47,6 +47,34 @@ describe('API keys in logs', () => {
     }
   });
 
+  it('never logs a key percent-encoded in the URL, nor any part of it', async () => {
+    lines.length = 0;
+    const secret = user.key.slice('hg_live_'.length);
+    const encoded = [
+      `hg%5Flive%5F${secret}`,
+      `hg%5flive%5f${secret.replace(/-/g, '%2D').replace(/_/g, '%5F')}`,
+      `hg%255Flive%255F${secret.replace(/-/g, '%252d').replace(/_/g, '%255f')}`,
+    ];
+    for (const key of encoded) {
+      for (const path of [
+        `/v1/worker-genies?api_key=${key}`,
+        `/v1/worker-genies?q=${key}&limit=5`,
+        `/v1/worker-genies/${key}`,
+      ]) {
+        await h.call('GET', path, { headers: { referer: `https://x.example/?k=${key}` } });
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const log = lines.join('');
+    expect(log).toContain('/v1/worker-genies?q=hg_live_[REDACTED]&limit=5');
+    // No run of the secret long enough to narrow it down, as sent or encoded.
+    for (let i = 0; i + 6 <= secret.length; i++) {
+      const part = secret.slice(i, i + 6);
+      const parts = [part, part.replace(/_/g, '%5F'), part.replace(/-/g, '%2D')];
+      for (const written of parts) expect([written, log.includes(written)]).toEqual([written, false]);
+    }
+  });
+
   it('writes one line per request that says method, redacted URL, status and time', async () => {
     lines.length = 0;
     await h.call('GET', `/v1/worker-genies?limit=2&api_key=${user.key}`, {

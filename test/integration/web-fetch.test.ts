@@ -21,6 +21,7 @@ const SECRETS = {
   api_basic: 'admin:p@ss w0rd!Secret',
   api_header: 'hdr-secret-0987654321-zz',
   wildcard: 'wild-secret-1111111111',
+  anywhere: 'anywhere-secret-2222222222',
 };
 /** Every form a secret may take on the wire or in an echo (the basic-auth password on its own too). */
 const forbidden = [...Object.values(SECRETS).flatMap(secretForms), ...secretForms('p@ss w0rd!Secret')];
@@ -73,6 +74,7 @@ beforeAll(async () => {
       credential_type: 'custom_header',
       header_name: 'X-Custom-Token',
       value: SECRETS.api_header,
+      allowed_hosts: ['api.test'],
     }),
     await store({
       name: 'wildcard',
@@ -80,9 +82,18 @@ beforeAll(async () => {
       value: SECRETS.wildcard,
       allowed_hosts: ['*.api.test'],
     }),
+    // Any public host, on purpose: sent where a request names it, never added to one that does not.
+    await store({
+      name: 'anywhere',
+      credential_type: 'api_key',
+      value: SECRETS.anywhere,
+      allowed_hosts: ['*'],
+    }),
   ]) {
     expect(res.status).toBe(201);
   }
+  // api_header plays a credential stored before allowed_hosts were required: it has none.
+  await h.db('credentials').where({ owner_id: user.id, name: 'api_header' }).update({ allowed_hosts: '[]' });
 });
 afterAll(async () => {
   await worker.stop();
@@ -91,7 +102,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-const allCredentials = ['api_bearer', 'api_query', 'api_basic', 'api_header', 'wildcard'];
+const allCredentials = ['api_bearer', 'api_query', 'api_basic', 'api_header', 'wildcard', 'anywhere'];
 const resultsOfTurn = (marker: string, turn: number) =>
   fake
     .requestsFor(marker)
@@ -165,6 +176,8 @@ describe('web_fetch with credentials', () => {
     expect(JSON.parse(posted.body)).toEqual({ a: 1 });
     const wildcard = echo.seen.find((r) => r.host === 'sub.api.test')!;
     expect(wildcard.headers['x-api-key']).toBe(SECRETS.wildcard); // auto-injected: the only credential bound there
+    // The "*" credential was never named, so it went nowhere.
+    expect(JSON.stringify(echo.seen)).not.toContain(SECRETS.anywhere);
   });
 
   it('sends nothing to a host a credential does not allow, and drops it on a redirect that leaves', () => {
@@ -268,6 +281,15 @@ describe('web_fetch results', () => {
 });
 
 describe('credential API', () => {
+  it('warns of an older credential that names no allowed hosts', async () => {
+    const list = (await h.call('GET', '/v1/credentials', { key: user.key })).body.data.items;
+    expect(list.find((c: any) => c.name === 'api_header')).toMatchObject({
+      allowed_hosts: [],
+      warnings: ['no_allowed_hosts'],
+    });
+    expect(list.find((c: any) => c.name === 'api_bearer').warnings).toBeUndefined();
+  });
+
   it('never returns a value; hints only long secrets', async () => {
     const list = await h.call('GET', '/v1/credentials', { key: user.key });
     const byName = Object.fromEntries(list.body.data.items.map((c: any) => [c.name, c]));
@@ -280,14 +302,20 @@ describe('credential API', () => {
     for (const item of list.body.data.items) expect(Object.keys(item)).not.toContain('value');
     const short = await h.call('POST', '/v1/worker-genies', {
       key: user.key,
-      body: { action: 'store-credential', name: 'short', credential_type: 'bearer_token', value: 'abc123' },
+      body: {
+        action: 'store-credential',
+        name: 'short',
+        credential_type: 'bearer_token',
+        value: 'abc123',
+        allowed_hosts: ['*'],
+      },
     });
     expect(short.status).toBe(201);
     expect(short.body.data.hint).toBeNull();
   });
 
   it('answers 409 for a duplicate name unless replace is set', async () => {
-    const body = { name: 'dup', credential_type: 'bearer_token', value: 'first-secret-value-1' };
+    const body = { name: 'dup', credential_type: 'bearer_token', value: 'first-secret-value-1', allowed_hosts: ['*'] };
     expect((await h.call('POST', '/v1/credentials', { key: user.key, body })).status).toBe(201);
     const again = await h.call('POST', '/v1/credentials', { key: user.key, body });
     expect(again.status).toBe(409);
@@ -300,8 +328,8 @@ describe('credential API', () => {
   });
 
   it.each([
-    [{ name: 'x', credential_type: 'basic_auth', value: 'no-colon' }, 'value'],
-    [{ name: 'x', credential_type: 'custom_header', value: 'v' }, 'header_name'],
+    [{ name: 'x', credential_type: 'basic_auth', value: 'no-colon', allowed_hosts: ['*'] }, 'value'],
+    [{ name: 'x', credential_type: 'custom_header', value: 'v', allowed_hosts: ['*'] }, 'header_name'],
     [{ name: 'x', credential_type: 'custom_header', header_name: 'Host', value: 'v' }, 'header_name'],
     [{ name: 'x', credential_type: 'bearer_token', value: 'a\r\nX-Evil: 1' }, 'value'],
     [
@@ -311,6 +339,9 @@ describe('credential API', () => {
     [{ name: 'bad name!', credential_type: 'bearer_token', value: 'v' }, 'name'],
     [{ name: 'x', credential_type: 'password', value: 'v' }, 'credential_type'],
     [{ name: 'x', credential_type: 'bearer_token' }, 'value'],
+    [{ name: 'x', credential_type: 'bearer_token', value: 'v' }, 'allowed_hosts'],
+    [{ name: 'x', credential_type: 'bearer_token', value: 'v', allowed_hosts: [] }, 'allowed_hosts'],
+    [{ name: 'x', credential_type: 'bearer_token', value: 'v', allowed_hosts: ['**'] }, 'allowed_hosts.0'],
   ])('validates %j', async (body, field) => {
     const res = await h.call('POST', '/v1/credentials', { key: user.key, body });
     expect(res.status).toBe(400);
@@ -343,7 +374,7 @@ describe('credential API', () => {
   });
 
   it('deletes by id or by name', async () => {
-    const body = { credential_type: 'bearer_token', value: 'to-delete-1234567' };
+    const body = { credential_type: 'bearer_token', value: 'to-delete-1234567', allowed_hosts: ['*'] };
     const one = (await h.call('POST', '/v1/credentials', { key: user.key, body: { ...body, name: 'del1' } })).body.data;
     await h.call('POST', '/v1/credentials', { key: user.key, body: { ...body, name: 'del2' } });
     expect((await h.call('DELETE', `/v1/credentials/${one.id}`, { key: user.key })).body.data).toEqual({
@@ -359,7 +390,7 @@ describe('credential API', () => {
 
   it('refuses to delete a credential genies still name (409 listing them) unless force removes it from them', async () => {
     const owner = await h.createUser('cred-in-use');
-    const body = { credential_type: 'bearer_token', value: 'in-use-secret-1234' };
+    const body = { credential_type: 'bearer_token', value: 'in-use-secret-1234', allowed_hosts: ['crm.example'] };
     await h.call('POST', '/v1/credentials', { key: owner.key, body: { ...body, name: 'crm' } });
     await h.call('POST', '/v1/credentials', { key: owner.key, body: { ...body, name: 'other' } });
     const genie = (
@@ -401,17 +432,39 @@ describe('credential API', () => {
     expect(ok).toMatchObject({ ok: true, status: 200, latency_ms: expect.any(Number) });
     const denied = (await call({ name: 'api_bearer', url: `http://api.test:${E()}/status/401` })).body.data;
     expect(denied).toMatchObject({ ok: false, status: 401 });
-    const wrongHost = (await call({ name: 'api_bearer', url: `http://evil.test:${E()}/status/200` })).body.data;
-    expect(wrongHost).toMatchObject({ ok: false, error: expect.stringContaining('may not be sent to evil.test') });
+    // It goes only to an allowed host: anywhere else is refused before any request is made.
+    const wrongHost = await call({ name: 'api_bearer', url: `http://evil.test:${E()}/status/200` });
+    expect(wrongHost.status).toBe(400);
+    expect(wrongHost.body.error.message).toContain('may not be sent to evil.test');
     const fresh = (
       await call({
         credential_type: 'bearer_token',
         value: 'new-one-123456789',
+        allowed_hosts: ['api.test'],
         url: `http://api.test:${E()}/status/200`,
       })
     ).body.data;
     expect(fresh).toMatchObject({ ok: true, status: 200 });
-    const privateUrl = (await call({ name: 'api_header', url: 'http://10.0.0.1/' })).body.data;
+    const unbound = await call({
+      credential_type: 'bearer_token',
+      value: 'new-one-123456789',
+      url: `http://api.test:${E()}/`,
+    });
+    expect(unbound.status).toBe(400);
+    // An older credential with no allowed_hosts is tested nowhere (web_fetch still sends it where named).
+    const old = await call({ name: 'api_header', url: `http://api.test:${E()}/status/200` });
+    expect(old.status).toBe(400);
+    expect(old.body.error.message).toContain('no allowed_hosts');
+    expect(
+      echo.seen.filter((r) => r.headers['x-custom-token'] === SECRETS.api_header && r.url === '/status/200')
+    ).toEqual([]);
+    // "*" is any public host, said on purpose; the address rules still apply.
+    const anyHost = { credential_type: 'bearer_token', value: 'any-host-123456789', allowed_hosts: ['*'] };
+    expect((await call({ ...anyHost, url: `http://evil.test:${E()}/status/200` })).body.data).toMatchObject({
+      ok: true,
+      status: 200,
+    });
+    const privateUrl = (await call({ ...anyHost, url: 'http://10.0.0.1/' })).body.data;
     expect(privateUrl).toMatchObject({ ok: false, error: expect.stringContaining('not a public address') });
   });
 });

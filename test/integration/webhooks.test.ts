@@ -112,7 +112,7 @@ describe('run webhooks', () => {
     expect(status).toBe('COMPLETED');
   });
 
-  it('shows the secret once, and rotates it: the next delivery is signed with the new one', async () => {
+  it('shows the secret once, and rotates it: the old one signs next to the new one for 24 hours, then only the new', async () => {
     const { genie, marker } = await createScriptedGenie(h, user, {});
     expect(genie.webhook_secret).toBeUndefined();
     const patched = await h.call('PATCH', `/v1/worker-genies/${genie.id}`, {
@@ -131,15 +131,106 @@ describe('run webhooks', () => {
     const second: string = rotated.body.data.webhook_secret;
     expect(second).toMatch(/^whsec_/);
     expect(second).not.toBe(first);
+    expect(JSON.stringify(rotated.body)).not.toContain(first.slice(6));
+    // The old one signs too for 24 hours from now, by the database's clock.
+    const [{ left }] = (
+      await h.db.raw(
+        `SELECT extract(epoch FROM webhook_previous_secret_expires_at - now()) AS left FROM genies WHERE id = ?`,
+        [genie.id]
+      )
+    ).rows;
+    expect(Number(left)).toBeGreaterThan(86_400 - 60);
+    expect(Number(left)).toBeLessThanOrEqual(86_400);
 
-    fake.script(marker, [text('ok')]);
-    const before = receiver.received.length;
-    const { run_id } = await startRun(h, user, genie.id);
-    await waitForRun(h, user, run_id);
-    await deliveriesOf(run_id, (d) => d[0]?.status === 'delivered');
-    const attempt = receiver.received.slice(before)[0]!;
-    expect(() => new Webhook(second).verify(attempt.body, attempt.headers as Record<string, string>)).not.toThrow();
-    expect(() => new Webhook(first).verify(attempt.body, attempt.headers as Record<string, string>)).toThrow();
+    /** The next delivery of a run of the genie: its headers and body. */
+    const nextDelivery = async () => {
+      fake.script(marker, [text('ok')]);
+      const before = receiver.received.length;
+      const { run_id } = await startRun(h, user, genie.id);
+      await waitForRun(h, user, run_id);
+      await deliveriesOf(run_id, (d) => d[0]?.status === 'delivered');
+      const attempt = receiver.received.slice(before)[0]!;
+      const verifies = (secret: string) => {
+        try {
+          new Webhook(secret).verify(attempt.body, attempt.headers as Record<string, string>);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      return { signatures: String(attempt.headers['webhook-signature']).split(' '), verifies };
+    };
+
+    // While both sign: two signatures, the new one's first; a receiver with either secret accepts it.
+    const during = await nextDelivery();
+    expect(during.signatures).toHaveLength(2);
+    expect(during.signatures.every((sig) => /^v1,[A-Za-z0-9+/=]+$/.test(sig))).toBe(true);
+    expect(during.verifies(second)).toBe(true);
+    expect(during.verifies(first)).toBe(true);
+    expect(during.verifies(`whsec_${Buffer.alloc(24, 7).toString('base64')}`)).toBe(false);
+
+    // Once the previous secret has expired, only the new one signs.
+    await h
+      .db('genies')
+      .where({ id: genie.id })
+      .update({ webhook_previous_secret_expires_at: h.db.raw(`now() - interval '1 second'`) });
+    const after = await nextDelivery();
+    expect(after.signatures).toHaveLength(1);
+    expect(after.verifies(second)).toBe(true);
+    expect(after.verifies(first)).toBe(false);
+
+    // Rotating again: the one just replaced signs next to the newest; the first is gone for good.
+    const third: string = (
+      await h.call('POST', `/v1/worker-genies/${genie.id}/rotate-webhook-secret`, { key: user.key })
+    ).body.data.webhook_secret;
+    const rotatedAgain = await nextDelivery();
+    expect([rotatedAgain.verifies(third), rotatedAgain.verifies(second), rotatedAgain.verifies(first)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+
+    // Removing the webhook forgets both secrets.
+    await h.call('PATCH', `/v1/worker-genies/${genie.id}`, { key: user.key, body: { webhook_url: null } });
+    expect(
+      await h
+        .db('genies')
+        .where({ id: genie.id })
+        .first('webhook_secret_sealed', 'webhook_previous_secret_sealed', 'webhook_previous_secret_expires_at')
+    ).toEqual({
+      webhook_secret_sealed: null,
+      webhook_previous_secret_sealed: null,
+      webhook_previous_secret_expires_at: null,
+    });
+  });
+
+  it('follows no redirect: a 3xx is a failed attempt, retried, and the target never hears of it', async () => {
+    const target = await new Receiver().start();
+    const hops: Array<{ method?: string }> = [];
+    const redirector = http.createServer((req, res) => {
+      hops.push({ method: req.method });
+      req.resume();
+      res.writeHead(302, { location: target.url }).end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/hooks`;
+      const { genie, marker } = await createScriptedGenie(h, user, { webhook_url: url });
+      fake.script(marker, [text('done')]);
+      const { run_id } = await startRun(h, user, genie.id);
+      await waitForRun(h, user, run_id);
+      const [delivery] = await deliveriesOf(run_id, (d) => d[0]?.attempts >= 2);
+      expect(delivery).toMatchObject({ event: 'run.succeeded', status: 'pending', last_status_code: 302 });
+      expect(delivery.last_error).toContain('HTTP 302');
+      expect(hops.length).toBeGreaterThanOrEqual(2);
+      expect(hops.every((hop) => hop.method === 'POST')).toBe(true);
+      await sleep(300);
+      expect(target.received).toEqual([]); // neither the POST nor a GET in its place
+      await h.temporal.workflow.getHandle(`genie-webhook-${delivery.id}`).terminate('test over');
+    } finally {
+      await new Promise((resolve) => redirector.close(resolve));
+      await target.close();
+    }
   });
 
   it('sends only the events the genie asked for, approval.requested included', async () => {

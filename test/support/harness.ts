@@ -58,6 +58,10 @@ export async function startHarness(
     codecToken?: string;
     /** Networks whose callers need no codec token. */
     codecAllowNetworks?: string[];
+    /** `GENIE_METRICS_TOKEN`: `/metrics` wants it as a bearer token (none: open). */
+    metricsToken?: string;
+    /** GENIE_TRUST_PROXY. */
+    trustProxy?: number | string[];
   } = {}
 ): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
@@ -79,8 +83,10 @@ export async function startHarness(
     rateLimits: options.rateLimits ?? { perKeyPerMinute: 1_000_000, failedAuthPerMinute: 1_000_000 },
     runEvents,
     streamTimings: options.streamTimings,
+    metricsToken: options.metricsToken,
+    trustProxy: options.trustProxy,
     codecServer: {
-      codec: new AesGcmPayloadCodec(parseKeys(TEST_PAYLOAD_KEYS)),
+      codec: new AesGcmPayloadCodec(parseKeys(TEST_PAYLOAD_KEYS), { plain: 'pass' }),
       token: options.codecToken,
       allowLoopback: options.codecToken === undefined,
       allowNetworks: options.codecAllowNetworks,

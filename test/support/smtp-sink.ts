@@ -13,7 +13,10 @@ export interface ReceivedMail {
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   port = 0;
-  /** Called with each message once it is received, before the server answers 250 (a test's fault hook). */
+  /**
+   * Called with each message once it is received, before the server answers 250 (a test's fault
+   * hook: it may kill the sending worker, which then never hears that its message was accepted).
+   */
   onReceived?: (mail: ReceivedMail) => Promise<void> | void;
   private server = new SMTPServer({
     authOptional: true,
@@ -43,6 +46,9 @@ export class SmtpSink {
   }
 
   async start(): Promise<this> {
+    // A client that died mid-transaction (a test killed it) is an error of its connection, not of
+    // the test: without a listener the server would throw it.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;

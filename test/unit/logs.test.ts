@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../../platform/logger';
+import { createLogger, scrubSecrets } from '../../platform/logger';
 import { causeChain, logFields, PinoSdkLogger } from '../../worker/sdk-logger';
 
 /** A destination that keeps every written line. */
@@ -99,5 +99,59 @@ describe('log formats', () => {
     expect(lines[1]).toContain('"failure":"APIConnectionError: Connection error. ← TypeError: fetch failed');
     expect(lines[2]).toContain('hg_live_[REDACTED]');
     expect(lines.join('\n')).not.toContain('A'.repeat(40));
+  });
+});
+
+describe('secrets scrubbed from log lines', () => {
+  const key = `hg_live_${'Ab9-_x'.repeat(6)}zz9Q`; // 40 characters after the prefix, like a real key
+  const secret = key.slice('hg_live_'.length);
+  /** Every encoded spelling of `value` a line may carry: per character, once or twice, either case. */
+  const encodings = (value: string) => [
+    value,
+    value.replace(/_/g, '%5F'),
+    value.replace(/_/g, '%5f').replace(/-/g, '%2d'),
+    value.replace(/_/g, '%255F').replace(/-/g, '%252D'),
+    [...value].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join(''),
+  ];
+
+  it.each(encodings(key))('hides an API key written as %s, every character of it', (written) => {
+    const line = `{"msg":"GET /v1/x?q=${written}&limit=5 401 3 ms"}`;
+    const scrubbed = scrubSecrets(line);
+    expect(scrubbed).toBe('{"msg":"GET /v1/x?q=hg_live_[REDACTED]&limit=5 401 3 ms"}');
+    // Not the secret, nor any run of it long enough to narrow it down.
+    for (let i = 0; i + 6 <= secret.length; i++) expect(scrubbed).not.toContain(secret.slice(i, i + 6));
+  });
+
+  it('hides a secret whose own characters are encoded, and stops where it ends', () => {
+    expect(scrubSecrets('k=hg_live_abc%2Ddef&x=1')).toBe('k=hg_live_[REDACTED]&x=1');
+    expect(scrubSecrets('k=hg%5Flive%5FabcdEFGH%2d%5fIJ%20next')).toBe('k=hg_live_[REDACTED]%20next');
+    expect(scrubSecrets('s=whsec_ab%2Bcd%2Fef%3D%3D;')).toBe('s=whsec_[REDACTED];');
+    expect(scrubSecrets('s=whsec_ab%2bcd%2fef%3d%3d;')).toBe('s=whsec_[REDACTED];');
+    expect(scrubSecrets('s=whsec%255Fab%252Bcd%252Fef%253D;')).toBe('s=whsec_[REDACTED];');
+    expect(scrubSecrets(`/approvals/gat_${'a'.repeat(20)}%2E${'b'.repeat(20)} 200`)).toBe(
+      '/approvals/gat_[REDACTED] 200'
+    );
+    expect(scrubSecrets(`/approvals/gat%5F${'a'.repeat(20)}.${'b'.repeat(20)} 200`)).toBe(
+      '/approvals/gat_[REDACTED] 200'
+    );
+  });
+
+  it('leaves lines without secrets as they are', () => {
+    for (const line of [
+      'GET /v1/x?q=%5Flive%5F&limit=%2D5 200',
+      'hg_live_ab short',
+      'whsec_short %2B',
+      '100%25 done',
+    ]) {
+      expect(scrubSecrets(line)).toBe(line);
+    }
+  });
+
+  it('scrubs what a logger writes', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, 'api', stream);
+    logger.info(`GET /v1/worker-genies?q=${encodeURIComponent(key).replace(/_/g, '%5F')} 401`);
+    expect(lines.join('\n')).toContain('hg_live_[REDACTED]');
+    expect(lines.join('\n')).not.toContain(secret.slice(0, 8));
   });
 });

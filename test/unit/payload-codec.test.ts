@@ -1,6 +1,11 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parseKeys, generateKeySpec } from '../../security/encryption-keys';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, PayloadDecodeError } from '../../security/payload-codec';
+import {
+  AesGcmPayloadCodec,
+  ENCRYPTED_ENCODING,
+  PayloadDecodeError,
+  UnencryptedPayloadError,
+} from '../../security/payload-codec';
 
 /** The Temporal payload codec: what leaves the process is ciphertext under the first key. */
 const oldKey = generateKeySpec('old');
@@ -39,13 +44,16 @@ describe('AesGcmPayloadCodec', () => {
     );
   });
 
-  it('refuses a tampered payload, and passes through one written before encryption', async () => {
+  it('refuses a tampered payload, and one that is not encrypted unless told to pass it', async () => {
     const codec = new AesGcmPayloadCodec(parseKeys(oldKey));
     const [encoded] = await codec.encode([payload]);
     const data = Buffer.from(encoded!.data!);
     data[20] = data[20]! ^ 1;
     await expect(codec.decode([{ ...encoded!, data }])).rejects.toThrow(PayloadDecodeError);
     await expect(codec.decode([{ ...encoded!, data: data.subarray(0, 10) }])).rejects.toThrow(/too short/);
-    expect(await codec.decode([payload])).toEqual([payload]);
+    await expect(codec.decode([payload])).rejects.toThrow(UnencryptedPayloadError);
+    await expect(codec.decode([payload])).rejects.toThrow(/not encrypted/);
+    const display = new AesGcmPayloadCodec(parseKeys(oldKey), { plain: 'pass' }); // the codec server's
+    expect(await display.decode([payload])).toEqual([payload]);
   });
 });

@@ -93,10 +93,17 @@ function AddCredential({ onAdded }) {
     <${Field}
       id="cred-hosts"
       label="Allowed hosts"
-      hint="Comma-separated, e.g. api.crm.example, *.crm.example; empty: only a host it is named for"
+      hint="Where it may be sent, comma-separated: api.crm.example, *.crm.example; or * for any public host"
       error=${fieldError('allowed_hosts')}
     >
-      <input id="cred-hosts" value=${form.allowed_hosts} onInput=${set('allowed_hosts')} class="mono" />
+      <input
+        id="cred-hosts"
+        value=${form.allowed_hosts}
+        onInput=${set('allowed_hosts')}
+        class="mono"
+        placeholder="api.crm.example"
+        required
+      />
     <//> ${error && !Array.isArray(error.details) ? html`<${ErrorBox} error=${error} />` : null}
     <div class="form-actions">
       <button class="primary" type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Store credential'}</button>
@@ -137,7 +144,17 @@ function CredentialRow({ credential, onChanged }) {
       ${credential.credential_type}${credential.header_name ? html` <span class="muted small">${credential.header_name}</span>` : ''}
     </td>
     <td>
-      ${credential.allowed_hosts.length ? credential.allowed_hosts.map((h) => html`<code class="tag">${h}</code>`) : html`<span class="muted">when named</span>`}
+      ${credential.allowed_hosts.map((h) =>
+        h === '*' ? html`<span class="tag">any public host</span>` : html`<code class="tag">${h}</code>`
+      )}
+      ${
+        credential.warnings?.includes('no_allowed_hosts')
+          ? html`<span class="warn small" role="note"
+              >⚠ No allowed hosts: sent only where a genie names it, and cannot be tested. Store it again with
+              the hosts it is for.</span
+            >`
+          : null
+      }
     </td>
     <td class="mono">${credential.hint ? `…${credential.hint}` : '—'}</td>
     <td><${Time} value=${credential.last_used_at} /></td>

@@ -152,7 +152,7 @@ export function RunPage({ id }) {
       } else if (event === 'live') {
         setLive(data);
       } else if (event === 'error') {
-        setError(new Error(data?.error?.message ?? 'This run could not be followed.'));
+        setError(new Error(data?.message ?? data?.error?.message ?? 'This run could not be followed.'));
       }
     });
     return stop;
