@@ -184,6 +184,12 @@ it('photographs the console', async () => {
       allowed_hosts: ['api.crm.example'],
     },
   });
+  // One stored before allowed_hosts was required: the console warns of it.
+  await h.call('POST', '/v1/credentials', {
+    key: user.key,
+    body: { name: 'legacy_erp', credential_type: 'api_key', value: 'erp-key-0000-77aa', allowed_hosts: ['*'] },
+  });
+  await h.db('credentials').where({ owner_id: user.id, name: 'legacy_erp' }).update({ allowed_hosts: '[]' });
   await page.goto(`${h.url}/#/credentials`);
   await page.getByText('api.crm.example').first().waitFor();
   await shot(page, 'credentials');
