@@ -1,16 +1,16 @@
 import { Context, log } from '@temporalio/activity';
 import { claimApproval, settleApproval, type ApprovalRow } from '../db/repositories/approvals';
-import { findGenieForRun } from '../db/repositories/genies';
 import { claimNotification, markApprovalNotificationRead } from '../db/repositories/notifications';
-import { findMessage } from '../db/repositories/run-records';
-import { findRun, markRunResumed, markRunWaiting } from '../db/repositories/runs';
+import { loadRunContext } from '../db/repositories/run-context';
+import { toolUsesOf } from '../db/repositories/run-records';
+import { markRunResumed, markRunWaiting } from '../db/repositories/runs';
 import { presentApproval } from '../db/presenters';
 import { utcMinute } from '../domain/approvals';
 import { approvalLinkToken } from '../security/approval-links';
 import type { ApprovalOutcome, ApprovalTicket, RequestApprovalInput, SettleApprovalInput } from '../temporal/contract';
 import type { ActivityDeps } from './deps';
 import { deliverNotificationEmail } from './email';
-import { genieNotFound, runNotFound, toolCallMissing } from './failures';
+import { runNotFound, toolCallMissing } from './failures';
 import { withHeartbeat } from './heartbeat';
 import { offeredTools } from './tools';
 import { webhookDeliveryFor } from './webhooks';
@@ -56,15 +56,10 @@ export function createApprovalActivities(
    */
   async function requestApproval(input: RequestApprovalInput): Promise<ApprovalTicket> {
     const { runId, ownerId, turn, toolUseId } = input;
-    const run = await findRun(db, ownerId, runId);
-    if (!run) throw runNotFound(runId);
-    const genie = await findGenieForRun(db, ownerId, run);
-    if (!genie) throw genieNotFound(run.genie_id);
-    const message = await findMessage(db, ownerId, runId, turn, 'assistant');
-    const block = message?.content.find(
-      (b): b is typeof b & { type: 'tool_use'; id: string; name: string; input: unknown } =>
-        b.type === 'tool_use' && (b as { id?: string }).id === toolUseId
-    );
+    const context = await loadRunContext(db, ownerId, runId, { turn });
+    if (!context) throw runNotFound(runId);
+    const { genie } = context;
+    const block = toolUsesOf(context.reply ?? []).find((b) => b.id === toolUseId);
     if (!block) throw toolCallMissing(toolUseId, turn);
 
     const approval = await db.transaction(async (trx) => {

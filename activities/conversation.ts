@@ -1,11 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { listMessages, listToolSteps, type ContentBlock } from '../db/repositories/run-records';
+import { loadTranscript, toolUsesOf, type ContentBlock } from '../db/repositories/run-records';
 import type { Queryable } from '../db';
 import { EPHEMERAL } from './anthropic';
-
-/** tool_use blocks of an assistant message. */
-export const toolUses = (content: ContentBlock[]) =>
-  content.filter((b) => b.type === 'tool_use') as Array<ContentBlock & { id: string; name: string; input: unknown }>;
 
 /** Text of a message's text blocks, joined. */
 export const textOf = (content: ContentBlock[]): string =>
@@ -28,9 +24,7 @@ export async function buildConversation(
   ownerId: string,
   runId: string
 ): Promise<Anthropic.MessageParam[]> {
-  const rows = await listMessages(db, ownerId, runId);
-  const callIds = rows.flatMap((row) => (row.role === 'assistant' ? toolUses(row.content).map((u) => u.id) : []));
-  const steps = new Map((await listToolSteps(db, ownerId, runId, callIds)).map((s) => [s.tool_use_id, s]));
+  const { messages: rows, results: steps } = await loadTranscript(db, ownerId, runId);
 
   const messages: Array<{ role: 'user' | 'assistant'; content: ContentBlock[] }> = [];
   const push = (role: 'user' | 'assistant', content: ContentBlock[]) => {
@@ -40,7 +34,7 @@ export async function buildConversation(
   };
   for (const row of rows) {
     push(row.role, row.content);
-    const calls = row.role === 'assistant' ? toolUses(row.content) : [];
+    const calls = row.role === 'assistant' ? toolUsesOf(row.content) : [];
     if (calls.length === 0) continue;
     push(
       'user',

@@ -1,13 +1,12 @@
-import { findGenieForRun } from '../db/repositories/genies';
 import { needsApproval } from '../domain/approvals';
-import { findMessage, listSteps, saveMessage, saveStep, type ContentBlock } from '../db/repositories/run-records';
-import { findRun, refreshRunTotals } from '../db/repositories/runs';
+import { loadRunContext } from '../db/repositories/run-context';
+import { saveModelTurn, toolUsesOf, type ContentBlock } from '../db/repositories/run-records';
 import { usageOf, zeroUsage, type TokenUsage } from '../domain/runs';
 import type { CallModelInput, ModelTurn } from '../temporal/contract';
 import { createAnthropicClient, EPHEMERAL, toModelFailure, toolDefinitions } from './anthropic';
-import { buildConversation, textOf, toolUses, withConversationBreakpoint } from './conversation';
+import { buildConversation, textOf, withConversationBreakpoint } from './conversation';
 import type { ActivityDeps } from './deps';
-import { genieNotFound, modelNotConfigured, runNotFound } from './failures';
+import { modelNotConfigured, runNotFound } from './failures';
 import { untilRecorded } from './durable';
 import { withHeartbeat } from './heartbeat';
 import { preview } from './previews';
@@ -16,7 +15,7 @@ import { offeredTools } from './tools';
 
 /** Step preview of a reply: its text, or the tools it calls. */
 function replyPreview(content: ContentBlock[], stopReason: string): string {
-  const calls = toolUses(content).map((call) => call.name);
+  const calls = toolUsesOf(content).map((call) => call.name);
   const text = textOf(content);
   return preview([text, calls.length ? `→ ${calls.join(', ')}` : '', `[${stopReason}]`].filter(Boolean).join(' '));
 }
@@ -31,7 +30,7 @@ export function turnOf(
 ): ModelTurn {
   return {
     stopReason,
-    toolCalls: toolUses(content).map((call) => ({
+    toolCalls: toolUsesOf(content).map((call) => ({
       id: call.id,
       name: call.name,
       summary: summarize(call.name, call.input),
@@ -53,10 +52,9 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
    * honouring `retry-after`; a rejected request or a missing API key throws a permanent one.
    */
   async function callModel({ runId, ownerId, turn }: CallModelInput): Promise<ModelTurn> {
-    const run = await findRun(db, ownerId, runId);
-    if (!run) throw runNotFound(runId);
-    const genie = await findGenieForRun(db, ownerId, run);
-    if (!genie) throw genieNotFound(run.genie_id);
+    const context = await loadRunContext(db, ownerId, runId, { turn });
+    if (!context) throw runNotFound(runId);
+    const { run, genie } = context;
     const tools = offeredTools(genie.tools);
     const summarize = (name: string, input: unknown) =>
       tools.find((t) => t.name === name)?.summarize(input ?? {}) ?? name;
@@ -65,11 +63,10 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
       needsApproval(genie.approval_required, name, input) &&
       tools.some((t) => t.name === name && t.input.safeParse(input).success);
 
-    const stored = await findMessage(db, ownerId, runId, turn, 'assistant');
-    if (stored) {
-      const step = (await listSteps(db, ownerId, runId)).find((s) => s.kind === 'model' && s.turn === turn);
+    if (context.reply) {
+      const step = context.modelStep;
       const stopReason = (step?.result as { stop_reason?: string } | null)?.stop_reason ?? 'end_turn';
-      return turnOf(stored.content, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
+      return turnOf(context.reply, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
     }
     if (!client) throw modelNotConfigured();
 
@@ -105,9 +102,9 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
     const usage = usageOf(response.usage);
     // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
     await untilRecorded(`turn ${turn} of run ${runId}`, () =>
-      db.transaction(async (trx) => {
-        await saveMessage(trx, ownerId, { runId, turn, role: 'assistant', content });
-        await saveStep(trx, ownerId, {
+      saveModelTurn(db, ownerId, {
+        content,
+        step: {
           run_id: runId,
           turn,
           kind: 'model',
@@ -120,8 +117,7 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
           usage,
           started_at: startedAt,
           duration_ms: Date.now() - startedAt.getTime(),
-        });
-        await refreshRunTotals(trx, ownerId, runId);
+        },
       })
     );
     if (metrics) {

@@ -1,7 +1,8 @@
 import { Context, log } from '@temporalio/activity';
 import { isTerminal, totalTokens } from '../domain/runs';
 import { expireRunApprovals } from '../db/repositories/approvals';
-import { findGenie, findGenieForRun } from '../db/repositories/genies';
+import { findGenie } from '../db/repositories/genies';
+import { loadRunContext } from '../db/repositories/run-context';
 import { presentRun } from '../db/presenters';
 import { runEndEvent } from '../domain/webhooks';
 import { listMessages, saveMessage } from '../db/repositories/run-records';
@@ -30,9 +31,8 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
     const { ownerId, genieId } = input;
     let trigger = input.trigger;
     let runId = input.runId;
-    const genie = await findGenie(db, ownerId, genieId);
-    if (!genie) throw genieNotFound(genieId);
     if (!runId) {
+      if (!(await findGenie(db, ownerId, genieId))) throw genieNotFound(genieId);
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
       trigger = { ...trigger, scheduledAt: scheduledTimeOf(workflowId, genieId) };
       runId = (await recordRun(db, ownerId, { genieId, trigger, input: null, workflowId })).id;
@@ -49,9 +49,11 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
       content: [{ type: 'text', text: openingMessage(run.input, trigger) }],
     });
     // The run goes by the genie as it was when the run was recorded (its version), not as edited since.
-    const version = (await findGenieForRun(db, ownerId, run)) ?? genie;
+    const context = await loadRunContext(db, ownerId, runId);
+    if (!context) throw genieNotFound(genieId);
+    const { genie } = context;
     log.info(`run started: ${genie.name}`, { runId, genieId, trigger: trigger.type, version: run.genie_version });
-    return { runId, maxTurns: version.max_turns, maxTokensPerRun: version.max_tokens_per_run };
+    return { runId, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
   }
 
   /**
@@ -67,8 +69,9 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
       await expireRunApprovals(trx, input.ownerId, input.runId, 'the run ended before a decision');
       return finishRun(trx, input.ownerId, input.runId, { status: input.status, output, error: input.error });
     });
-    const ended = row ?? (await findRun(db, input.ownerId, input.runId));
-    const runGenie = ended ? await findGenieForRun(db, input.ownerId, ended) : undefined;
+    const context = await loadRunContext(db, input.ownerId, input.runId);
+    const ended = row ?? context?.run;
+    const runGenie = context?.genie;
     const webhookDeliveryId =
       ended && runGenie && isTerminal(ended.status)
         ? await webhookDeliveryFor(db, input.ownerId, runGenie, {
@@ -83,8 +86,7 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
       if (row.started_at && row.finished_at) {
         metrics?.runDuration.observe(labels, (row.finished_at.getTime() - row.started_at.getTime()) / 1000);
       }
-      const genie = await findGenie(db, input.ownerId, row.genie_id);
-      log.info(`run ${row.status}: ${genie?.name ?? row.genie_id}`, {
+      log.info(`run ${row.status}: ${runGenie?.name ?? row.genie_id}`, {
         runId: row.id,
         genieId: row.genie_id,
         status: row.status,

@@ -1,25 +1,15 @@
 import { Context } from '@temporalio/activity';
-import { isCallApproved } from '../../db/repositories/approvals';
-import { findGenieForRun } from '../../db/repositories/genies';
-import { findRun } from '../../db/repositories/runs';
-import { findMessage, findToolStep, saveStep, type NewStep } from '../../db/repositories/run-records';
-import type { Queryable } from '../../db';
+import { loadRunContext } from '../../db/repositories/run-context';
+import { findToolStep, saveStep, toolUsesOf, type NewStep } from '../../db/repositories/run-records';
 import { needsApproval } from '../../domain/approvals';
 import type { RunToolInput, ToolRunSummary } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
-import { genieNotFound, runNotFound, toolCallMissing } from '../failures';
+import { runNotFound, toolCallMissing } from '../failures';
 import { untilRecorded } from '../durable';
 import { withHeartbeat } from '../heartbeat';
 import { preview } from '../previews';
 import { offeredTools } from './index';
 import { invalidInput, toolError, type ToolOutcome } from './registry';
-
-interface ToolUseBlock {
-  type: 'tool_use';
-  id: string;
-  name: string;
-  input: unknown;
-}
 
 const summaryOf = (step: { is_error: boolean; output_preview: string | null }): ToolRunSummary => ({
   isError: step.is_error,
@@ -30,6 +20,7 @@ const summaryOf = (step: { is_error: boolean; output_preview: string | null }): 
  * Runs one tool call of the model, effectively once per `(run, tool_use_id)`: the tool input is read
  * from the stored assistant message (never passed through workflow history), the full result is
  * stored as a run step, and a repeated attempt returns the stored step instead of acting again.
+ * The run, its genie, the call, a step it already has and its approval come in one read.
  */
 export async function runToolCall(
   deps: ToolDeps,
@@ -37,17 +28,13 @@ export async function runToolCall(
   options: { signal?: AbortSignal; attempt?: number } = {}
 ): Promise<ToolRunSummary> {
   const { db } = deps;
-  const { runId, ownerId, genieId, turn, toolUseId } = input;
-  const done = await findToolStep(db, ownerId, runId, toolUseId);
-  if (done) return summaryOf(done);
-
-  const message = await findMessage(db, ownerId, runId, turn, 'assistant');
-  const block = message?.content.find((b): b is ToolUseBlock & typeof b => b.type === 'tool_use' && b.id === toolUseId);
+  const { runId, ownerId, turn, toolUseId } = input;
+  const context = await loadRunContext(db, ownerId, runId, { turn, toolUseId });
+  if (!context) throw runNotFound(runId);
+  if (context.toolStep) return summaryOf(context.toolStep);
+  const block = toolUsesOf(context.reply ?? []).find((b) => b.id === toolUseId);
   if (!block) throw toolCallMissing(toolUseId, turn);
-  const run = await findRun(db, ownerId, runId);
-  if (!run) throw runNotFound(runId);
-  const genie = await findGenieForRun(db, ownerId, run);
-  if (!genie) throw genieNotFound(genieId);
+  const { genie } = context;
 
   const offered = offeredTools(genie.tools);
   const tool = offered.find((t) => t.name === block.name);
@@ -72,40 +59,35 @@ export async function runToolCall(
     deps.metrics?.toolCalls.inc({ tool: block.name, outcome });
     return summaryOf(recorded);
   };
+  /** Records an answer that needed no tool to run (a refusal, a bad call), and gives it. */
+  const record = async (outcome: ToolOutcome) => {
+    const done = step(outcome);
+    await saveStep(db, ownerId, done);
+    return answer(done);
+  };
 
   if (input.refused) {
     // The owner said no (or never answered): the model learns why, and nothing is run.
     const { status, note } = input.refused;
-    const outcome = toolError(
-      status === 'denied'
-        ? `Your owner denied this call${note ? `: ${note}` : '.'} It was not run.`
-        : `Your owner did not decide in time: the approval expired${note ? ` (${note})` : ''}, so the call was not run.`
+    return record(
+      toolError(
+        status === 'denied'
+          ? `Your owner denied this call${note ? `: ${note}` : '.'} It was not run.`
+          : `Your owner did not decide in time: the approval expired${note ? ` (${note})` : ''}, so the call was not run.`
+      )
     );
-    await saveStep(db, ownerId, step(outcome));
-    return answer(step(outcome));
   }
   if (!tool) {
-    const outcome = toolError(
-      `Unknown tool "${block.name}"; available: ${offered.map((t) => t.name).join(', ') || 'none'}`
+    return record(
+      toolError(`Unknown tool "${block.name}"; available: ${offered.map((t) => t.name).join(', ') || 'none'}`)
     );
-    await saveStep(db, ownerId, step(outcome));
-    return answer(step(outcome));
   }
   const parsed = tool.input.safeParse(block.input);
-  if (!parsed.success) {
-    const outcome = invalidInput(tool.name, parsed.error);
-    await saveStep(db, ownerId, step(outcome));
-    return answer(step(outcome));
-  }
+  if (!parsed.success) return record(invalidInput(tool.name, parsed.error));
   // A gated call runs only on the owner's approval as Postgres records it, whatever the workflow
   // was told (a decision sent straight to Temporal never reaches here as approved).
-  if (
-    needsApproval(genie.approval_required, tool.name, block.input) &&
-    !(await isCallApproved(db, ownerId, runId, toolUseId))
-  ) {
-    const outcome = toolError('This call needs your owner’s approval and none is recorded for it, so it was not run.');
-    await saveStep(db, ownerId, step(outcome));
-    return answer(step(outcome));
+  if (needsApproval(genie.approval_required, tool.name, block.input) && context.approval !== 'approved') {
+    return record(toolError('This call needs your owner’s approval and none is recorded for it, so it was not run.'));
   }
 
   if (!tool.transactional) {
@@ -115,17 +97,16 @@ export async function runToolCall(
     await untilRecorded(`the result of ${block.name}`, () => saveStep(db, ownerId, done), options.signal);
     return answer(done);
   }
-  const execute = async (q: Queryable) => {
-    const outcome = await tool.execute({ db: q, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
-    await saveStep(q, ownerId, step(outcome));
-    return answer(step(outcome));
-  };
   // The effect and its step commit together. Claiming the step row first makes a concurrent
   // attempt (a worker presumed dead that is still running) wait here, then find the step and stop.
   return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`${runId}:${toolUseId}`]);
     const raced = await findToolStep(trx, ownerId, runId, toolUseId);
-    return raced ? summaryOf(raced) : execute(trx);
+    if (raced) return summaryOf(raced);
+    const outcome = await tool.execute({ db: trx, deps, ownerId, genie, runId, toolUseId, ...options }, parsed.data);
+    const done = step(outcome);
+    await saveStep(trx, ownerId, done);
+    return answer(done);
   });
 }
 

@@ -71,14 +71,6 @@ export async function findApprovalByLink(db: Queryable, id: string): Promise<App
   return db<ApprovalRow>('approvals').where({ id }).first();
 }
 
-/** Has the owner approved this tool call of the run (an approval recorded as `approved`)? */
-export async function isCallApproved(db: Queryable, ownerId: string, runId: string, toolUseId: string) {
-  const row = await db<ApprovalRow>('approvals')
-    .where({ owner_id: ownerId, run_id: runId, tool_use_id: toolUseId })
-    .first('status');
-  return row?.status === 'approved';
-}
-
 /** A page of the owner's approvals, newest first; fetches `limit + 1` rows. */
 export async function listApprovals(
   db: Queryable,

@@ -1,11 +1,18 @@
-import type { TokenUsage } from '../../domain/runs';
+import { USAGE_FIELDS, type TokenUsage } from '../../domain/runs';
 import type { Knex } from 'knex';
 import { RowNotFoundError } from '../errors';
-import { announceRunEvent } from '../run-events';
+import { RUN_EVENTS_CHANNEL } from '../run-events';
 import type { Queryable } from '../index';
 
 /** Claude message content as stored (the Messages API block shapes). */
 export type ContentBlock = Record<string, unknown> & { type: string };
+
+/** A `tool_use` block of an assistant message: one tool call of the model. */
+export type ToolUseBlock = ContentBlock & { type: 'tool_use'; id: string; name: string; input: unknown };
+
+/** The tool calls of an assistant message. */
+export const toolUsesOf = (content: ContentBlock[]): ToolUseBlock[] =>
+  content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
 
 export interface RunMessageRow {
   run_id: string;
@@ -50,6 +57,42 @@ export async function saveMessage(
     .ignore();
 }
 
+/** A tool call's stored answer, as the next user message gives it to the model. */
+export interface ToolResult {
+  result: unknown;
+  is_error: boolean;
+}
+
+/**
+ * The run's transcript in order (user before assistant within a turn) and the stored result of
+ * each tool call, by tool_use id: what the next model call is built from, in one statement.
+ */
+export async function loadTranscript(
+  db: Queryable,
+  ownerId: string,
+  runId: string
+): Promise<{ messages: Array<Pick<RunMessageRow, 'turn' | 'role' | 'content'>>; results: Map<string, ToolResult> }> {
+  const { rows } = await db.raw<{
+    rows: Array<{
+      messages: Array<Pick<RunMessageRow, 'turn' | 'role' | 'content'>> | null;
+      results: Array<ToolResult & { id: string }> | null;
+    }>;
+  }>(
+    `SELECT (SELECT json_agg(json_build_object('turn', m.turn, 'role', m.role, 'content', m.content)
+                             ORDER BY m.turn, m.role DESC)
+               FROM run_messages m WHERE m.run_id = r.id) AS messages,
+            (SELECT json_agg(json_build_object('id', s.tool_use_id, 'result', s.result, 'is_error', s.is_error))
+               FROM run_steps s WHERE s.run_id = r.id AND s.kind = 'tool') AS results
+       FROM runs r WHERE r.id = ? AND r.owner_id = ?`,
+    [runId, ownerId]
+  );
+  const row = rows[0];
+  return {
+    messages: row?.messages ?? [],
+    results: new Map((row?.results ?? []).map(({ id, result, is_error }) => [id, { result, is_error }])),
+  };
+}
+
 /** The run's transcript in order (user before assistant within a turn). */
 export async function listMessages(db: Queryable, ownerId: string, runId: string): Promise<RunMessageRow[]> {
   return db<RunMessageRow>('run_messages')
@@ -82,27 +125,106 @@ function stepColumns(step: NewStep): Record<string, unknown> {
   };
 }
 
+/** run_steps' columns a saved step sets, with their types (parameters of one INSERT … SELECT). */
+const STEP_COLUMNS = {
+  run_id: 'uuid',
+  turn: 'int',
+  kind: 'text',
+  tool: 'text',
+  tool_use_id: 'text',
+  input: 'jsonb',
+  result: 'jsonb',
+  output_preview: 'text',
+  is_error: 'boolean',
+  usage: 'jsonb',
+  started_at: 'timestamptz',
+  duration_ms: 'int',
+} as const;
+const STEP_COLUMN_NAMES = Object.keys(STEP_COLUMNS) as Array<keyof typeof STEP_COLUMNS>;
+
+/** The conflict target of a step: one model step per turn, one tool step per tool call. */
+const stepConflict = (kind: NewStep['kind']) =>
+  kind === 'model' ? `(run_id, turn) WHERE kind = 'model'` : '(run_id, tool_use_id) WHERE tool_use_id IS NOT NULL';
+
+/**
+ * One statement that saves a step as the run's next `seq` (if it is new), announces it on
+ * RUN_EVENTS_CHANNEL, and runs `extra` (CTEs that may use `saved`); `owned` says whether the run
+ * is the owner's. Run it under the run's step lock (lockSteps): seq order is then commit order.
+ */
+async function insertStep(
+  trx: Queryable,
+  ownerId: string,
+  step: NewStep,
+  extra: { ctes: string; bindings: Knex.RawBinding[] } = { ctes: '', bindings: [] }
+): Promise<{ owned: boolean; seq: number | null }> {
+  const columns = stepColumns(step);
+  const values = STEP_COLUMN_NAMES.map((c) => (columns[c] ?? null) as Knex.RawBinding);
+  const { rows } = await trx.raw<{ rows: Array<{ owned: boolean; seq: number | null }> }>(
+    `WITH owned AS (SELECT id FROM runs WHERE id = ? AND owner_id = ?),
+     saved AS (
+       INSERT INTO run_steps (${STEP_COLUMN_NAMES.join(', ')}, seq)
+       SELECT ${STEP_COLUMN_NAMES.map((c) => `?::${STEP_COLUMNS[c]}`).join(', ')},
+              coalesce((SELECT max(seq) FROM run_steps WHERE run_id = owned.id), 0) + 1
+         FROM owned
+       ON CONFLICT ${stepConflict(step.kind)} DO NOTHING
+       RETURNING seq
+     )${extra.ctes}
+     SELECT EXISTS (SELECT 1 FROM owned) AS owned,
+            (SELECT seq FROM saved) AS seq,
+            (SELECT pg_notify(?, json_build_object('run', ?::text, 'step', seq)::text) FROM saved) AS announced`,
+    [step.run_id, ownerId, ...values, ...extra.bindings, RUN_EVENTS_CHANNEL, step.run_id]
+  );
+  if (!rows[0]?.owned) throw new RowNotFoundError('runs', step.run_id);
+  return rows[0];
+}
+
+/** Takes the run's step lock for the transaction: its steps get their seq one commit after another. */
+const lockSteps = (trx: Queryable, runId: string) =>
+  trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`steps:${runId}`]);
+
+/** Runs `fn` in `db` if it is a transaction, else in a new one. */
+const inTransaction = <T>(db: Queryable, fn: (trx: Queryable) => Promise<T>): Promise<T> =>
+  'isTransaction' in db && db.isTransaction ? fn(db) : (db as Knex).transaction(fn);
+
 /**
  * Records a step once (model steps per `(run, turn)`, tool steps per `(run, tool_use_id)`), as the
  * run's next `seq`, and announces it. The per-run lock makes seq order the order of commits.
  */
 export async function saveStep(db: Queryable, ownerId: string, step: NewStep): Promise<void> {
-  const save = async (trx: Queryable) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`steps:${step.run_id}`]);
-    if (!(await ownedRun(trx, ownerId, step.run_id).first())) throw new RowNotFoundError('runs', step.run_id);
-    const conflict =
-      step.kind === 'model'
-        ? trx.raw(`(run_id, turn) WHERE kind = 'model'`)
-        : trx.raw('(run_id, tool_use_id) WHERE tool_use_id IS NOT NULL');
-    const seq = trx.raw('coalesce((SELECT max(seq) FROM run_steps WHERE run_id = ?), 0) + 1', [step.run_id]);
-    const saved: Array<{ seq: number }> = await trx('run_steps')
-      .insert({ ...stepColumns(step), seq })
-      .onConflict(conflict)
-      .ignore()
-      .returning('seq');
-    if (saved[0]) await announceRunEvent(trx, { run: step.run_id, step: saved[0].seq });
-  };
-  await ('isTransaction' in db && db.isTransaction ? save(db) : (db as Knex).transaction(save));
+  await inTransaction(db, async (trx) => {
+    await lockSteps(trx, step.run_id);
+    await insertStep(trx, ownerId, step);
+  });
+}
+
+/**
+ * Records a model turn once: Claude's reply as the turn's assistant message, its model step, and
+ * its usage added to the run's totals — all or nothing, in two statements. A repeat (a retried
+ * attempt that got here too) changes nothing: the totals grow only with a step that is new.
+ */
+export async function saveModelTurn(
+  db: Queryable,
+  ownerId: string,
+  turn: { content: ContentBlock[]; step: NewStep & { kind: 'model'; usage: TokenUsage } }
+): Promise<void> {
+  const { step } = turn;
+  await inTransaction(db, async (trx) => {
+    await lockSteps(trx, step.run_id);
+    const sums = USAGE_FIELDS.map((field) => `${field} = ${field} + ?::bigint`).join(', ');
+    await insertStep(trx, ownerId, step, {
+      ctes: `,
+     reply AS (
+       INSERT INTO run_messages (run_id, turn, role, content)
+       SELECT owned.id, ?::int, 'assistant', ?::jsonb FROM owned
+       ON CONFLICT (run_id, turn, role) DO NOTHING
+     ),
+     totals AS (
+       UPDATE runs SET turns = turns + 1, ${sums}
+        WHERE id = (SELECT id FROM owned) AND EXISTS (SELECT 1 FROM saved)
+     )`,
+      bindings: [step.turn, JSON.stringify(turn.content), ...USAGE_FIELDS.map((field) => step.usage[field])],
+    });
+  });
 }
 
 export async function findToolStep(

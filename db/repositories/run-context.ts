@@ -1,0 +1,95 @@
+import type { ApprovalStatus } from '../../domain/approvals';
+import type { GenieSpec } from '../../domain/schemas/genie';
+import type { Queryable } from '../index';
+import type { GenieRow } from './genies';
+import type { ContentBlock, RunStepRow } from './run-records';
+import type { RunRow } from './runs';
+
+/** What an activity of a run works with, read in one statement. */
+export interface RunContext {
+  run: RunRow;
+  /** The genie as the run runs it: the stored genie with the fields of the version the run recorded. */
+  genie: GenieRow;
+  /** The assistant message of the asked turn (its tool calls), if stored. */
+  reply?: ContentBlock[];
+  /** The model step of the asked turn, if saved. */
+  modelStep?: RunStepRow;
+  /** The step of the asked tool call, if it ran already. */
+  toolStep?: RunStepRow;
+  /** The approval of the asked tool call: its status, or undefined when none was asked. */
+  approval?: ApprovalStatus;
+}
+
+interface ContextRow extends RunRow {
+  genie: Record<string, unknown> | null;
+  version_spec: GenieSpec | null;
+  reply: ContentBlock[] | null;
+  model_step: Record<string, unknown> | null;
+  tool_step: Record<string, unknown> | null;
+  approval_status: ApprovalStatus | null;
+}
+
+/** A timestamp from `to_jsonb` (ISO text) as a date. */
+const dateOf = (value: unknown): Date => new Date(value as string);
+const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : dateOf(value));
+
+/** A step as jsonb (`to_jsonb`) turned back into its row: timestamps as dates. */
+function stepOf(json: Record<string, unknown> | null): RunStepRow | undefined {
+  return json ? ({ ...json, started_at: dateOf(json.started_at) } as unknown as RunStepRow) : undefined;
+}
+
+function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version: number | null): GenieRow {
+  const genie = {
+    ...json,
+    created_at: dateOf(json.created_at),
+    updated_at: dateOf(json.updated_at),
+    webhook_previous_secret_expires_at: dateOrNull(json.webhook_previous_secret_expires_at),
+  } as unknown as GenieRow;
+  return spec && version !== null ? { ...genie, ...spec, version } : genie;
+}
+
+/**
+ * A run of the owner with its genie (as of the version the run recorded) and, when asked, one
+ * turn's reply and model step, one tool call's step and approval: everything an activity of the
+ * run needs, in one statement. Undefined when the owner has no such run (or its genie is gone).
+ */
+export async function loadRunContext(
+  db: Queryable,
+  ownerId: string,
+  runId: string,
+  at: { turn?: number; toolUseId?: string } = {}
+): Promise<RunContext | undefined> {
+  const turn = at.turn ?? -1;
+  const toolUseId = at.toolUseId ?? '';
+  const { rows } = await db.raw<{ rows: ContextRow[] }>(
+    `SELECT r.*,
+            to_jsonb(g) AS genie,
+            v.spec AS version_spec,
+            (SELECT m.content FROM run_messages m
+              WHERE m.run_id = r.id AND m.turn = :turn AND m.role = 'assistant') AS reply,
+            (SELECT to_jsonb(s) FROM run_steps s
+              WHERE s.run_id = r.id AND s.kind = 'model' AND s.turn = :turn) AS model_step,
+            (SELECT to_jsonb(s) FROM run_steps s
+              WHERE s.run_id = r.id AND s.tool_use_id = :toolUseId) AS tool_step,
+            (SELECT a.status FROM approvals a
+              WHERE a.run_id = r.id AND a.tool_use_id = :toolUseId) AS approval_status
+       FROM runs r
+       JOIN genies g ON g.id = r.genie_id AND g.owner_id = r.owner_id
+       LEFT JOIN genie_versions v
+         ON v.genie_id = r.genie_id AND v.owner_id = r.owner_id AND v.version = r.genie_version
+        AND r.genie_version <> g.version
+      WHERE r.id = :runId AND r.owner_id = :ownerId`,
+    { turn, toolUseId, runId, ownerId }
+  );
+  const row = rows[0];
+  if (!row?.genie) return undefined;
+  const { genie, version_spec, reply, model_step, tool_step, approval_status, ...run } = row;
+  return {
+    run,
+    genie: genieOf(genie, version_spec, run.genie_version),
+    ...(reply ? { reply } : {}),
+    ...(model_step ? { modelStep: stepOf(model_step) } : {}),
+    ...(tool_step ? { toolStep: stepOf(tool_step) } : {}),
+    ...(approval_status ? { approval: approval_status } : {}),
+  };
+}
