@@ -39,10 +39,15 @@ export function spawnChild(name: string, command: string, args: string[], option
       readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
     }
   }
+  // Its output is drained once its pipes close; a grandchild holding them open (a guard's program)
+  // must not hold up noticing the exit, so that wait is short.
+  const drained = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
-      sink?.end();
-      resolve(code ?? signal ?? 'unknown');
+      void Promise.race([drained, new Promise((done) => setTimeout(done, 1000))]).then(() => {
+        if (sink) sink.end(() => resolve(code ?? signal ?? 'unknown'));
+        else resolve(code ?? signal ?? 'unknown');
+      });
     });
     child.once('error', (err) => resolve(err.message));
   });
