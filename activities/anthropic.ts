@@ -3,17 +3,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE } from '../temporal/contract';
+import type { ModelSettings } from './deps';
 import { inputJsonSchema, type ToolDefinition } from './tools/registry';
-
-export interface ModelSettings {
-  apiKey?: string;
-  baseURL?: string;
-  defaultModel: string;
-  /** max_tokens of each Messages API call. */
-  maxOutputTokens: number;
-  /** Per-request timeout; Temporal's start-to-close timeout bounds the whole activity. */
-  requestTimeoutMs: number;
-}
 
 /** Marks a prompt-cache breakpoint. */
 export const EPHEMERAL = { type: 'ephemeral' } as const;

@@ -4,8 +4,18 @@ import type { FetchPolicy } from '../fetch/ssrf';
 import type { Mailer } from '../platform/mailer';
 import type { Vault } from '../security/vault';
 import type { GenieSchedules } from '../temporal/genie-schedules';
-import type { ModelSettings } from './anthropic';
 import type { GenieMetrics } from '../platform/metrics';
+
+/** How the model activity reaches Claude. */
+export interface ModelSettings {
+  apiKey?: string;
+  baseURL?: string;
+  defaultModel: string;
+  /** max_tokens of each Messages API call. */
+  maxOutputTokens: number;
+  /** Per-request timeout; Temporal's start-to-close timeout bounds the whole activity. */
+  requestTimeoutMs: number;
+}
 
 /**
  * What activities need from the process: the worker wires real clients (worker/deps.ts), tests wire

@@ -22,5 +22,4 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps, ToolDeps } from './deps';
-export type { ModelSettings } from './anthropic';
+export type { ActivityDeps, ModelSettings, ToolDeps } from './deps';

@@ -5,7 +5,14 @@ import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import type { Tracing } from './tracing';
+
+/** Tracing of a process that exports spans. */
+export interface Tracing {
+  /** For the Temporal client and worker: propagates the trace through workflows and activities. */
+  plugin: OpenTelemetryPlugin;
+  /** Flushes what is buffered and stops exporting. */
+  shutdown(): Promise<void>;
+}
 
 /** Registers a tracer provider exporting this process's spans as `service` to `endpoint` over OTLP/HTTP. */
 export function startTracingSdk(service: string, endpoint: string): Tracing {

@@ -8,12 +8,7 @@ import type * as TracingSdk from './tracing-sdk';
 /** The service's tracer (a no-op until {@link startTracing} registers a provider). */
 export const tracer = () => trace.getTracer('worker-genies');
 
-export interface Tracing {
-  /** For the Temporal client and worker: propagates the trace through workflows and activities. */
-  plugin: OpenTelemetryPlugin;
-  /** Flushes what is buffered and stops exporting. */
-  shutdown(): Promise<void>;
-}
+export type Tracing = TracingSdk.Tracing;
 
 /** Starts exporting this process's spans as `service`, or does nothing without an endpoint. */
 export function startTracing(service: string, endpoint: string | undefined): Tracing | undefined {
