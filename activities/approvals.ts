@@ -44,7 +44,7 @@ const ticketOf = (row: ApprovalRow, webhookDeliveryId?: string): ApprovalTicket 
 
 /** The approval activities, bound to the database, the mailer and where links point. */
 export function createApprovalActivities(
-  deps: Pick<ActivityDeps, 'db' | 'vault' | 'mailer' | 'faults' | 'publicUrl' | 'metrics'>
+  deps: Pick<ActivityDeps, 'db' | 'vault' | 'mailer' | 'publicUrl' | 'metrics'>
 ) {
   const { db } = deps;
 

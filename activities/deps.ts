@@ -32,8 +32,6 @@ export interface ActivityDeps {
   notify: { maxPerRun: number };
   /** The genies' Temporal Schedules (for the schedule reconciler). */
   schedules: GenieSchedules;
-  /** Test-only fault injection points (GENIE_FAULT_INJECTION). */
-  faults?: string[];
   /** The URL owners reach the API at (approval links in emails). */
   publicUrl: string;
   /** Where runs are in the Temporal UI (webhook payloads carry the run as the API shows it). */
@@ -43,4 +41,4 @@ export interface ActivityDeps {
 }
 
 /** What tools need. */
-export type ToolDeps = Pick<ActivityDeps, 'db' | 'vault' | 'fetchPolicy' | 'mailer' | 'notify' | 'faults' | 'metrics'>;
+export type ToolDeps = Pick<ActivityDeps, 'db' | 'vault' | 'fetchPolicy' | 'mailer' | 'notify' | 'metrics'>;

@@ -17,7 +17,7 @@ const PRIORITY_MAIL: Record<string, 'high' | 'normal' | 'low'> = {
 /** Where and as whom an email is sent, and the activity attempt sending it. */
 export interface EmailContext {
   db: Queryable;
-  deps: Pick<ToolDeps, 'mailer' | 'faults'>;
+  deps: Pick<ToolDeps, 'mailer'>;
   ownerId: string;
   signal?: AbortSignal;
   attempt?: number;
@@ -67,6 +67,5 @@ export async function deliverNotificationEmail(
     () => setEmailStatus(ctx.db, ctx.ownerId, notification.id, 'sent', null),
     ctx.signal
   );
-  if (ctx.deps.faults?.includes('exit-after-email-sent')) process.kill(process.pid, 'SIGKILL'); // crash test
   return { status: 'sent' };
 }

@@ -126,8 +126,6 @@ export const ConfigSchema = z.object({
   GENIE_AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /** `npm start`: the first wait before restarting a child that died (doubles up to 30 s). */
   GENIE_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
-  /** Test-only fault injection (the crash tests use it); never set in production. */
-  GENIE_FAULT_INJECTION: z.enum(['exit-after-email-sent', 'worker-crash-after-start']).optional(),
   /** The worker's Prometheus `/metrics` (genie metrics and the Temporal SDK's); 0 turns it off. */
   GENIE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** The address the worker's `/metrics` listens on: loopback unless told (`0.0.0.0` in a container). */

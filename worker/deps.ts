@@ -34,7 +34,6 @@ export function createActivityDeps(config: Config, db: Db, temporal: Client, met
     mailer: config.SMTP_URL ? createMailer(config.SMTP_URL, config.SMTP_FROM) : undefined,
     notify: { maxPerRun: config.GENIE_NOTIFY_MAX_PER_RUN },
     schedules: new GenieSchedules(temporal, config.TEMPORAL_TASK_QUEUE),
-    faults: config.GENIE_FAULT_INJECTION ? [config.GENIE_FAULT_INJECTION] : [],
     publicUrl: publicUrl(config),
     links: { temporalUiUrl: temporalUiUrl(config), namespace: config.TEMPORAL_NAMESPACE },
     metrics,

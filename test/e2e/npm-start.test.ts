@@ -7,6 +7,7 @@ import { freePort, isPortFree } from '../../platform/ports';
 import { requireTemporalCli } from '../../dev/temporal-cli';
 import { FakeAnthropic } from '../fakes/anthropic';
 import { launchBrowser } from '../support/browser';
+import { WORKER_CRASHES_AFTER_READY } from '../support/faults';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -270,7 +271,7 @@ describe('npm start', () => {
       env: {
         ...process.env,
         ...env,
-        GENIE_FAULT_INJECTION: 'worker-crash-after-start',
+        NODE_OPTIONS: `--require ${WORKER_CRASHES_AFTER_READY}`, // test/support/faults
         GENIE_WORKER_METRICS_PORT: '0', // each restart would race the last for the port
         GENIE_RESTART_BACKOFF_MS: '100',
       },

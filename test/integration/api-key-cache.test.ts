@@ -1,18 +1,17 @@
 import { createApiKey, revokeApiKey, verifyApiKeyCached } from '../../db/repositories/api-keys';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import type { TestUser } from '../support/harness';
+import { useStack } from '../support/stack';
 
 /**
  * The API's in-memory trust in a verified key (verifyApiKeyCached) against Postgres: a revocation
  * in this process voids it, even one that lands while a lookup of the key is in flight.
  */
-let h: Harness;
+const { h, createUser } = useStack({ fake: false });
 let user: TestUser;
 
 beforeAll(async () => {
-  h = await startHarness();
-  user = await h.createUser('key-cache');
+  user = await createUser('key-cache');
 });
-afterAll(() => h.close());
 
 /** Resolves once some query waits for a lock (the lookup's `last_used_at` write, held up below). */
 async function untilALockIsAwaited(): Promise<void> {

@@ -1,37 +1,20 @@
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text, toolUse } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { SmtpSink, type ReceivedMail } from '../support/smtp-sink';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { ReceivedMail } from '../support/smtp-sink';
+import { useStack } from '../support/stack';
 
 /**
  * Approvals end to end: a genie's gated calls wait for their owner (a Temporal Update decides,
  * a durable timer expires), through the API, the email link and a worker restart.
  */
-let fake: FakeAnthropic;
-let smtp: SmtpSink;
-let h: Harness;
-let worker: TestWorker;
+const { fake, smtp, h, worker, startWorker, createUser } = useStack({ worker: { linksToApi: true }, smtp: true });
 let owner: TestUser;
 let stranger: TestUser;
-const taskQueue = `approvals-${Date.now()}`;
-
-const startWorker = () =>
-  startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, smtpUrl: smtp.url, publicUrl: h.url });
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  smtp = await new SmtpSink().start();
-  h = await startHarness({ taskQueue });
-  worker = await startWorker();
-  owner = await h.createUser('approver');
-  stranger = await h.createUser('stranger');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await smtp.close();
-  await fake.close();
+  owner = await createUser('approver');
+  stranger = await createUser('stranger');
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -273,7 +256,7 @@ describe('approvals', () => {
     const { runId, approval } = await waitingRun(genie.id);
     await worker.stop();
     await sleep(500);
-    worker = await startWorker();
+    await startWorker();
     const approved = await decide(approval.id, 'approve');
     expect(approved.status).toBe(200);
     expect((await waitForRun(h, owner, runId)).status).toBe('succeeded');
@@ -294,7 +277,7 @@ describe('approvals', () => {
     expect(other.status).toBe(409);
     expect(other.body.error.message).toContain('Another decision (denied) is already on its way');
     expect((await decide(approval.id, 'deny', { note: 'decided while the worker was away' })).status).toBe(202);
-    worker = await startWorker();
+    await startWorker();
     const run = await waitForRun(h, owner, runId);
     expect(run.status).toBe('succeeded');
     expect(run.approvals).toMatchObject([{ status: 'denied', note: 'decided while the worker was away' }]);

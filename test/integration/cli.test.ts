@@ -2,19 +2,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeAnthropic, text, toolUse, stopWith } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text, toolUse, stopWith } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /** The `genie` CLI over the REST API, as a person uses it (a real process, real HTTP). */
 const ROOT = path.resolve(__dirname, '../..');
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const { fake, h, createUser } = useStack({ worker: true });
 let user: TestUser;
 let dir: string;
-const taskQueue = `cli-${Date.now()}`;
 
 function cli(
   args: string[],
@@ -41,18 +38,10 @@ function cli(
 }
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
-  user = await h.createUser('cli');
+  user = await createUser('cli');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-cli-'));
 });
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('the genie CLI', () => {
   it('prints its help and exits 0 for --help and help', async () => {

@@ -6,7 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { authenticateApiKey } from '../../db/repositories/api-keys';
 import { spawnNodeChild, waitForReady } from '../../dev/stack';
 import { freePort } from '../../platform/ports';
-import { startHarness, type Harness } from '../support/harness';
+import { useStack } from '../support/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -29,11 +29,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
 
 const lastLine = (text: string) => text.trim().split('\n').pop()!;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
+const { h } = useStack({ fake: false });
 
 describe('npm run cli -- api-key create', () => {
   it('creates the user and a working key, printed on the last line', async () => {

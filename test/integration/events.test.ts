@@ -1,25 +1,14 @@
 import { eventInboxWorkflowId, genieNameKey } from '../../temporal/contract';
-import { FakeAnthropic, text } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const { fake, h, createUser } = useStack({ worker: true });
 let user: TestUser;
-const taskQueue = `events-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
-  user = await h.createUser('eventer');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
+  user = await createUser('eventer');
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

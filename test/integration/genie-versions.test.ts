@@ -1,25 +1,14 @@
-import { FakeAnthropic, text } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /** Every update is a version; a run runs with, and shows, the version it was started with. */
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const { fake, h, createUser } = useStack({ worker: true });
 let user: TestUser;
-const taskQueue = `versions-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
-  user = await h.createUser('versions');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
+  user = await createUser('versions');
 });
 
 const patch = (id: string, body: object) => h.call('PATCH', `/v1/worker-genies/${id}`, { key: user.key, body });

@@ -1,15 +1,14 @@
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import type { TestUser } from '../support/harness';
+import { useStack } from '../support/stack';
 
-let h: Harness;
+const { h, createUser } = useStack({ fake: false });
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  h = await startHarness();
-  alice = await h.createUser('alice');
-  bob = await h.createUser('bob');
+  alice = await createUser('alice');
+  bob = await createUser('bob');
 });
-afterAll(() => h.close());
 
 const scheduled = {
   name: 'Morning digest',

@@ -1,20 +1,19 @@
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import type { TestUser } from '../support/harness';
+import { useStack } from '../support/stack';
 
 /**
  * Bad input of every kind answers 4xx in the envelope, naming what was wrong: never a 5xx, never a
  * stack trace, never a success it did not earn.
  */
-let h: Harness;
+const { h, createUser } = useStack({ fake: false });
 let user: TestUser;
 let genieId: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  user = await h.createUser('hardening');
+  user = await createUser('hardening');
   const created = await h.call('POST', '/v1/worker-genies', { key: user.key, body: { name: 'g', soul_prompt: 'p' } });
   genieId = created.body.data.id;
 });
-afterAll(() => h.close());
 
 const NUL = '\u0000';
 

@@ -1,15 +1,14 @@
 import { API_KEY_CACHE_TTL_MS, revokeApiKey, createApiKey } from '../../db/repositories/api-keys';
 import { freePort } from '../../platform/ports';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { startHarness, type TestUser } from '../support/harness';
+import { useStack } from '../support/stack';
 
-let h: Harness;
+const { h, createUser } = useStack({ fake: false });
 let user: TestUser;
 
 beforeAll(async () => {
-  h = await startHarness();
-  user = await h.createUser('contract');
+  user = await createUser('contract');
 });
-afterAll(() => h.close());
 
 describe('authentication', () => {
   it('answers 401 without a key, with a malformed key and with an unknown key', async () => {

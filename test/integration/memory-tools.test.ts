@@ -4,17 +4,13 @@ import { insertGenie } from '../../db/repositories/genies';
 import { saveMessage } from '../../db/repositories/run-records';
 import { recordRun } from '../../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
-import { createDb, type Db } from '../../db';
 import { GenieCreateSchema } from '../../domain/schemas/genie';
 import { testToolDeps } from '../support/keys';
+import { useStack } from '../support/stack';
 
 /** The memory tools through runToolCall (what the runTool activity does), against real Postgres. */
 
-let db: Db;
-beforeAll(() => {
-  db = createDb(process.env.DATABASE_URL!);
-});
-afterAll(() => db.destroy());
+const { db } = useStack({ fake: false, harness: false }); // Postgres only
 
 /** A genie with one run to call tools in; pass `forOwner` to add a sibling genie to an existing owner. */
 async function setup(forOwner?: { id: string }) {

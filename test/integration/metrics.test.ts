@@ -2,29 +2,18 @@ import os from 'node:os';
 import { Registry } from 'prom-client';
 import { createGenieMetrics } from '../../platform/metrics';
 import { serveWorkerMetrics } from '../../worker/metrics-server';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
+import { text, toolUse } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { useStack } from '../support/stack';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
 
 /** Prometheus metrics: the API's requests by route template and status; what genies did, on the worker. */
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
-let user: TestUser;
 const metrics = createGenieMetrics();
-const taskQueue = `metrics-${Date.now()}`;
+const { fake, h, taskQueue, createUser } = useStack({ worker: { metrics } });
+let user: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, metrics });
-  user = await h.createUser('metrics');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
+  user = await createUser('metrics');
 });
 
 /** The value of one sample line of a Prometheus text page, or undefined. */

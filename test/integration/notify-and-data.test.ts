@@ -1,31 +1,19 @@
 import { spawnNodeChild, waitForReady } from '../../dev/stack';
 import type { ChildHandle } from '../../dev/processes';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
+import { text, toolUse } from '../fakes/anthropic';
+import { spawnWorkerDyingAfterEmail } from '../support/faults';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { TEST_ENCRYPTION_KEYS } from '../support/keys';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { SmtpSink, type ReceivedMail } from '../support/smtp-sink';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { ReceivedMail } from '../support/smtp-sink';
+import { useStack } from '../support/stack';
+import { startTestWorker } from '../support/worker';
 
-let fake: FakeAnthropic;
-let smtp: SmtpSink;
-let h: Harness;
-let worker: TestWorker;
+const { fake, smtp, h, taskQueue, createUser } = useStack({ worker: { notifyMaxPerRun: 3 }, smtp: true });
 let user: TestUser;
-const taskQueue = `notify-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  smtp = await new SmtpSink().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, smtpUrl: smtp.url, notifyMaxPerRun: 3 });
-  user = await h.createUser('owner');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await smtp.close();
-  await fake.close();
+  user = await createUser('owner');
 });
 
 const toolResults = (marker: string, turn = 1) =>
@@ -129,7 +117,7 @@ describe('notify_owner', () => {
         toolUse([{ name: 'notify_owner', input: { subject: 'once only', message: 'exactly once', channel: 'email' } }]),
         text('ok'),
       ]);
-      crashing = spawnNodeChild('worker', { ...env, GENIE_FAULT_INJECTION: 'exit-after-email-sent' });
+      crashing = spawnWorkerDyingAfterEmail(env);
       await waitForReady(crashing, 120_000);
       const { run_id } = await startRun(api, user, genie.id);
       expect(await crashing.exited).toBe('SIGKILL'); // it died right after the email was accepted

@@ -1,33 +1,22 @@
 import { spawn } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
 import { findTemporalCli } from '../../dev/temporal-cli';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
+import { text, toolUse } from '../fakes/anthropic';
 import { encryptedPayloadsIn } from '../support/history';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /**
  * Temporal payloads are encrypted: a run's input, tool calls, results, previews and summaries leave
  * no readable trace in its raw history, and the codec server (and the Temporal CLI through it)
  * shows them to operators.
  */
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const { fake, h, createUser } = useStack({ worker: true });
 let user: TestUser;
-const taskQueue = `codec-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
-  user = await h.createUser('codec');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
+  user = await createUser('codec');
 });
 
 type WirePayload = { metadata: Record<string, string>; data: string };

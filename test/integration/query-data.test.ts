@@ -5,20 +5,19 @@ import { insertGenie } from '../../db/repositories/genies';
 import { saveMessage } from '../../db/repositories/run-records';
 import { recordRun } from '../../db/repositories/runs';
 import { findOrCreateUserByEmail } from '../../db/repositories/users';
-import { createDb, type Db } from '../../db';
 import { GenieCreateSchema } from '../../domain/schemas/genie';
 import { testToolDeps } from '../support/keys';
+import { useStack } from '../support/stack';
 
 /** query_data through runToolCall (what the runTool activity does), against real Postgres. */
 
-let db: Db;
+const { db } = useStack({ fake: false, harness: false }); // Postgres only
 let call: (input: unknown) => Promise<{ isError: boolean; result: any }>;
 let ownerId: string;
 let otherOwnerId: string;
 const leadIds: string[] = [];
 
 beforeAll(async () => {
-  db = createDb(process.env.DATABASE_URL!);
   const owner = await findOrCreateUserByEmail(db, `qd-${crypto.randomUUID()}@example.test`);
   const other = await findOrCreateUserByEmail(db, `qd-other-${crypto.randomUUID()}@example.test`);
   ownerId = owner.id;
@@ -84,7 +83,6 @@ beforeAll(async () => {
     return { isError: summary.isError, result: step.result };
   };
 });
-afterAll(() => db.destroy());
 
 const names = (result: any) => result.rows.map((r: any) => r.name);
 

@@ -1,25 +1,15 @@
 import { genieNameKey } from '../../temporal/contract';
-import { FakeAnthropic, apiError, apiKeyOf, text, toolUse } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { apiError, apiKeyOf, text, toolUse } from '../fakes/anthropic';
+import { startHarness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
+import { startTestWorker } from '../support/worker';
 
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const { fake, h, taskQueue, createUser } = useStack({ worker: true });
 let user: TestUser;
-const taskQueue = `runs-test-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
-  user = await h.createUser('runner');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
+  user = await createUser('runner');
 });
 
 describe('a multi-turn run', () => {

@@ -5,29 +5,18 @@ import { freePort } from '../../platform/ports';
 import type { ScheduledGenie } from '../../temporal/schedule-options';
 import { SCHEDULE_RECONCILER_WORKFLOW_ID, scheduleId } from '../../temporal/contract';
 import { requestScheduleReconciliation } from '../../worker/worker';
-import { FakeAnthropic, text } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text } from '../fakes/anthropic';
+import { startHarness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const { fake, h, taskQueue, createUser } = useStack({ worker: true });
 let user: TestUser;
 let schedules: GenieSchedules;
-const taskQueue = `schedules-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url });
-  user = await h.createUser('scheduler');
+  user = await createUser('scheduler');
   schedules = new GenieSchedules(h.temporal, taskQueue);
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await fake.close();
 });
 
 const runsOf = async (genieId: string) =>

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { redactUrl } from '../../api/middleware/request-log';
 import { scrubSecrets } from '../../platform/logger';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import type { TestUser } from '../support/harness';
+import { useStack } from '../support/stack';
 
 /** Wherever a client puts an API key, no log line carries it. */
 const lines: string[] = [];
@@ -12,14 +13,12 @@ const logStream = new Writable({
   },
 });
 
-let h: Harness;
+const { h, createUser } = useStack({ fake: false, harness: { logStream } });
 let user: TestUser;
 
 beforeAll(async () => {
-  h = await startHarness({ logStream });
-  user = await h.createUser('logs');
+  user = await createUser('logs');
 });
-afterAll(() => h.close());
 
 describe('API keys in logs', () => {
   it('never logs a key, in any header, cookie or query parameter, valid or not', async () => {

@@ -2,38 +2,23 @@ import { spawn } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
 import { runToolCall } from '../../activities/tools/run-tool';
 import { findTemporalCli } from '../../dev/temporal-cli';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text, toolUse } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { testToolDeps } from '../support/keys';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /**
  * Someone who reaches Temporal but not the API (no API key, no payload key) can neither feed a
  * workflow plain input nor decide an approval: the run's decisions come from Postgres, and plain
  * payloads are refused. Driven with the `temporal` CLI, as such a person would.
  */
-let fake: FakeAnthropic;
-let smtp: SmtpSink;
-let h: Harness;
-let worker: TestWorker;
+const { fake, smtp, h, taskQueue, createUser } = useStack({ worker: { linksToApi: true }, smtp: true });
 let owner: TestUser;
-const taskQueue = `bypass-${Date.now()}`;
 const EventType = temporal.api.enums.v1.EventType;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  smtp = await new SmtpSink().start();
-  h = await startHarness({ taskQueue });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, smtpUrl: smtp.url, publicUrl: h.url });
-  owner = await h.createUser('bypass');
-});
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await smtp.close();
-  await fake.close();
+  owner = await createUser('bypass');
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,9 +6,10 @@ import { parseConfig } from '../../platform/config';
 import { freePort } from '../../platform/ports';
 import { createTemporalClient, pingTemporal } from '../../temporal/client';
 import { diagnoseTemporal } from '../../temporal/connection';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text, toolUse } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
+import { useStack } from '../support/stack';
 import { makeTestCertificates, TemporalTlsProxy, type TestCertificates } from '../support/temporal-tls-proxy';
 
 /**
@@ -21,23 +22,18 @@ const API_KEY = 'test-cloud-api-key-0123456789';
 let certs: TestCertificates;
 let mtls: TemporalTlsProxy; // wants a client certificate signed by the test CA
 let keyed: TemporalTlsProxy; // wants `authorization: Bearer API_KEY`
-let fake: FakeAnthropic;
-let h: Harness;
+// The harness's own client stays on the plain address; the workers are processes of their own.
+const { fake, h, taskQueue, createUser } = useStack();
 let user: TestUser;
-const taskQueue = `temporal-tls-${Date.now()}`;
 
 beforeAll(async () => {
   certs = makeTestCertificates();
   const target = process.env.TEMPORAL_ADDRESS!;
   mtls = await new TemporalTlsProxy({ target, certs, requireClientCert: true }).start();
   keyed = await new TemporalTlsProxy({ target, certs, apiKey: API_KEY }).start();
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue }); // its own client stays on the plain address
-  user = await h.createUser('tls');
+  user = await createUser('tls');
 });
 afterAll(async () => {
-  await h?.close();
-  await fake?.close();
   await mtls?.close();
   await keyed?.close();
   certs?.remove();

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { secretForms } from '../../fetch/redact';
 import type { FetchPolicy, Resolver } from '../../fetch/ssrf';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
+import { text, toolUse } from '../fakes/anthropic';
 import { EchoServer } from '../support/echo-server';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /** A fake DNS: api.test and evil.test are both the local echo server. */
 const resolve: Resolver = async (host) => {
@@ -34,20 +34,14 @@ const logStream = new Writable({
   },
 });
 
-let fake: FakeAnthropic;
+const { fake, h, createUser } = useStack({ harness: { fetchPolicy, logStream }, worker: { fetchPolicy, logStream } });
 let echo: EchoServer;
-let h: Harness;
-let worker: TestWorker;
 let user: TestUser;
-const taskQueue = `web-fetch-${Date.now()}`;
 const E = () => echo.port;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
   echo = await new EchoServer().start();
-  h = await startHarness({ taskQueue, fetchPolicy, logStream });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, fetchPolicy, logStream });
-  user = await h.createUser('fetcher');
+  user = await createUser('fetcher');
   const store = (body: object) => h.call('POST', '/v1/credentials', { key: user.key, body });
   for (const res of [
     await store({
@@ -95,12 +89,7 @@ beforeAll(async () => {
   // api_header plays a credential stored before allowed_hosts were required: it has none.
   await h.db('credentials').where({ owner_id: user.id, name: 'api_header' }).update({ allowed_hosts: '[]' });
 });
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await echo.close();
-  await fake.close();
-});
+afterAll(() => echo.close());
 
 const allCredentials = ['api_bearer', 'api_query', 'api_basic', 'api_header', 'wildcard', 'anywhere'];
 const resultsOfTurn = (marker: string, turn: number) =>

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text, toolUse } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /**
  * Run webhooks: signed the Standard Webhooks way, delivered by a Temporal workflow that retries
@@ -40,27 +40,19 @@ class Receiver {
   }
 }
 
-let fake: FakeAnthropic;
-let h: Harness;
-let worker: TestWorker;
+const loopbackAllowed = { allowHosts: ['127.0.0.1'] };
+const { fake, h, createUser } = useStack({
+  harness: { fetchPolicy: loopbackAllowed },
+  worker: { fetchPolicy: loopbackAllowed },
+});
 let user: TestUser;
 let receiver: Receiver;
-const taskQueue = `webhooks-${Date.now()}`;
-const loopbackAllowed = { allowHosts: ['127.0.0.1'] };
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
   receiver = await new Receiver().start();
-  h = await startHarness({ taskQueue, fetchPolicy: loopbackAllowed });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, fetchPolicy: loopbackAllowed });
-  user = await h.createUser('hooks');
+  user = await createUser('hooks');
 });
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await receiver.close();
-  await fake.close();
-});
+afterAll(() => receiver.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,9 @@
 import { spawnNodeChild, waitForReady } from '../../dev/stack';
 import type { ChildHandle } from '../../dev/processes';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import { text, toolUse, type FakeAnthropic } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
+import { useStack } from '../support/stack';
 
 /** The production worker entry point as its own process, so the test can SIGKILL it. */
 async function startWorkerProcess(taskQueue: string, fake: FakeAnthropic): Promise<ChildHandle> {
@@ -17,19 +18,12 @@ async function startWorkerProcess(taskQueue: string, fake: FakeAnthropic): Promi
   return worker;
 }
 
-let fake: FakeAnthropic;
-let h: Harness;
+// The worker is a process of its own (startWorkerProcess), not the stack's.
+const { fake, h, taskQueue, createUser } = useStack();
 let user: TestUser;
-const taskQueue = `crash-test-${Date.now()}`;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue });
-  user = await h.createUser('crash');
-});
-afterAll(async () => {
-  await h.close();
-  await fake.close();
+  user = await createUser('crash');
 });
 
 it('finishes a run whose worker was killed mid-run, with no step or memory write twice', async () => {

@@ -44,26 +44,27 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** What a harness may be started with; every option has a default. */
+export interface HarnessOptions {
+  temporalAddress?: string;
+  taskQueue?: string;
+  fetchPolicy?: FetchPolicy;
+  logStream?: DestinationStream;
+  /** The suite sends thousands of requests from one address: limits are high unless a test sets them. */
+  rateLimits?: RateLimits;
+  streamTimings?: RunStreamTimings;
+  /** The codec server's token (none: loopback callers only, as in the dev stack). */
+  codecToken?: string;
+  /** Networks whose callers need no codec token. */
+  codecAllowNetworks?: string[];
+  /** `GENIE_METRICS_TOKEN`: `/metrics` wants it as a bearer token (none: open). */
+  metricsToken?: string;
+  /** GENIE_TRUST_PROXY. */
+  trustProxy?: number | string[];
+}
+
 /** The real API app on a free port, against the suite's Postgres and Temporal. */
-export async function startHarness(
-  options: {
-    temporalAddress?: string;
-    taskQueue?: string;
-    fetchPolicy?: FetchPolicy;
-    logStream?: DestinationStream;
-    /** The suite sends thousands of requests from one address: limits are high unless a test sets them. */
-    rateLimits?: RateLimits;
-    streamTimings?: RunStreamTimings;
-    /** The codec server's token (none: loopback callers only, as in the dev stack). */
-    codecToken?: string;
-    /** Networks whose callers need no codec token. */
-    codecAllowNetworks?: string[];
-    /** `GENIE_METRICS_TOKEN`: `/metrics` wants it as a bearer token (none: open). */
-    metricsToken?: string;
-    /** GENIE_TRUST_PROXY. */
-    trustProxy?: number | string[];
-  } = {}
-): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = createDb(process.env.DATABASE_URL!);
   const connection = Connection.lazy({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, dataConverter: testDataConverter() });

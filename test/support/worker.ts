@@ -28,11 +28,8 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-/**
- * The real worker (real workflows and activities) on its own task queue, against the suite's
- * Postgres and Temporal, calling the model at `anthropicBaseUrl`.
- */
-export async function startTestWorker(options: {
+/** What a test worker is started with. */
+export interface TestWorkerOptions {
   taskQueue: string;
   anthropicBaseUrl: string;
   anthropicApiKey?: string | null;
@@ -49,7 +46,13 @@ export async function startTestWorker(options: {
   metrics?: GenieMetrics;
   /** Where the SDK's and the activities' logs go (tests scan them for secrets); the first worker of a file decides. */
   logStream?: DestinationStream;
-}): Promise<TestWorker> {
+}
+
+/**
+ * The real worker (real workflows and activities) on its own task queue, against the suite's
+ * Postgres and Temporal, calling the model at `anthropicBaseUrl`.
+ */
+export async function startTestWorker(options: TestWorkerOptions): Promise<TestWorker> {
   if (!runtimeInstalled) {
     const logger = options.logStream
       ? pino({ level: 'trace' }, options.logStream)
