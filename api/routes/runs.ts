@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { answer } from '../actions';
 import { ownerOf } from '../middleware/auth';
+import { streamSse } from '../sse';
 import { requireId } from '../validation';
 import type { Services } from '../services';
 import { route } from './define';
@@ -18,13 +19,15 @@ export function runsRouter(services: Services): Router {
     get: async (req, res) => {
       const runId = requireId(req.params.run_id, 'run_id', 'Run');
       const lastEventId = Number(req.get('last-event-id') ?? 0);
-      await services.runStream.stream(
-        ownerOf(res),
-        String(res.locals.apiKeyId),
+      const request = {
+        ownerId: ownerOf(res),
+        apiKeyId: String(res.locals.apiKeyId),
         runId,
-        Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0,
-        res
-      );
+        afterSeq: Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0,
+      };
+      await streamSse(res, (signal) => services.runStream.events(request, signal), {
+        keepaliveMs: services.runStream.timings.heartbeatMs,
+      });
     },
   });
   route(router, '/:run_id/cancel', {

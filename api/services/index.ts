@@ -12,7 +12,8 @@ import { GenieService } from './genies';
 import { MemoryService } from './memory';
 import { NotificationService } from './notifications';
 import { RunService } from './runs';
-import { RunStreamService, type RunStreamTimings } from './run-stream';
+import { DEFAULT_STREAM_TIMINGS, RunStreamService, type RunStreamTimings } from './run-stream';
+import { askTemporal, LiveCache } from './live-cache';
 import { StreamSlots } from './stream-slots';
 import type { RunEventListener } from '../../db/run-listener';
 
@@ -29,6 +30,7 @@ export interface ServiceDeps {
   fetchPolicy: FetchPolicy;
   /** The process's LISTEN connection for run streams (stopped by whoever made it). */
   runEvents: RunEventListener;
+  /** Run streams' timings; `liveMs` is also how old the process's LiveCache lets a run's live state get. */
   streamTimings?: RunStreamTimings;
   /** Run streams one API key may hold open at once (MAX_STREAMS_PER_KEY unless a test says). */
   maxStreamsPerKey?: number;
@@ -40,7 +42,10 @@ export function createServices(deps: ServiceDeps) {
   const credentials = new CredentialService(deps.db, deps.vault, deps.fetchPolicy);
   const events = new EventService(deps.db, deps.temporal, deps.taskQueue);
   const schedules = new GenieSchedules(deps.temporal, deps.taskQueue);
-  const runs = new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue });
+  const streamTimings = deps.streamTimings ?? DEFAULT_STREAM_TIMINGS;
+  // One per app, so one per API process: run detail and run streams ask Temporal about a run at most once per liveMs.
+  const liveCache = new LiveCache(askTemporal(deps.temporal), { maxAgeMs: streamTimings.liveMs });
+  const runs = new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }, liveCache);
   return {
     credentials,
     events,
@@ -58,10 +63,10 @@ export function createServices(deps: ServiceDeps) {
     runStream: new RunStreamService(
       deps.db,
       deps.runEvents,
-      runs,
+      liveCache,
       links,
       new StreamSlots(deps.db, deps.maxStreamsPerKey),
-      deps.streamTimings
+      streamTimings
     ),
     memory: new MemoryService(deps.db),
     data: new DataService(deps.db),

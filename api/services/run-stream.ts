@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import type { Db } from '../../db';
 import { listSteps } from '../../db/repositories/run-records';
 import { findRun } from '../../db/repositories/runs';
@@ -7,7 +6,7 @@ import { isTerminal } from '../../domain/runs';
 import { NotFoundError } from '../errors';
 import { presentApproval, presentRun, presentStep, type RunLinks } from '../../db/presenters';
 import { listRunApprovals } from '../../db/repositories/approvals';
-import type { RunService } from './runs';
+import { isActive, type LiveCache, type RunLive } from './live-cache';
 import type { StreamSlots } from './stream-slots';
 
 export interface RunStreamTimings {
@@ -15,124 +14,161 @@ export interface RunStreamTimings {
   heartbeatMs: number;
   /** Besides notifications, look again this often (a notification lost in a reconnect is never missed for long). */
   pollMs: number;
-  /** While the run is running, its live state (phase, tools, retries) is sent when it changes, this often at most. */
+  /**
+   * While the run is running, its live state (phase, tools, retries) is looked at this often, and
+   * sent when it changed; it is also how old the process's LiveCache lets a run's live state get.
+   */
   liveMs: number;
 }
 
 export const DEFAULT_STREAM_TIMINGS: RunStreamTimings = { heartbeatMs: 15_000, pollMs: 5_000, liveMs: 2_000 };
 
+/** One event of a run's stream, as the SSE writer frames it: `event`, `data` (JSON) and, for steps, `id`. */
+export type RunStreamEvent =
+  | { event: 'status' | 'end'; data: ReturnType<typeof presentRun> }
+  | { event: 'step'; id: number; data: ReturnType<typeof presentStep> }
+  | { event: 'approval'; data: ReturnType<typeof presentApproval> }
+  | { event: 'live'; data: RunLive }
+  | { event: 'error'; data: { code: string; message: string } };
+
+export interface RunStreamRequest {
+  ownerId: string;
+  /** The caller's API key: it holds a stream slot while the stream is open. */
+  apiKeyId: string;
+  runId: string;
+  /** Steps up to this seq are not sent again (`Last-Event-ID`); 0 for all. */
+  afterSeq: number;
+}
+
+/** What a stream has sent so far. */
+interface Sent {
+  lastSeq: number;
+  status?: string;
+  live: string;
+  /** Approval id → the status last sent. */
+  approvals: Map<string, string>;
+}
+
+/** A latch: `wake` ends the current `wait` early, or the next one at once when nobody waits. */
+class Wakeup {
+  private pending = false;
+  private resolve?: () => void;
+
+  readonly wake = (): void => {
+    this.pending = true;
+    this.resolve?.();
+  };
+
+  async wait(ms: number): Promise<void> {
+    if (!this.pending) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.resolve = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.resolve = undefined;
+    }
+    this.pending = false;
+  }
+}
+
 /**
- * `GET /v1/runs/{id}/stream`: the run as Server-Sent Events. `status` on connect and on every status
- * change, every `step` in seq order (those saved before the connection included; the SSE id is the
- * seq, so `Last-Event-ID` resumes after it), each `approval` when requested and when settled,
- * `live` while the run is running or waiting for an approval, and `end` with the
- * final run, after which the stream closes (or `error`, when the caller's key is revoked). Steps are read from Postgres each time the run is
- * announced (LISTEN/NOTIFY), always from the last seq sent: replay and live never drop or repeat one.
+ * `GET /v1/runs/{id}/stream`: the run as a sequence of events. `status` on connect and on every
+ * status change, every `step` in seq order (those saved before the connection included; its id is
+ * the seq, so `Last-Event-ID` resumes after it), each `approval` when requested and when settled,
+ * `live` while the run is running or waiting for an approval (from the LiveCache, never asked of
+ * Temporal per stream), and `end` with the final run, after which the sequence ends (or `error`,
+ * when the caller's key is revoked). Steps are read from Postgres each time the run is announced
+ * (LISTEN/NOTIFY) and every `pollMs`, always from the last seq sent: replay and live never drop or
+ * repeat one. Framing them as Server-Sent Events is `api/sse.ts`'s job.
  */
 export class RunStreamService {
   constructor(
     private readonly db: Db,
     private readonly listener: RunEventListener,
-    private readonly runs: RunService,
+    private readonly liveCache: LiveCache,
     private readonly links: RunLinks,
     private readonly slots: StreamSlots,
-    private readonly timings: RunStreamTimings = DEFAULT_STREAM_TIMINGS
+    readonly timings: RunStreamTimings = DEFAULT_STREAM_TIMINGS
   ) {}
 
   /**
-   * Streams the run to `res` for the caller's API key, which may hold MAX_STREAMS_PER_KEY streams at
-   * once (429 beyond); the stream sends `error` and closes when that key is revoked.
+   * The run's events for the caller's API key, which may hold MAX_STREAMS_PER_KEY streams at once.
+   * Before the first event it throws 404 (no such run) or 429 (no slot left); afterwards it never
+   * throws, and it ends after `end`, after `error` (the key was revoked), when the run is deleted,
+   * or when `signal` aborts (the client went away). Ending it in any way frees the slot.
    */
-  async stream(ownerId: string, apiKeyId: string, runId: string, lastEventId: number, res: Response): Promise<void> {
+  async *events(request: RunStreamRequest, signal?: AbortSignal): AsyncGenerator<RunStreamEvent, void, undefined> {
+    const { ownerId, apiKeyId, runId } = request;
     if (!(await findRun(this.db, ownerId, runId))) throw new NotFoundError('Run');
+    if (signal?.aborted) return;
     const slot = await this.slots.claim(apiKeyId);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (event: string, data: unknown, id?: number) => {
-      res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-
-    let lastSeq = lastEventId;
-    let lastStatus: string | undefined;
-    let lastLive = '';
-    const approvalsSent = new Map<string, string>(); // id → the status last sent
-    let lastLiveAt = 0;
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      unfollow();
-      clearInterval(heartbeat);
-      clearInterval(poll);
-      clearInterval(liveTimer);
-      res.end();
-      void slot.release();
-    };
+    const wakeup = new Wakeup();
+    let revoked = false;
     slot.onRevoked(() => {
-      if (closed) return;
-      send('error', { code: 'unauthorized', message: 'The API key of this stream was revoked.' });
-      close();
+      revoked = true;
+      wakeup.wake();
     });
-
-    const pump = async () => {
-      if (closed) return;
-      const run = await findRun(this.db, ownerId, runId);
-      if (!run) return close(); // deleted with its genie
-      const steps = await listSteps(this.db, ownerId, runId, lastSeq);
-      for (const step of steps) {
-        send('step', presentStep(step), step.seq);
-        lastSeq = step.seq;
-      }
-      if (run.status !== lastStatus) {
-        lastStatus = run.status;
-        send('status', presentRun(run, this.links));
-      }
-      for (const approval of await listRunApprovals(this.db, ownerId, runId)) {
-        if (approvalsSent.get(approval.id) === approval.status) continue;
-        approvalsSent.set(approval.id, approval.status);
-        send('approval', presentApproval(approval));
-      }
-      if (isTerminal(run.status)) {
-        send('end', presentRun(run, this.links));
-        return close();
-      }
-      // A new step means the run moved on (next turn, next tools): its live state is asked for at once.
-      const active = run.status === 'running' || run.status === 'waiting_approval';
-      if (active && (steps.length > 0 || Date.now() - lastLiveAt >= this.timings.liveMs)) {
-        lastLiveAt = Date.now();
-        const live = await this.runs.live(run);
-        const serialized = JSON.stringify(live);
-        if (live && serialized !== lastLive) {
-          lastLive = serialized;
-          send('live', live);
+    const unfollow = this.listener.follow(runId, wakeup.wake);
+    signal?.addEventListener('abort', wakeup.wake);
+    const sent: Sent = { lastSeq: request.afterSeq, live: '', approvals: new Map() };
+    try {
+      while (!signal?.aborted) {
+        if (revoked) {
+          yield { event: 'error', data: { code: 'unauthorized', message: 'The API key of this stream was revoked.' } };
+          return;
         }
+        let outcome: 'open' | 'ended' | 'gone' = 'open';
+        try {
+          outcome = yield* this.changes(ownerId, runId, sent);
+        } catch {
+          // Postgres away: the next look tries again
+        }
+        if (outcome !== 'open') return; // ended, or deleted with its genie
+        const active = sent.status !== undefined && isActive(sent.status);
+        await wakeup.wait(active ? Math.min(this.timings.liveMs, this.timings.pollMs) : this.timings.pollMs);
       }
-    };
+    } finally {
+      signal?.removeEventListener('abort', wakeup.wake);
+      unfollow();
+      void slot.release();
+    }
+  }
 
-    // One pump at a time, and a wake during a pump runs one more after it (never concurrently).
-    let running = Promise.resolve();
-    let queued = false;
-    const wake = () => {
-      if (queued || closed) return;
-      queued = true;
-      running = running.then(async () => {
-        queued = false;
-        await pump().catch(() => undefined); // Postgres away: the next poll tries again
-      });
-    };
-
-    const unfollow = this.listener.follow(runId, wake);
-    const heartbeat = setInterval(() => res.write(': keepalive\n\n'), this.timings.heartbeatMs);
-    const poll = setInterval(wake, this.timings.pollMs);
-    const liveTimer = setInterval(
-      () => (lastStatus === 'running' || lastStatus === 'waiting_approval') && wake(),
-      this.timings.liveMs
-    );
-    res.on('close', close);
-    wake();
+  /** What changed since `sent`, as events (updating `sent`); whether the run is still going. */
+  private async *changes(
+    ownerId: string,
+    runId: string,
+    sent: Sent
+  ): AsyncGenerator<RunStreamEvent, 'open' | 'ended' | 'gone', undefined> {
+    const run = await findRun(this.db, ownerId, runId);
+    if (!run) return 'gone';
+    for (const step of await listSteps(this.db, ownerId, runId, sent.lastSeq)) {
+      yield { event: 'step', id: step.seq, data: presentStep(step) };
+      sent.lastSeq = step.seq;
+    }
+    if (run.status !== sent.status) {
+      sent.status = run.status;
+      yield { event: 'status', data: presentRun(run, this.links) };
+    }
+    for (const approval of await listRunApprovals(this.db, ownerId, runId)) {
+      if (sent.approvals.get(approval.id) === approval.status) continue;
+      sent.approvals.set(approval.id, approval.status);
+      yield { event: 'approval', data: presentApproval(approval) };
+    }
+    if (isTerminal(run.status)) {
+      yield { event: 'end', data: presentRun(run, this.links) };
+      return 'ended';
+    }
+    // Looked at on every new step and every liveMs: the cache asks Temporal only when its answer is old.
+    const live = await this.liveCache.live(run);
+    const serialized = JSON.stringify(live);
+    if (live && serialized !== sent.live) {
+      sent.live = serialized;
+      yield { event: 'live', data: live };
+    }
+    return 'open';
   }
 }

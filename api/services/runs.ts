@@ -13,13 +13,7 @@ import { deleteRun, findRun, finishRun, listRuns, recordRun, type RunRow } from 
 import type { Db } from '../../db';
 import { isTerminal, RUN_ERROR, type RunError, type RunStatus, type RunTrigger } from '../../domain/runs';
 import { withTemporalDeadline } from '../../temporal/client';
-import {
-  genieSearchAttributes,
-  runStatusQuery,
-  WORKFLOW,
-  type GenieRunInput,
-  type GenieRunWorkflow,
-} from '../../temporal/contract';
+import { genieSearchAttributes, WORKFLOW, type GenieRunInput, type GenieRunWorkflow } from '../../temporal/contract';
 import { ConflictError, NotFoundError } from '../errors';
 import {
   page,
@@ -31,9 +25,7 @@ import {
   type RunLinks,
 } from '../../db/presenters';
 import { parseCursor } from '../validation';
-
-/** How long get-run asks Temporal about an unfinished run before showing what Postgres knows. */
-const RECONCILE_DESCRIBE_TIMEOUT_MS = 2000;
+import { isActive, type LiveCache } from './live-cache';
 
 /** How long `cancel-run` waits for the workflow to confirm before answering. */
 export const CANCEL_CONFIRM_MS = 10_000;
@@ -42,16 +34,7 @@ export interface RunSettings extends RunLinks {
   taskQueue: string;
 }
 
-/** What a running run is doing now (see RunService.live). */
-export interface RunLive {
-  phase: string;
-  turn: number;
-  current_tools: string[];
-  /** Attempt of the activity running now (above 1 while Temporal retries it). */
-  attempt: number;
-  last_failure: string | null;
-  activity?: string;
-}
+export type { RunLive } from './live-cache';
 
 /** The answer to a run start; `replayed` when an Idempotency-Key repeat returned an earlier run. */
 export interface RunStarted {
@@ -87,7 +70,9 @@ export class RunService {
   constructor(
     private readonly db: Db,
     private readonly temporal: Client,
-    private readonly settings: RunSettings
+    private readonly settings: RunSettings,
+    /** What Temporal says about unfinished runs (shared with the run streams of this process). */
+    private readonly liveCache: LiveCache
   ) {}
 
   /**
@@ -165,13 +150,19 @@ export class RunService {
     return page(rows, options.limit, (run) => presentRun(run, this.settings));
   }
 
+  /**
+   * The run with its steps, approvals and webhook deliveries; while it is running or waiting for an
+   * approval, also `live`, what its workflow is doing now (from the process's LiveCache, so
+   * Temporal is asked at most once per run every 2 s however many callers poll it).
+   */
   async get(ownerId: string, runId: string) {
     let run = await findRun(this.db, ownerId, runId);
     if (!run) throw new NotFoundError('Run');
-    run = await this.reconcile(ownerId, run);
-    const [steps, live, approvals, deliveries, genie] = await Promise.all([
+    const temporal = isTerminal(run.status) ? undefined : await this.liveCache.snapshot(run);
+    run = await this.reconcile(ownerId, run, temporal?.workflowStatus);
+    const live = isActive(run.status) ? temporal?.live : undefined;
+    const [steps, approvals, deliveries, genie] = await Promise.all([
       listSteps(this.db, ownerId, runId),
-      this.live(run),
       listRunApprovals(this.db, ownerId, runId),
       listRunWebhookDeliveries(this.db, ownerId, runId),
       findGenieForRun(this.db, ownerId, run),
@@ -186,36 +177,6 @@ export class RunService {
     };
   }
 
-  /**
-   * What a running run's workflow is doing now, from its `status` query and its pending activities:
-   * the phase, turn and tools, and when an activity is being retried, its attempt and last failure
-   * (so "the model endpoint is down" shows here, not only in the Temporal UI). Undefined when the
-   * run is not running or Temporal cannot tell quickly.
-   */
-  async live(run: RunRow): Promise<RunLive | undefined> {
-    if (run.status !== 'running' && run.status !== 'waiting_approval') return undefined;
-    const handle = this.temporal.workflow.getHandle(run.workflow_id);
-    try {
-      const [status, description] = await withTemporalDeadline(
-        this.temporal,
-        () => Promise.all([handle.query(runStatusQuery), handle.describe()]),
-        RECONCILE_DESCRIBE_TIMEOUT_MS
-      );
-      const pending = description.raw.pendingActivities ?? [];
-      const retried = [...pending].sort((a, b) => (b.attempt ?? 0) - (a.attempt ?? 0))[0];
-      return {
-        phase: status.phase,
-        turn: status.turn,
-        current_tools: status.currentTools,
-        attempt: retried?.attempt ?? 1,
-        last_failure: retried?.lastFailure?.message ?? null,
-        ...(retried?.activityType?.name ? { activity: retried.activityType.name } : {}),
-      };
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Asks the workflow to cancel and waits (briefly) for it to record `cancelled`. */
   async cancel(ownerId: string, runId: string) {
     const run = await findRun(this.db, ownerId, runId);
@@ -224,31 +185,28 @@ export class RunService {
     const handle = this.temporal.workflow.getHandle(run.workflow_id);
     await withTemporalDeadline(this.temporal, () => handle.cancel());
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, CANCEL_CONFIRM_MS))]);
+    this.liveCache.forget(run.id); // what it was doing before the cancel is old news
     return this.get(ownerId, runId);
   }
 
   /**
    * A run whose workflow closed without recording it (terminated from the Temporal UI, say) is
-   * brought in line with the workflow. Temporal being unreachable leaves the row as it is.
+   * brought in line with the workflow, as Temporal last described it. Temporal being unreachable
+   * (no status) leaves the row as it is.
    */
-  private async reconcile(ownerId: string, run: RunRow): Promise<RunRow> {
-    if (isTerminal(run.status)) return run;
+  private async reconcile(ownerId: string, run: RunRow, workflowStatus: string | undefined): Promise<RunRow> {
+    const ending = workflowStatus === undefined ? undefined : CLOSED_WORKFLOW_ENDINGS[workflowStatus];
+    if (isTerminal(run.status) || !ending) return run;
     try {
-      const description = await withTemporalDeadline(
-        this.temporal,
-        () => this.temporal.workflow.getHandle(run.workflow_id).describe(),
-        RECONCILE_DESCRIBE_TIMEOUT_MS
-      );
-      const ending = CLOSED_WORKFLOW_ENDINGS[description.status.name];
-      if (!ending) return run;
       const ended = await finishRun(this.db, ownerId, run.id, {
         status: ending.status,
         output: null,
         error: { type: ending.type, message: ending.message },
       });
+      this.liveCache.forget(run.id);
       return ended ?? (await findRun(this.db, ownerId, run.id)) ?? run;
     } catch {
-      return run; // not started yet, or Temporal down: show what Postgres knows
+      return run; // Postgres away: show what it last said
     }
   }
 }
