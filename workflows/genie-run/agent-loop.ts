@@ -1,0 +1,99 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { addUsage, RUN_ERROR, totalTokens, type RunEnd } from '../../domain/runs';
+import { isToolName } from '../../domain/tools';
+import {
+  MODEL_ACTIVITY,
+  TOOL_ACTIVITY,
+  UNKNOWN_TOOL_ACTIVITY,
+  type GenieRunInput,
+  type ModelTurn,
+  type RunPlan,
+  type RunStatusView,
+  type RunToolInput,
+  type ToolCallRef,
+} from '../../temporal/contract';
+import { awaitApproval, type Approvals } from './approvals';
+
+const { callModel } = proxyActivities<Activities>(MODEL_ACTIVITY);
+const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
+
+export const failed = (type: string, message: string): RunEnd => ({ status: 'failed', error: { type, message } });
+
+/** Why a run ended on a stop reason, or undefined when the loop goes on. */
+function endFor(reply: ModelTurn): RunEnd | undefined {
+  switch (reply.stopReason) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return { status: 'succeeded', error: null };
+    case 'tool_use': // run the tools, feed back the results
+    case 'pause_turn': // the API paused a long turn: send it back as is and Claude continues
+    case 'max_tokens': // the reply was cut off: Claude continues it; cut-off tool calls answer as errors
+      return undefined;
+    case 'refusal':
+      return failed(RUN_ERROR.refusal, 'Claude declined to continue this run (stop_reason "refusal").');
+    case 'model_context_window_exceeded':
+      return failed(RUN_ERROR.contextWindow, 'The conversation outgrew the model’s context window.');
+    default:
+      return failed(
+        RUN_ERROR.unexpectedStopReason,
+        `Claude stopped with an unknown stop_reason "${reply.stopReason}".`
+      );
+  }
+}
+
+/**
+ * The agent loop: Claude for turn n, then the turn's tool calls concurrently (a gated one waits for
+ * its owner, holding up no other), until Claude ends its turn or a limit ends the run.
+ */
+export async function agentLoop(
+  input: GenieRunInput,
+  plan: RunPlan,
+  state: RunStatusView,
+  approvals: Approvals
+): Promise<RunEnd> {
+  const { ownerId, genieId } = input;
+  const { runId } = plan;
+  const runToolCall = (call: ToolCallRef, turn: number, refused?: RunToolInput['refused']) =>
+    runTool.executeWithOptions(
+      { ...(isToolName(call.name) ? TOOL_ACTIVITY[call.name] : UNKNOWN_TOOL_ACTIVITY), summary: call.summary },
+      [{ runId, ownerId, genieId, turn, toolUseId: call.id, ...(refused ? { refused } : {}) }]
+    );
+
+  /** One tool call; a gated one runs only once approved, and is answered as refused otherwise. */
+  const runCall = async (call: ToolCallRef, turn: number) => {
+    if (!call.needsApproval) return runToolCall(call, turn);
+    const outcome = await awaitApproval(approvals, { runId, ownerId, genieId }, call, turn);
+    if (outcome.status === 'approved') return runToolCall(call, turn);
+    return runToolCall(call, turn, { status: outcome.status === 'denied' ? 'denied' : 'expired', note: outcome.note });
+  };
+
+  for (let turn = 1; ; turn++) {
+    state.phase = 'calling_model';
+    state.turn = turn;
+    const reply = await callModel.executeWithOptions({ ...MODEL_ACTIVITY, summary: `Claude, turn ${turn}` }, [
+      { runId, ownerId, turn },
+    ]);
+    addUsage(state.usage, reply.usage);
+    const end = endFor(reply);
+    if (end) return end;
+    const used = totalTokens(state.usage);
+    if (plan.maxTokensPerRun !== null && used >= plan.maxTokensPerRun) {
+      return failed(
+        RUN_ERROR.tokenBudget,
+        `Stopped after ${used} tokens: over max_tokens_per_run (${plan.maxTokensPerRun}).`
+      );
+    }
+    if (turn >= plan.maxTurns) {
+      return failed(RUN_ERROR.maxTurns, `Stopped after ${turn} turns (max_turns) before Claude finished.`);
+    }
+    const calls = reply.stopReason === 'tool_use' ? reply.toolCalls : [];
+    if (calls.length > 0) {
+      state.phase = 'running_tools';
+      state.currentTools = calls.map((call) => call.summary);
+      // Concurrently: one turn's calls are independent, and one waiting for approval holds up no other.
+      await Promise.all(calls.map((call) => runCall(call, turn)));
+      state.currentTools = [];
+    }
+  }
+}
