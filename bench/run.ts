@@ -3,7 +3,7 @@
 // server, a bare Node HTTP server sending the API's bytes — printed as one table.
 //   BENCH_RUNS (100)  concurrent 3-turn runs in the throughput row
 //   BENCH_IN_FLIGHT (200)  runs in flight for the peak-memory row
-//   BENCH_ONLY  a comma-separated subset of: idle,turn,history,throughput,memory,api,schedule
+//   BENCH_ONLY  a comma-separated subset of: idle,turn,history,throughput,polling,memory,api,schedule
 //   BENCH_PROFILE_DIR  every Node process of the stack writes a CPU profile there when it stops
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -25,6 +25,8 @@ const GENIES = 100;
 const CONCURRENT_RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 200);
 const THROUGHPUT_MODEL_MS = 500;
+/** How often each polling client reads its run in the polling row (twice a second, as a console might). */
+const POLL_EVERY_MS = 500;
 const MEMORY_MODEL_MS = 3000;
 const SCHEDULE_FIRES = 50;
 const BARE_QUEUE = 'bench-bare';
@@ -265,6 +267,57 @@ async function throughputSection(bench: Bench): Promise<Row[]> {
   ];
 }
 
+/**
+ * The throughput row again with a client per run reading `GET /v1/runs/{id}` every 500 ms until it
+ * ends: what readers cost the runs (their reads must not reach Temporal each time).
+ */
+async function pollingSection(bench: Bench): Promise<Row[]> {
+  const { stack, fake, roots, startRun } = bench;
+  const genies = await bench.genies();
+  fake.latencyMs = THROUGHPUT_MODEL_MS;
+  const batch = async (poll: boolean) => {
+    const cpuBefore = sample(roots);
+    const t0 = Date.now();
+    let reads = 0;
+    const ids = await Promise.all(
+      Array.from({ length: CONCURRENT_RUNS }, async (_, i) => (await startRun(genies[i % genies.length]!.id)).run_id)
+    );
+    const pollers = poll
+      ? ids.map(async (id) => {
+          for (;;) {
+            const run = await stack.call<RunView>('GET', `/v1/runs/${id}`);
+            reads++;
+            if (isTerminal(run.status)) return;
+            await sleep(POLL_EVERY_MS);
+          }
+        })
+      : [];
+    const runs = await waitForRuns(stack, ids);
+    await Promise.all(pollers);
+    const seconds = (lastFinish(runs) - t0) / 1000;
+    return { rate: CONCURRENT_RUNS / seconds, seconds, reads, cpu: cpuBetween(cpuBefore, sample(roots)) };
+  };
+  const quiet = await batch(false);
+  const polled = await batch(true);
+  fake.latencyMs = 0;
+  const perRun = (cpu: number) => (cpu / CONCURRENT_RUNS).toFixed(3);
+  return [
+    {
+      measure: `${CONCURRENT_RUNS} concurrent 3-turn runs, each read every ${POLL_EVERY_MS} ms by a client: runs/s`,
+      value: `${polled.rate.toFixed(1)} (${polled.seconds.toFixed(1)} s, ${polled.reads} reads)`,
+    },
+    {
+      measure: '  the same runs unread: runs/s',
+      value: `${quiet.rate.toFixed(1)} (${quiet.seconds.toFixed(1)} s)`,
+    },
+    { measure: '  polled runs/s / unread runs/s', value: ratio(polled.rate, quiet.rate), goal: '≥ 0.90x' },
+    {
+      measure: '  CPU s per run, polled (unread): Temporal / API',
+      value: `${perRun(polled.cpu.temporal)} / ${perRun(polled.cpu.api)} (${perRun(quiet.cpu.temporal)} / ${perRun(quiet.cpu.api)})`,
+    },
+  ];
+}
+
 /** The API's hot path against a bare Node server sending the same bytes. */
 async function apiSection(bench: Bench): Promise<Row[]> {
   const { stack, children } = bench;
@@ -369,6 +422,7 @@ const SECTIONS: Record<string, (bench: Bench) => Promise<Row[]>> = {
   turn: turnSection,
   history: historySection,
   throughput: throughputSection,
+  polling: pollingSection,
   // Before the API load, whose heap growth would otherwise count as the API's peak here.
   memory: memorySection,
   api: apiSection,
