@@ -19,7 +19,7 @@ import { webhookDeliveryFor } from './webhooks';
 const SECRET_HEADER = /authorization|cookie|api[-_]?key|token|secret|password/i;
 
 /** The call's input as the owner sees it: header values that look secret are redacted. */
-export function approvalInput(tool: string, input: unknown): unknown {
+function approvalInput(tool: string, input: unknown): unknown {
   if (tool !== 'web_fetch' || !input || typeof input !== 'object') return input;
   const headers = (input as { headers?: unknown }).headers;
   if (!headers || typeof headers !== 'object') return input;

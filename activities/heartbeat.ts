@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 
 /** How often a long activity tells Temporal it is alive (well inside every heartbeatTimeout). */
-export const HEARTBEAT_EVERY_MS = 3000;
+const HEARTBEAT_EVERY_MS = 3000;
 
 /**
  * Runs `work` while heartbeating, so a dead worker is noticed within the heartbeat timeout (not the

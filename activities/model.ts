@@ -21,7 +21,7 @@ function replyPreview(content: ContentBlock[], stopReason: string): string {
 }
 
 /** What the workflow learns of a reply: its stop reason, its tool calls (ids and summaries) and usage. */
-export function turnOf(
+function turnOf(
   content: ContentBlock[],
   stopReason: string,
   usage: TokenUsage,

@@ -1,5 +1,5 @@
 /** The longest preview a step keeps (and the workflow history sees). */
-export const PREVIEW_MAX_CHARS = 300;
+const PREVIEW_MAX_CHARS = 300;
 
 /** A one-line, bounded rendering of a value for run steps and the Temporal UI. */
 export function preview(value: unknown): string {

@@ -16,7 +16,7 @@ import type { ActivityDeps } from './deps';
 import { webhookNotAccepted, webhookRefused } from './failures';
 
 /** How long one delivery attempt may wait for the endpoint's answer. */
-export const WEBHOOK_TIMEOUT_MS = 15_000;
+const WEBHOOK_TIMEOUT_MS = 15_000;
 
 /**
  * Records the delivery of `event` when the genie wants it (it has a `webhook_url` and lists the

@@ -4,7 +4,7 @@ import { findOrCreateUserByEmail } from '../db/repositories/users';
 import type { Db } from '../db';
 import { devApiKeyFile } from '../platform/data-dir';
 
-export const DEV_USER_EMAIL = 'dev@localhost';
+const DEV_USER_EMAIL = 'dev@localhost';
 
 /**
  * The dev stack's API key: made once for `dev@localhost` and kept in `<dataDir>/dev-api-key`

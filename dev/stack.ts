@@ -9,7 +9,7 @@ import { startTemporalDevServer, type TemporalDevServerOptions } from './tempora
  * An entry point of `bin/` in the form this process runs: dist/bin/<name>.js when compiled (`npm
  * start` builds first), else bin/<name>.ts through tsx (the tests: never a stale dist/).
  */
-export const binPath = (name: string): string =>
+const binPath = (name: string): string =>
   RUNS_COMPILED ? path.join(PROJECT_ROOT, 'dist', 'bin', `${name}.js`) : path.join(PROJECT_ROOT, 'bin', `${name}.ts`);
 
 /** Starts a Node entry point of `bin/` as a child with an IPC channel. */

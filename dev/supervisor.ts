@@ -24,7 +24,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
 };
 
 /** Why the stack gave up: a child that kept crashing. */
-export class CrashLoopError extends Error {
+class CrashLoopError extends Error {
   override name = 'CrashLoopError';
 }
 

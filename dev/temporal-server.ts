@@ -82,7 +82,7 @@ async function waitForFrontend(address: string, handle: ChildHandle, timeoutMs: 
  * call a Temporal client makes first, sent over plain HTTP/2 so that the supervisor never loads the
  * Temporal client (its protobufs and gRPC weigh some 30 MB). The request is one empty message.
  */
-export function answersGetSystemInfo(address: string, timeoutMs: number): Promise<boolean> {
+function answersGetSystemInfo(address: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const session = http2.connect(`http://${address}`);
     const timer = setTimeout(() => done(false), timeoutMs);

@@ -16,8 +16,5 @@ export const DEFAULT_WEBHOOK_EVENTS: WebhookEvent[] = ['run.succeeded', 'run.fai
 /** The event of a run ending with `status`. */
 export const runEndEvent = (status: RunEndStatus): WebhookEvent => `run.${status}`;
 
-/** How long a delivery is retried before it is given up as failed. */
-export const WEBHOOK_RETRY_HOURS = 24;
-
 /** How long a rotated-out webhook secret keeps signing (next to the new one). */
 export const WEBHOOK_PREVIOUS_SECRET_HOURS = 24;

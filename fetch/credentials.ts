@@ -52,7 +52,7 @@ export function injectCredential(
 }
 
 /** Every secret string that injecting this credential can put on the wire (for redaction). */
-export function secretParts(credential: CredentialShape, secret: string): string[] {
+function secretParts(credential: CredentialShape, secret: string): string[] {
   const parts = [secret];
   if (credential.credential_type === 'basic_auth') {
     const password = secret.slice(secret.indexOf(':') + 1);

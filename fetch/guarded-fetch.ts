@@ -7,9 +7,9 @@ import { hostMatches, injectCredential } from './credentials';
 import { checkUrl, compilePolicy, FetchRefusedError, guardedLookup, type FetchPolicy } from './ssrf';
 import { inSpan } from '../platform/tracing';
 
-export const WEB_FETCH_MAX_TEXT_BYTES = 64 * 1024;
-export const WEB_FETCH_HARD_CAP_BYTES = 10 * 1024 * 1024;
-export const WEB_FETCH_MAX_REDIRECTS = 5;
+const WEB_FETCH_MAX_TEXT_BYTES = 64 * 1024;
+const WEB_FETCH_HARD_CAP_BYTES = 10 * 1024 * 1024;
+const WEB_FETCH_MAX_REDIRECTS = 5;
 export const WEB_FETCH_TIMEOUT_DEFAULT_MS = 30_000;
 export const WEB_FETCH_TIMEOUT_MAX_MS = 60_000;
 

@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js';
 /** Resolves a host name to its addresses (injectable, so tests can play a rebinding DNS). */
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
-export const systemResolver: Resolver = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
+const systemResolver: Resolver = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 
 /** Why a request was refused before anything was sent. The message is fit for the model. */
 export class FetchRefusedError extends Error {
@@ -63,7 +63,7 @@ function inAllowedRange(address: ipaddr.IPv4 | ipaddr.IPv6, policy: CompiledPoli
  * Why connecting to `address` is refused — the address and its range, e.g. `127.0.0.1 (loopback)` —
  * or undefined when it is a public unicast address.
  */
-export function addressProblem(address: string, policy: CompiledPolicy): string | undefined {
+function addressProblem(address: string, policy: CompiledPolicy): string | undefined {
   if (!ipaddr.isValid(address)) return `${address} (not an IP address)`;
   const parsed = ipaddr.parse(address);
   if (inAllowedRange(parsed, policy)) return undefined;

@@ -10,7 +10,7 @@ import { parseKeySpec } from './key-spec';
 const isNetwork = (entry: string) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry);
 
 /** Default Claude model for genies that name none. */
-export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 

@@ -8,7 +8,7 @@ export interface KeyEntry {
 }
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-export const KEY_SPEC_FORMAT = 'kid:base64key[,kid:base64key...] with 32-byte keys and distinct ids';
+const KEY_SPEC_FORMAT = 'kid:base64key[,kid:base64key...] with 32-byte keys and distinct ids';
 
 /** The keys of a spec, or why it is not one. */
 export function parseKeySpec(spec: string): { keys: KeyEntry[] } | { problem: string } {

@@ -14,7 +14,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Registers a tracer provider exporting this process's spans as `service` to `endpoint` over OTLP/HTTP. */
+/** @public (loaded by platform/tracing.ts through require) Registers a tracer provider exporting this process's spans as `service` to `endpoint` over OTLP/HTTP. */
 export function startTracingSdk(service: string, endpoint: string): Tracing {
   const resource = new Resource({ 'service.name': service });
   const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` });
@@ -24,7 +24,7 @@ export function startTracingSdk(service: string, endpoint: string): Tracing {
   return { plugin: new OpenTelemetryPlugin({ resource, spanProcessor }), shutdown: () => provider.shutdown() };
 }
 
-/** The plugin as the bundler sees it: only its workflow interceptor modules matter there. */
+/** @public (loaded through require) The plugin as the bundler sees it: only its workflow interceptor modules matter there. */
 export function bundlingPlugin(): OpenTelemetryPlugin {
   return new OpenTelemetryPlugin({ resource: new Resource({}), spanProcessor: new NoopSpanProcessor() });
 }

@@ -5,7 +5,7 @@ import type { KeyEntry } from '../platform/key-spec';
 
 /** The `encoding` of an encrypted payload; its key id is in `encryption-key-id`. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
-export const KEY_ID_METADATA = 'encryption-key-id';
+const KEY_ID_METADATA = 'encryption-key-id';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

@@ -60,7 +60,7 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
 }
 
 /** How long an API request waits for Temporal before answering 503. */
-export const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
+const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
 
 /**
  * Runs Temporal calls under a deadline, so an unreachable server fails the request (503) instead of

@@ -237,7 +237,7 @@ export function rememberConnectionOptions(connection: Connection, options: Tempo
 }
 
 /** The options `client`'s connection was made with (its address alone if it was made elsewhere). */
-export function connectionOptionsOf(client: Client): TemporalConnectionOptions {
+function connectionOptionsOf(client: Client): TemporalConnectionOptions {
   const connection = client.connection;
   if (!(connection instanceof Connection)) return { address: 'the configured address' };
   return optionsOfConnection.get(connection) ?? { address: connection.options.address };

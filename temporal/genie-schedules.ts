@@ -4,7 +4,7 @@ import { genieIdOfSchedule, scheduleId, type ReconcileReport } from './contract'
 import { scheduleOptionsFor, type ScheduledGenie } from './schedule-options';
 
 /** How old a schedule without a genie must be before the reconciler deletes it. */
-export const ORPHAN_GRACE_MS = 60_000;
+const ORPHAN_GRACE_MS = 60_000;
 
 export interface ScheduleView {
   next_run_times: string[];

@@ -9,12 +9,12 @@ import { Vault } from '../security/vault';
 import { GenieSchedules } from '../temporal/genie-schedules';
 
 /** Output tokens per Claude call. */
-export const MODEL_MAX_OUTPUT_TOKENS = 8192;
+const MODEL_MAX_OUTPUT_TOKENS = 8192;
 /** One Messages API request may take this long (the activity's own timeout bounds retries). */
-export const MODEL_REQUEST_TIMEOUT_MS = 120_000;
+const MODEL_REQUEST_TIMEOUT_MS = 120_000;
 
 /** How activities reach Claude, from the process configuration. */
-export function modelSettings(config: Config): ModelSettings {
+function modelSettings(config: Config): ModelSettings {
   return {
     apiKey: config.ANTHROPIC_API_KEY,
     baseURL: config.ANTHROPIC_BASE_URL,

@@ -22,8 +22,8 @@ import {
 } from '../temporal/contract';
 
 /** Idempotency keys are remembered this long, and the newest SEEN_KEYS_KEPT always. */
-export const SEEN_KEYS_TTL_MS = 24 * 60 * 60 * 1000;
-export const SEEN_KEYS_KEPT = 10_000;
+const SEEN_KEYS_TTL_MS = 24 * 60 * 60 * 1000;
+const SEEN_KEYS_KEPT = 10_000;
 
 const { prepareEventRun, dropEvents } = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
 

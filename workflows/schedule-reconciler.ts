@@ -3,9 +3,9 @@ import type { Activities } from '../activities';
 import { LIFECYCLE_ACTIVITY, reconcileNowSignal, type ScheduleReconcilerInput } from '../temporal/contract';
 
 /** How often schedules are checked against genies when nobody asks sooner. */
-export const RECONCILE_EVERY = '10 minutes';
+const RECONCILE_EVERY = '10 minutes';
 /** Passes before the workflow continues as new (keeps its history short). */
-export const PASSES_PER_RUN = 100;
+const PASSES_PER_RUN = 100;
 
 const { reconcileSchedules } = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
 

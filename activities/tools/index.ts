@@ -6,7 +6,7 @@ import type { ToolDefinition } from './registry';
 import { webFetch } from './web-fetch';
 
 /** Every tool of the catalogue, by name: adding a name to TOOL_NAMES without a tool fails to compile. */
-export const TOOL_REGISTRY: Record<ToolName, ToolDefinition> = {
+const TOOL_REGISTRY: Record<ToolName, ToolDefinition> = {
   web_fetch: webFetch,
   memory_read: memoryRead,
   memory_write: memoryWrite,

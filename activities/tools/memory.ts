@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { deleteMemory, listMemory, readMemory, writeMemory, type MemoryRow } from '../../db/repositories/memory';
 import { defineTool, toolError } from './registry';
 
-export const MEMORY_VALUE_MAX_BYTES = 64 * 1024;
-export const MEMORY_LIST_LIMIT = 100;
+const MEMORY_VALUE_MAX_BYTES = 64 * 1024;
+const MEMORY_LIST_LIMIT = 100;
 const MAX_TTL_SECONDS = 10 * 365 * 86_400;
 
 const scope = z

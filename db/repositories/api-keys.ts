@@ -83,10 +83,7 @@ async function readKey(db: Queryable, parsed: { prefix: string; secret: string }
  * The key a presented secret is, or undefined when it is malformed, unknown or revoked. Compares
  * hashes in constant time and records when the key was last used.
  */
-export async function verifyApiKey(
-  db: Queryable,
-  presented: string
-): Promise<{ keyId: string; userId: string } | undefined> {
+async function verifyApiKey(db: Queryable, presented: string): Promise<{ keyId: string; userId: string } | undefined> {
   const parsed = parseApiKey(presented);
   const key = parsed && (await readKey(db, parsed));
   return key ? { keyId: key.keyId, userId: key.userId } : undefined;

@@ -90,13 +90,6 @@ export async function listRunApprovals(db: Queryable, ownerId: string, runId: st
     .orderBy([{ column: 'created_at' }, { column: 'id' }]);
 }
 
-export async function countPendingApprovals(db: Queryable, ownerId: string, runId?: string): Promise<number> {
-  const query = db('approvals').where({ owner_id: ownerId, status: 'pending' });
-  if (runId) query.andWhere({ run_id: runId });
-  const row: unknown = await query.count({ n: '*' }).first();
-  return Number((row as { n?: string | number } | undefined)?.n ?? 0);
-}
-
 /**
  * Settles a pending approval, once: an approval already settled keeps its first outcome (a decision
  * racing the expiry: whichever is recorded first wins). An owner's decision (approved, denied) is

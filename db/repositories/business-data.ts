@@ -14,9 +14,9 @@ import { isUuid } from '../../domain/ids';
 export const FILTER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'is_null'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 export const QUERY_LIMIT_MAX = 100;
-export const QUERY_LIMIT_DEFAULT = 20;
+const QUERY_LIMIT_DEFAULT = 20;
 /** Long text columns are cut to this many characters in query results. */
-export const LONG_TEXT_MAX_CHARS = 1000;
+const LONG_TEXT_MAX_CHARS = 1000;
 
 export interface DataFilter {
   column: string;

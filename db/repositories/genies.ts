@@ -260,7 +260,7 @@ export async function findWebhookSigningSecrets(
 }
 
 /** The genie as it was at `version` (undefined when that version is not kept). */
-export async function findGenieVersion(
+async function findGenieVersion(
   db: Queryable,
   ownerId: string,
   genieId: string,

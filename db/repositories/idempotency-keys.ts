@@ -1,7 +1,7 @@
 import type { Queryable } from '../index';
 
 /** How long an Idempotency-Key of a run start is remembered. */
-export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
+const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
 export interface IdempotencyKeyRow {
   owner_id: string;

@@ -101,19 +101,6 @@ export async function listMessages(db: Queryable, ownerId: string, runId: string
     .orderBy([{ column: 'turn' }, { column: 'role', order: 'desc' }]);
 }
 
-export async function findMessage(
-  db: Queryable,
-  ownerId: string,
-  runId: string,
-  turn: number,
-  role: 'user' | 'assistant'
-): Promise<RunMessageRow | undefined> {
-  return db<RunMessageRow>('run_messages')
-    .where({ run_id: runId, turn, role })
-    .whereExists(ownedRun(db, ownerId, runId))
-    .first();
-}
-
 export type NewStep = Omit<RunStepRow, 'id' | 'seq'>;
 
 function stepColumns(step: NewStep): Record<string, unknown> {
@@ -237,20 +224,6 @@ export async function findToolStep(
     .where({ run_id: runId, tool_use_id: toolUseId })
     .whereExists(ownedRun(db, ownerId, runId))
     .first();
-}
-
-/** Tool steps of the given tool_use ids (to build the next user message of tool results). */
-export async function listToolSteps(
-  db: Queryable,
-  ownerId: string,
-  runId: string,
-  toolUseIds: string[]
-): Promise<RunStepRow[]> {
-  if (toolUseIds.length === 0) return [];
-  return db<RunStepRow>('run_steps')
-    .where({ run_id: runId })
-    .whereIn('tool_use_id', toolUseIds)
-    .whereExists(ownedRun(db, ownerId, runId));
 }
 
 /** Every step of the run after `afterSeq` (all by default), in seq order. */

@@ -1,7 +1,7 @@
 import type { Queryable } from '../index';
 
 /** A stream row not refreshed for this long belongs to a process that is gone: it no longer counts. */
-export const STREAM_STALE_SECONDS = 30;
+const STREAM_STALE_SECONDS = 30;
 
 /**
  * Opens a stream slot for the key if it holds fewer than `max` live ones (across every API

@@ -129,7 +129,7 @@ export async function markRunResumed(db: Queryable, ownerId: string, runId: stri
 }
 
 /** Writes the run's totals: usage summed from its model steps (so repeats never double-count). */
-export async function refreshRunTotals(
+async function refreshRunTotals(
   db: Queryable,
   ownerId: string,
   runId: string

@@ -15,9 +15,9 @@ export const WORKFLOW = {
   webhookDelivery: 'webhookDelivery',
 } as const;
 
-export const genieIdKey = defineSearchAttributeKey('GenieId', SearchAttributeType.KEYWORD);
-export const genieOwnerIdKey = defineSearchAttributeKey('GenieOwnerId', SearchAttributeType.KEYWORD);
-export const genieTriggerTypeKey = defineSearchAttributeKey('GenieTriggerType', SearchAttributeType.KEYWORD);
+const genieIdKey = defineSearchAttributeKey('GenieId', SearchAttributeType.KEYWORD);
+const genieOwnerIdKey = defineSearchAttributeKey('GenieOwnerId', SearchAttributeType.KEYWORD);
+const genieTriggerTypeKey = defineSearchAttributeKey('GenieTriggerType', SearchAttributeType.KEYWORD);
 /** The genie's name when the workflow started: a column and a filter in the Temporal UI's lists. */
 export const genieNameKey = defineSearchAttributeKey('GenieName', SearchAttributeType.KEYWORD);
 

@@ -18,7 +18,7 @@ import { awaitApproval, type Approvals } from './approvals';
 const { callModel } = proxyActivities<Activities>(MODEL_ACTIVITY);
 const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
 
-export const failed = (type: string, message: string): RunEnd => ({ status: 'failed', error: { type, message } });
+const failed = (type: string, message: string): RunEnd => ({ status: 'failed', error: { type, message } });
 
 /** Why a run ended on a stop reason, or undefined when the loop goes on. */
 function endFor(reply: ModelTurn): RunEnd | undefined {

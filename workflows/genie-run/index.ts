@@ -32,7 +32,7 @@ import { withWorkingDeadline } from './working-deadline';
  * A run that has not ended after this long is stopped and recorded as `timed_out`. Time spent
  * waiting for an owner's approval does not count.
  */
-export const RUN_TIMEOUT_MS = 60 * 60 * 1000;
+const RUN_TIMEOUT_MS = 60 * 60 * 1000;
 
 /** Runs started before approvals keep the fixed deadline they were started with (replay safety). */
 const DEADLINE_PAUSES_FOR_APPROVALS = 'run-deadline-pauses-for-approvals';
