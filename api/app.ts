@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express from 'express';
 import type { Logger } from '../platform/logger';
 import { ValidationError } from './errors';
 import { requireApiKey } from './middleware/auth';
@@ -9,21 +9,13 @@ import { recordHttpMetrics } from './middleware/metrics';
 import { traceRequests } from './middleware/tracing';
 import { requestLog } from './middleware/request-log';
 import { createHttpMetrics, type HttpMetrics } from '../platform/metrics';
+import { ENDPOINTS } from './endpoints';
+import { endpointRoutes } from './endpoints/router';
 import { openApiDocument } from './openapi';
-import { apiKeysRouter } from './routes/api-keys';
 import { approvalLinksRouter } from './routes/approval-links';
-import { approvalsRouter } from './routes/approvals';
 import { codecRouter, type CodecServerOptions } from './routes/codec';
-import { credentialsRouter } from './routes/credentials';
-import { route } from './routes/define';
-import { dataRouter } from './routes/data';
-import { eventsRouter } from './routes/events';
-import { healthRouter } from './routes/health';
 import { metricsRouter } from './routes/metrics';
-import { notificationsRouter } from './routes/notifications';
-import { runsRouter } from './routes/runs';
 import { webRouter } from './routes/web';
-import { workerGeniesRouter } from './routes/worker-genies';
 import { createServices, type ServiceDeps } from './services';
 
 /** JSON bodies above this answer 413 in the envelope. */
@@ -69,14 +61,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(traceRequests);
 
   const services = createServices(deps);
-  app.use(healthRouter(deps.db, deps.temporal, deps.logger));
+  // Every endpoint of the table (api/endpoints/): the public ones here, the /v1 ones behind the key.
+  const endpoints = endpointRoutes(ENDPOINTS, services, openApiDocument);
+  app.use(endpoints.public); // /healthz and /v1/openapi.json: no key
   app.use(metricsRouter(httpMetrics.registry, deps.metricsToken)); // for Prometheus: counts and timings, nothing per user
   app.use(webRouter());
   app.use(approvalLinksRouter(services)); // the approval email's page: its signed token, not an API key
   app.use(codecRouter(deps.codecServer)); // for operators' tools: its own token, not an API key
-  const openApi = Router();
-  route(openApi, '/v1/openapi.json', { get: (_req, res) => void res.json(openApiDocument()) });
-  app.use(openApi);
   // Who is asking comes first: an unauthenticated request is answered 401 before its body is read.
   app.use('/v1', requireApiKey(deps.db, createRateLimiters(deps.db, deps.rateLimits)));
   const json = express.json({ limit: BODY_LIMIT, verify: verifyJsonDepth });
@@ -85,14 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
     (req.path.startsWith('/data/') ? dataJson : json)(req, res, next)
   );
   app.use('/v1', refuseBadInput);
-  app.use('/v1/worker-genies', workerGeniesRouter(services));
-  app.use('/v1/runs', runsRouter(services));
-  app.use('/v1/credentials', credentialsRouter(services));
-  app.use('/v1/data', dataRouter(services));
-  app.use('/v1/notifications', notificationsRouter(services));
-  app.use('/v1/events', eventsRouter(services));
-  app.use('/v1/api-keys', apiKeysRouter(services));
-  app.use('/v1/approvals', approvalsRouter(services));
+  app.use(endpoints.api);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -8,6 +8,12 @@ export type ApprovalDecision = 'approved' | 'denied';
 
 export const WEB_FETCH_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
+/** Every `approval_required` entry there is: `web_fetch:<METHOD>` for one method, then each tool's name (every call). */
+export const APPROVAL_RULES: readonly string[] = [
+  ...WEB_FETCH_METHODS.map((method) => `web_fetch:${method}`),
+  ...TOOL_NAMES,
+];
+
 /** An `approval_required` entry: a tool name, or `web_fetch:<METHOD>` for one method. */
 export const APPROVAL_RULE_PATTERN = new RegExp(
   `^(${TOOL_NAMES.join('|')})$|^web_fetch:(${WEB_FETCH_METHODS.join('|')})$`

@@ -25,6 +25,27 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** What a running run is doing, as its workflow's status query answers (`live.phase`). */
+export const RUN_PHASES = [
+  'starting',
+  'calling_model',
+  'running_tools',
+  'waiting_approval',
+  'finishing',
+  'done',
+] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+/** Each phase as people read it (the console's live panel, the CLI's spinner). */
+export const PHASE_LABEL: Record<RunPhase, string> = {
+  starting: 'Starting',
+  calling_model: 'Claude is thinking',
+  running_tools: 'Running tools',
+  waiting_approval: 'Waiting for your approval',
+  finishing: 'Recording the result',
+  done: 'Done',
+};
+
 /** The statuses a run ends in; a run in one of them never changes again. */
 export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 export type RunEndStatus = (typeof TERMINAL_STATUSES)[number];

@@ -1,10 +1,11 @@
 // The API's answers as zod schemas, for the OpenAPI document only (presenters build the values).
 import { CURSOR_PATTERN } from '../../db/pagination';
-import { APPROVAL_STATUSES } from '../../domain/approvals';
-import { RUN_STATUSES, TRIGGER_TYPES } from '../../domain/runs';
+import { APPROVAL_STATUSES, WEB_FETCH_METHODS } from '../../domain/approvals';
+import { RUN_PHASES, RUN_STATUSES, TRIGGER_TYPES } from '../../domain/runs';
+import { TOOL_NAMES } from '../../domain/tools';
 import { WEBHOOK_EVENTS } from '../../domain/webhooks';
 import { CredentialSchema } from '../../domain/schemas/credential';
-import { GenieSchema } from '../../domain/schemas/genie';
+import { GenieSchema, OVERLAP_POLICIES } from '../../domain/schemas/genie';
 import { z } from '../../domain/schemas/zod';
 
 export const ERROR_CODES = [
@@ -306,3 +307,38 @@ export const HealthSchema = z
     }),
   })
   .openapi('Health');
+
+const limits = z
+  .object({
+    min: z.number().optional(),
+    max: z.number().optional(),
+    max_length: z.number().int().optional(),
+  })
+  .openapi('FieldLimits');
+
+export const CatalogueSchema = z
+  .object({
+    tools: z.array(z.object({ name: z.enum(TOOL_NAMES), summary: z.string() })),
+    approval_gates: z
+      .array(
+        z.object({
+          rule: z.string().openapi({ description: 'what approval_required takes' }),
+          tool: z.enum(TOOL_NAMES),
+          method: z.enum(WEB_FETCH_METHODS).nullable().openapi({ description: 'null: every call of the tool' }),
+        })
+      )
+      .openapi({ description: 'every approval_required entry: web_fetch:<METHOD> for one method, or a tool name' }),
+    webhook_events: z.array(z.enum(WEBHOOK_EVENTS)),
+    schedule_overlap: z.array(z.object({ name: z.enum(OVERLAP_POLICIES), summary: z.string() })),
+    schedule_defaults: z.record(z.string(), z.unknown()).openapi({ description: 'what a schedule leaves out' }),
+    genie_defaults: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'the value of each field a new genie leaves out (GenieCreate)' }),
+    genie_limits: z
+      .record(z.string(), limits)
+      .openapi({ description: 'bounds of the genie fields that have them (numbers: min and max; text: max_length)' }),
+    run_phases: z
+      .array(z.object({ phase: z.enum(RUN_PHASES), label: z.string() }))
+      .openapi({ description: 'what live.phase of a running run can be, and how to say it' }),
+  })
+  .openapi('Catalogue', { description: 'What this server offers, for forms and labels' });

@@ -9,6 +9,7 @@ import { CredentialService } from './credentials';
 import { DataService } from './data';
 import { EventService } from './events';
 import { GenieService } from './genies';
+import { HealthService } from './health';
 import { MemoryService } from './memory';
 import { NotificationService } from './notifications';
 import { RunService } from './runs';
@@ -16,6 +17,7 @@ import { DEFAULT_STREAM_TIMINGS, RunStreamService, type RunStreamTimings } from 
 import { askTemporal, LiveCache } from './live-cache';
 import { StreamSlots } from './stream-slots';
 import type { RunEventListener } from '../../db/run-listener';
+import type { Logger } from '../../platform/logger';
 
 /** What the services need from the process. */
 export interface ServiceDeps {
@@ -34,6 +36,8 @@ export interface ServiceDeps {
   streamTimings?: RunStreamTimings;
   /** Run streams one API key may hold open at once (MAX_STREAMS_PER_KEY unless a test says). */
   maxStreamsPerKey?: number;
+  /** Where the health check says why Temporal does not answer. */
+  logger?: Logger;
 }
 
 /** Every service behind the API, wired once per app. */
@@ -47,6 +51,7 @@ export function createServices(deps: ServiceDeps) {
   const liveCache = new LiveCache(askTemporal(deps.temporal), { maxAgeMs: streamTimings.liveMs });
   const runs = new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }, liveCache);
   return {
+    health: new HealthService(deps.db, deps.temporal, deps.logger),
     credentials,
     events,
     genies: new GenieService(

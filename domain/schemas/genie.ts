@@ -12,11 +12,20 @@ import { TOOL_NAMES } from '../tools';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
-export const MAX_TURNS_DEFAULT = 20;
-export const MAX_TURNS_LIMIT = 100;
-export const MAX_CONCURRENT_RUNS_LIMIT = 100;
-export const SOUL_PROMPT_MAX_CHARS = 100_000;
+/** What each overlap policy does when a scheduled run comes while the last one is still going. */
+export const OVERLAP_POLICY_SUMMARY: Record<OverlapPolicy, string> = {
+  skip: 'skip this one',
+  buffer_one: 'run it afterwards (one waiting at most)',
+  allow_all: 'run it anyway',
+  cancel_other: 'cancel the running one',
+};
+
+const MAX_TURNS_DEFAULT = 20;
+const MAX_TURNS_LIMIT = 100;
+const MAX_CONCURRENT_RUNS_LIMIT = 100;
+const SOUL_PROMPT_MAX_CHARS = 100_000;
 
 const cronField = (value: string) => {
   const item = `(?:\\*|${value}(?:-${value})?)(?:/[1-9]\\d?)?`;
@@ -30,7 +39,7 @@ const DAY_NAMES = 'SUN|MON|TUE|WED|THU|FRI|SAT';
  * month day-of-week, with `*`, ranges, lists and steps) or a `@daily`-style macro. cron-parser then
  * checks what a pattern cannot (a range that runs backwards, the 31st of February).
  */
-export const CRON_PATTERN = new RegExp(
+const CRON_PATTERN = new RegExp(
   `^(?:@(?:${Object.keys(CRON_MACROS)
     .map((m) => m.slice(1))
     .join('|')})|${[

@@ -1,7 +1,7 @@
 // What crosses the Temporal boundary: workflow and activity inputs and results. Ids, counters and
 // one-line previews only (the transcript and tool results stay in Postgres), so history stays small.
 import type { ApprovalDecision, ApprovalStatus } from '../../domain/approvals';
-import type { RunEnd, RunTrigger, TokenUsage } from '../../domain/runs';
+import type { RunEnd, RunPhase, RunTrigger, TokenUsage } from '../../domain/runs';
 
 /**
  * Input of the `genieRun` workflow. Scheduled runs have no `runId`: their schedule's arguments are
@@ -127,7 +127,7 @@ export interface PendingApprovalView {
 
 /** Answer of the run's `status` query. */
 export interface RunStatusView {
-  phase: 'starting' | 'calling_model' | 'running_tools' | 'waiting_approval' | 'finishing' | 'done';
+  phase: RunPhase;
   turn: number;
   currentTools: string[];
   usage: TokenUsage;

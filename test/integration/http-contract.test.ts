@@ -224,6 +224,7 @@ describe('OpenAPI', () => {
         'POST /v1/approvals/{id}/approve',
         'POST /v1/approvals/{id}/deny',
         'POST /v1/worker-genies/{id}/rotate-webhook-secret',
+        'GET /v1/catalogue',
       ].sort()
     );
     const genie = res.body.components.schemas.GenieCreate;

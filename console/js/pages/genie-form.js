@@ -1,52 +1,56 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, patch, post } from '../api.js';
-import { ErrorBox, Field, go, html, Link, Loading, useLoad } from '../ui.js';
+import { useCatalogue } from '../catalogue.js';
+import { ErrorBox, Field, go, html, Link, Loading, timeSpan, useLoad } from '../ui.js';
 
-const TOOLS = [
-  ['web_fetch', 'web_fetch', 'HTTP requests, with your stored credentials injected'],
-  ['memory_read', 'memory_read', 'read what it remembered in earlier runs'],
-  ['memory_write', 'memory_write', 'remember things for later runs'],
-  ['query_data', 'query_data', 'read your business tables (leads, calls, …)'],
-  ['notify_owner', 'notify_owner', 'tell you, on the dashboard or by email'],
-];
-/** What may wait for the owner's approval: a whole tool, or web_fetch with one method. */
-const GATES = [
-  ['web_fetch:POST', 'web_fetch POST'],
-  ['web_fetch:PUT', 'web_fetch PUT'],
-  ['web_fetch:PATCH', 'web_fetch PATCH'],
-  ['web_fetch:DELETE', 'web_fetch DELETE'],
-  ...TOOLS.map(([name]) => [name, `${name} (every call)`]),
-];
-const WEBHOOK_EVENTS = ['run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'approval.requested'];
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
 
-const blank = {
-  name: '',
-  description: '',
-  soul_prompt: '',
-  trigger_type: 'manual',
-  scheduleMode: 'cron',
-  cron: '0 9 * * 1-5',
-  interval_seconds: '3600',
-  timezone: 'UTC',
-  overlap: 'skip',
-  paused: false,
-  event_types: '',
-  tools: TOOLS.map(([name]) => name),
-  credential_refs: [],
-  model: '',
-  max_turns: '20',
-  max_tokens_per_run: '',
-  max_concurrent_runs: '1',
-  approval_required: [],
-  approval_timeout_minutes: '1440',
-  webhook_url: '',
-  webhook_events: WEBHOOK_EVENTS.filter((e) => e.startsWith('run.')),
-  enabled: true,
-};
+/**
+ * What the form offers, from the server's catalogue (GET /v1/catalogue): the tools, the approval
+ * gates (a whole tool, or web_fetch with one method), the webhook events, the overlap policies, the
+ * field limits, and a new genie's state from the genie defaults.
+ */
+function formCatalogue(catalogue) {
+  const defaults = catalogue.genie_defaults;
+  const schedule = catalogue.schedule_defaults;
+  return {
+    tools: catalogue.tools.map(({ name, summary }) => [name, name, summary]),
+    gates: catalogue.approval_gates.map(({ rule, tool, method }) => [
+      rule,
+      method ? `${tool} ${method}` : `${tool} (every call)`,
+    ]),
+    webhookEvents: catalogue.webhook_events.map((name) => [name, name]),
+    overlap: catalogue.schedule_overlap,
+    limits: catalogue.genie_limits,
+    blank: {
+      name: '',
+      description: defaults.description,
+      soul_prompt: '',
+      trigger_type: defaults.trigger_type,
+      scheduleMode: 'cron',
+      cron: '0 9 * * 1-5',
+      interval_seconds: '3600',
+      timezone: schedule.timezone,
+      overlap: schedule.overlap,
+      paused: schedule.paused,
+      event_types: '',
+      tools: defaults.tools,
+      credential_refs: defaults.credential_refs,
+      model: '',
+      max_turns: String(defaults.max_turns),
+      max_tokens_per_run: '',
+      max_concurrent_runs: String(defaults.max_concurrent_runs),
+      approval_required: defaults.approval_required,
+      approval_timeout_minutes: String(Math.round(defaults.approval_timeout_seconds / 60)),
+      webhook_url: '',
+      webhook_events: defaults.webhook_events,
+      enabled: defaults.enabled,
+    },
+  };
+}
 
 /** The form's state from a genie as the API returns it. */
-function fromGenie(genie) {
+function fromGenie(genie, blank) {
   const s = genie.schedule ?? {};
   return {
     ...blank,
@@ -54,9 +58,9 @@ function fromGenie(genie) {
     scheduleMode: s.interval_seconds ? 'interval' : 'cron',
     cron: s.cron ?? blank.cron,
     interval_seconds: String(s.interval_seconds ?? blank.interval_seconds),
-    timezone: s.timezone ?? 'UTC',
-    overlap: s.overlap ?? 'skip',
-    paused: s.paused ?? false,
+    timezone: s.timezone ?? blank.timezone,
+    overlap: s.overlap ?? blank.overlap,
+    paused: s.paused ?? blank.paused,
     event_types: genie.event_types.join(', '),
     model: genie.model ?? '',
     max_turns: String(genie.max_turns),
@@ -143,6 +147,14 @@ function SecretOnce({ secret, onDone }) {
 }
 
 export function GenieForm({ id }) {
+  const catalogue = useCatalogue();
+  if (catalogue.error) return html`<${ErrorBox} error=${catalogue.error} />`;
+  if (!catalogue.data) return html`<${Loading} what="Loading the form" />`;
+  return html`<${GenieEditor} id=${id} catalogue=${catalogue.data} />`;
+}
+
+function GenieEditor({ id, catalogue }) {
+  const { tools, gates, webhookEvents, overlap, limits, blank } = useMemo(() => formCatalogue(catalogue), [catalogue]);
   const editing = Boolean(id);
   const existing = useLoad(() => (editing ? get(`/v1/worker-genies/${id}`) : Promise.resolve(null)), [id]);
   const credentials = useLoad(() => get('/v1/credentials'));
@@ -151,8 +163,9 @@ export function GenieForm({ id }) {
   const [busy, setBusy] = useState(false);
   const [secretShown, setSecretShown] = useState();
   useEffect(() => {
-    if (existing.data) setForm(fromGenie(existing.data));
+    if (existing.data) setForm(fromGenie(existing.data, blank));
   }, [existing.data]);
+  const timeout = limits.approval_timeout_seconds;
 
   const set = (field) => (event) => {
     const target = event.currentTarget;
@@ -197,7 +210,7 @@ export function GenieForm({ id }) {
           id="name"
           value=${form.name}
           onInput=${set('name')}
-          maxlength="200"
+          maxlength=${limits.name.max_length}
           required placeholder="Daily lead digest"
         />
       <//>
@@ -207,7 +220,12 @@ export function GenieForm({ id }) {
         hint="Optional: a line for you, not for the genie."
         error=${fieldError('description')}
       >
-        <input id="description" value=${form.description} onInput=${set('description')} maxlength="2000" />
+        <input
+          id="description"
+          value=${form.description}
+          onInput=${set('description')}
+          maxlength=${limits.description.max_length}
+        />
       <//>
       <${Field}
         id="soul_prompt"
@@ -289,10 +307,7 @@ export function GenieForm({ id }) {
                 }
                 <${Field} id="overlap" label="When a run is still going" error=${fieldError('schedule.overlap')}>
                   <select id="overlap" value=${form.overlap} onChange=${set('overlap')}>
-                    <option value="skip">skip this one</option>
-                    <option value="buffer_one">run it afterwards (one waiting at most)</option>
-                    <option value="allow_all">run it anyway</option>
-                    <option value="cancel_other">cancel the running one</option>
+                    ${overlap.map(({ name, summary }) => html`<option value=${name}>${summary}</option>`)}
                   </select>
                 <//>
                 <label class="check"
@@ -321,8 +336,8 @@ export function GenieForm({ id }) {
                   <input
                     id="max_concurrent_runs"
                     type="number"
-                    min="1"
-                    max="100"
+                    min=${limits.max_concurrent_runs.min}
+                    max=${limits.max_concurrent_runs.max}
                     value=${form.max_concurrent_runs}
                     onInput=${set('max_concurrent_runs')}
                   />
@@ -334,7 +349,7 @@ export function GenieForm({ id }) {
 
       <fieldset>
         <legend>Tools</legend>
-        <${Checks} field="tools" options=${TOOLS} form=${form} toggleIn=${toggleIn} error=${error} />
+        <${Checks} field="tools" options=${tools} form=${form} toggleIn=${toggleIn} error=${error} />
       </fieldset>
 
       <fieldset>
@@ -362,7 +377,7 @@ export function GenieForm({ id }) {
         </p>
         <${Checks}
           field="approval_required"
-          options=${GATES.filter(([rule]) => form.tools.includes(rule.split(':')[0]) || form.approval_required.includes(rule))}
+          options=${gates.filter(([rule]) => form.tools.includes(rule.split(':')[0]) || form.approval_required.includes(rule))}
           form=${form}
           toggleIn=${toggleIn}
           error=${error}
@@ -370,14 +385,14 @@ export function GenieForm({ id }) {
         <${Field}
           id="approval_timeout_minutes"
           label="Expires after (minutes)"
-          hint="1 to 10080 (a week); an expired approval counts as a denial."
+          hint=${`${Math.ceil(timeout.min / 60)} to ${Math.floor(timeout.max / 60)} (${timeSpan(timeout.max)}); an expired approval counts as a denial.`}
           error=${fieldError('approval_timeout_seconds')}
         >
           <input
             id="approval_timeout_minutes"
             type="number"
-            min="1"
-            max="10080"
+            min=${Math.ceil(timeout.min / 60)}
+            max=${Math.floor(timeout.max / 60)}
             value=${form.approval_timeout_minutes}
             onInput=${set('approval_timeout_minutes')}
           />
@@ -403,7 +418,7 @@ export function GenieForm({ id }) {
         <//>
         <${Checks}
           field="webhook_events"
-          options=${WEBHOOK_EVENTS.map((name) => [name, name])}
+          options=${webhookEvents}
           form=${form}
           toggleIn=${toggleIn}
           error=${error}
@@ -417,7 +432,14 @@ export function GenieForm({ id }) {
             <input id="model" value=${form.model} onInput=${set('model')} class="mono" placeholder="default" />
           <//>
           <${Field} id="max_turns" label="Max turns per run" error=${fieldError('max_turns')}>
-            <input id="max_turns" type="number" min="1" max="100" value=${form.max_turns} onInput=${set('max_turns')} />
+            <input
+              id="max_turns"
+              type="number"
+              min=${limits.max_turns.min}
+              max=${limits.max_turns.max}
+              value=${form.max_turns}
+              onInput=${set('max_turns')}
+            />
           <//>
           <${Field}
             id="max_tokens_per_run"
@@ -428,7 +450,8 @@ export function GenieForm({ id }) {
             <input
               id="max_tokens_per_run"
               type="number"
-              min="1"
+              min=${limits.max_tokens_per_run.min}
+              max=${limits.max_tokens_per_run.max}
               value=${form.max_tokens_per_run}
               onInput=${set('max_tokens_per_run')}
             />

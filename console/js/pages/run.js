@@ -1,24 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
 import { ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens } from '../ui.js';
+import { phaseLabel, useCatalogue } from '../catalogue.js';
 import { ApprovalCard, approvalsChanged } from './approvals.js';
 
-const PHASES = {
-  starting: 'Starting',
-  calling_model: 'Claude is thinking',
-  running_tools: 'Running tools',
-  finishing: 'Recording the result',
-  waiting_approval: 'Waiting for your approval',
-  done: 'Done',
-};
-
 function LivePanel({ live }) {
+  const catalogue = useCatalogue();
   if (!live) return null;
   const retrying = live.attempt > 1;
   return html`<div class=${`live ${retrying ? 'retrying' : ''}`} aria-live="polite">
     <span class="pulse" aria-hidden="true"></span>
     <div>
-      <strong>${PHASES[live.phase] ?? live.phase}</strong
+      <strong>${phaseLabel(catalogue.data, live.phase)}</strong
       >${live.turn ? html` <span class="muted">· turn ${live.turn}</span>` : null}
       ${live.current_tools?.length ? html`<div class="small mono">${live.current_tools.join(' · ')}</div>` : null}
       ${

@@ -1,10 +1,8 @@
-import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { pingDb, type Db } from '../../db';
 import type { Logger } from '../../platform/logger';
 import { pingTemporal } from '../../temporal/client';
 import { diagnoseTemporal } from '../../temporal/connection';
-import { route } from './define';
 
 const settle = (promise: Promise<unknown>): Promise<'ok' | 'unavailable'> =>
   promise.then(
@@ -43,35 +41,31 @@ function temporalWatch(temporal: Client, logger: Logger | undefined) {
   };
 }
 
-/** `GET /healthz`: 200 once Postgres and Temporal both answer, 503 otherwise. Needs no key. */
-export function healthRouter(db: Db, temporal: Client, logger?: Logger): Router {
-  const router = Router();
-  const watch = temporalWatch(temporal, logger);
-  route(router, '/healthz', {
-    get: async (_req, res) => {
-      const [postgres, temporalStatus] = await Promise.all([
-        settle(pingDb(db)),
-        settle(
-          pingTemporal(temporal).then(
-            () => watch.ok(),
-            (err: unknown) => {
-              watch.failed(err);
-              throw err;
-            }
-          )
-        ),
-      ]);
-      const healthy = postgres === 'ok' && temporalStatus === 'ok';
-      const checks = { postgres, temporal: temporalStatus };
-      if (healthy) {
-        res.status(200).json({ success: true, data: { status: 'ok', checks } });
-      } else {
-        res.status(503).json({
-          success: false,
-          error: { code: 'upstream_unavailable', message: 'A dependency is unavailable.', details: checks },
-        });
-      }
-    },
-  });
-  return router;
+/** Whether Postgres and Temporal answer (`GET /healthz`). */
+export class HealthService {
+  private readonly watch: ReturnType<typeof temporalWatch>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly temporal: Client,
+    logger?: Logger
+  ) {
+    this.watch = temporalWatch(temporal, logger);
+  }
+
+  async check() {
+    const [postgres, temporal] = await Promise.all([
+      settle(pingDb(this.db)),
+      settle(
+        pingTemporal(this.temporal).then(
+          () => this.watch.ok(),
+          (err: unknown) => {
+            this.watch.failed(err);
+            throw err;
+          }
+        )
+      ),
+    ]);
+    return { healthy: postgres === 'ok' && temporal === 'ok', checks: { postgres, temporal } };
+  }
 }
