@@ -22,6 +22,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY worker ./worker
+COPY client ./client
 COPY cli ./cli
 COPY bin ./bin
 COPY console ./console

@@ -20,6 +20,7 @@ const LAYERS = [
   ['activities'],
   ['api', 'worker'],
   ['dev'],
+  ['client'],
   ['cli'],
   ['bin', 'scripts'],
 ];
@@ -57,6 +58,36 @@ const workflowBans = {
     {
       group: ['**/activities', '**/activities/**'],
       message: 'Import activities as types only.',
+      allowTypeImports: true,
+    },
+  ],
+};
+
+/**
+ * What the typed API client may import (docs/ARCHITECTURE.md, "Layers"): it is usable from other
+ * projects and from browsers, so it takes the answers' types from api/openapi/responses.ts and the
+ * concepts of domain/ (the schemas as types only: no zod at run time), plus fetch and
+ * eventsource-parser; nothing of the server (Express, knex, Temporal) and no Node built-ins.
+ */
+const clientBans = {
+  paths: [
+    ...builtinModules.map((name) => ({ name, message: 'client/ runs in browsers too: no Node built-ins.' })),
+    ...['express', 'knex', 'pg', '@anthropic-ai/sdk', '@asteasolutions/zod-to-openapi'].map((name) => ({
+      name,
+      message: 'client/ is the API seen from outside: nothing of the server.',
+    })),
+    { name: 'zod', message: 'client/ uses zod types only (z.infer of the response schemas).', allowTypeImports: true },
+  ],
+  patterns: [
+    { group: ['node:*'], message: 'client/ runs in browsers too: no Node built-ins.' },
+    { group: ['@temporalio/*'], message: 'client/ is the API seen from outside: nothing of Temporal.' },
+    {
+      regex: '^\\.\\./(?!domain/|api/openapi/responses$)',
+      message: 'client/ imports domain/ and the types of api/openapi/responses.ts only.',
+    },
+    {
+      regex: '^\\.\\./(api/openapi/responses|domain/schemas/.*)$',
+      message: 'client/ imports these as types only (they would bring zod and the server along).',
       allowTypeImports: true,
     },
   ],
@@ -125,6 +156,10 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowBans] },
+  },
+  {
+    files: ['client/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', clientBans] },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

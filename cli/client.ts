@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Config } from '../platform/config';
 import { devApiKeyFile, runningStack } from '../platform/data-dir';
 import { StartupError } from '../platform/errors';
-import { readEvents, type SseEvent } from './sse';
+import { GenieApiError, GenieClient } from '../client';
 
 /** Where the REST commands go and as whom. */
 export interface ApiTarget {
@@ -33,93 +33,25 @@ export function apiTarget(config: Config, env: NodeJS.ProcessEnv): ApiTarget {
   return { url, key };
 }
 
-/** An answer of the API that is not a success. */
-export class ApiCallError extends StartupError {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown
-  ) {
-    super(message);
-  }
+/** The REST commands' client (client/: typed, one method per operation of the API). */
+export function apiClient(target: ApiTarget): GenieClient {
+  return new GenieClient({ baseUrl: target.url, apiKey: target.key });
 }
 
-export class ApiClient {
-  constructor(private readonly target: ApiTarget) {}
-
-  get baseUrl(): string {
-    return this.target.url;
-  }
-
-  /** Calls the API and returns its `data`; a failure throws an ApiCallError with the API's message. */
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.target.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.target.key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new StartupError(
-        `Cannot reach the API at ${this.target.url}: is \`npm start\` running? (GENIE_API_URL sets another)`
-      );
-    }
-    const payload = (await res.json().catch(() => null)) as {
-      success?: boolean;
-      data?: T;
-      error?: { code?: string; message?: string; details?: unknown };
-    } | null;
-    if (res.ok && payload?.success) return payload.data as T;
-    const error = payload?.error ?? {};
-    const fields = Array.isArray(error.details)
-      ? ` (${(error.details as Array<{ field: string; message: string }>).map((d) => `${d.field}: ${d.message}`).join('; ')})`
-      : '';
-    const hint = res.status === 401 ? ' Check GENIE_API_KEY.' : '';
-    throw new ApiCallError(
-      res.status,
-      error.code ?? 'error',
-      `${error.message ?? `HTTP ${res.status}`}${fields}${hint}`,
-      error.details
+/**
+ * A failed call as the one line the CLI prints: the API's message, the fields a 400 names, a hint
+ * when the key was refused, or where the API was looked for when it did not answer.
+ */
+export function cliError(err: unknown, baseUrl: string): unknown {
+  if (!(err instanceof GenieApiError)) return err;
+  if (err.code === 'network_error') {
+    return new StartupError(
+      `Cannot reach the API at ${baseUrl}: is \`npm start\` running? (GENIE_API_URL sets another)`
     );
   }
-
-  /** Follows a run's event stream until `end` (reconnecting with Last-Event-ID if it drops). */
-  async follow(runId: string, onEvent: (event: SseEvent) => void): Promise<void> {
-    let lastId = 0;
-    for (let attempt = 0; ; attempt++) {
-      let ended = false;
-      try {
-        const res = await fetch(`${this.target.url}/v1/runs/${runId}/stream`, {
-          headers: {
-            authorization: `Bearer ${this.target.key}`,
-            ...(lastId ? { 'last-event-id': String(lastId) } : {}),
-          },
-        });
-        if (!res.ok || !res.body) {
-          const payload = (await res.json().catch(() => null)) as {
-            error?: { code?: string; message?: string };
-          } | null;
-          throw new ApiCallError(
-            res.status,
-            payload?.error?.code ?? 'error',
-            payload?.error?.message ?? `HTTP ${res.status}`
-          );
-        }
-        await readEvents(res.body, (event) => {
-          if (event.id) lastId = Number(event.id);
-          if (event.event === 'end') ended = true;
-          onEvent(event);
-        });
-      } catch (err) {
-        if (err instanceof ApiCallError || attempt >= 30) throw err;
-      }
-      if (ended) return;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
+  const fields = Array.isArray(err.details)
+    ? ` (${(err.details as Array<{ field: string; message: string }>).map((d) => `${d.field}: ${d.message}`).join('; ')})`
+    : '';
+  const hint = err.status === 401 ? ' Check GENIE_API_KEY.' : '';
+  return new StartupError(`${err.message}${fields}${hint}`);
 }

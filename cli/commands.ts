@@ -2,69 +2,21 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { StartupError } from '../platform/errors';
-import type { ApiClient } from './client';
-import { totalTokens, type TokenUsage as Usage } from '../domain/runs';
+import {
+  GenieApiError,
+  type Approval,
+  type GenieClient,
+  type Genie,
+  type GenieCreate,
+  type Run,
+  type Step,
+} from '../client';
+import { cliError } from './client';
+import { PHASE_LABEL, totalTokens } from '../domain/runs';
 import { ago, bold, dim, duration, green, red, spinner, status, table } from './output';
-import type { SseEvent } from './sse';
-import type { RunLive } from '../api/services/runs';
-
-interface Run {
-  id: string;
-  genie_id: string;
-  status: string;
-  trigger_type: string;
-  output: string | null;
-  error: { type: string; message: string } | null;
-  turns: number;
-  usage: Usage;
-  created_at: string;
-  started_at: string | null;
-  duration_ms: number | null;
-  temporal_ui_url: string;
-  input: unknown;
-}
-
-interface Step {
-  seq: number;
-  kind: 'model' | 'tool';
-  turn: number;
-  tool?: string | null;
-  output_preview: string | null;
-  is_error: boolean;
-  usage?: Usage;
-  duration_ms: number | null;
-}
-
-interface Genie {
-  id: string;
-  name: string;
-  description: string;
-  soul_prompt: string;
-  trigger_type: string;
-  schedule: { cron?: string; interval_seconds?: number; timezone?: string; paused?: boolean } | null;
-  event_types: string[];
-  tools: string[];
-  enabled: boolean;
-  last_run?: { id: string; status: string; created_at: string } | null;
-  recent_runs?: Run[];
-  next_run_times?: string[] | null;
-}
-
-interface Approval {
-  id: string;
-  run_id: string;
-  genie_id: string;
-  tool: string;
-  input: unknown;
-  status: 'pending' | 'approved' | 'denied' | 'expired';
-  note: string | null;
-  requested_at: string;
-  decided_at: string | null;
-  expires_at: string;
-}
 
 export interface CommandContext {
-  api: ApiClient;
+  api: GenieClient;
   args: string[];
   /** Print the API's JSON instead of tables and lines. */
   json: boolean;
@@ -127,14 +79,6 @@ function ending(run: Run): string[] {
 
 const UNFINISHED = ['queued', 'running', 'waiting_approval'];
 
-const PHASE_TEXT: Record<string, string> = {
-  starting: 'Starting',
-  calling_model: 'Claude is thinking',
-  running_tools: 'Running tools',
-  finishing: 'Recording the result',
-  waiting_approval: 'Waiting for your approval',
-};
-
 /** One line of what a gated call wants, e.g. `web_fetch {"method":"POST","url":"…"}`. */
 function callText(approval: Approval, width = 100): string {
   const input = JSON.stringify(approval.input) ?? '';
@@ -153,43 +97,46 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
   let final: Run | undefined;
   let lastStatus = '';
   const spin = ctx.json ? undefined : spinner();
-  const onEvent = (event: SseEvent) => {
-    const data = JSON.parse(event.data) as unknown;
-    if (ctx.json) {
-      ctx.out(JSON.stringify({ event: event.event, data }));
-      if (event.event === 'end') final = data as Run;
-      return;
-    }
-    spin?.stop();
-    if (event.event === 'status') {
-      const run = data as Run;
-      if (run.status !== lastStatus) ctx.out(`${dim('●')} run ${run.id} ${status(run.status)}`);
-      lastStatus = run.status;
-      if (run.status === 'queued') spin?.text('Waiting for a worker…');
-    } else if (event.event === 'step') {
-      ctx.out(stepLine(data as Step));
-      spin?.text('Claude is thinking…');
-    } else if (event.event === 'live') {
-      const live = data as RunLive;
-      const doing = live.current_tools.length
-        ? `${PHASE_TEXT[live.phase] ?? live.phase}: ${live.current_tools.join(', ')}`
-        : `${PHASE_TEXT[live.phase] ?? live.phase} (turn ${live.turn})`;
-      spin?.text(
-        live.attempt > 1
-          ? `${doing} — retrying ${live.activity ?? ''} (attempt ${live.attempt}): ${live.last_failure ?? ''}`
-          : `${doing}…`
-      );
-    } else if (event.event === 'approval') {
-      const approval = data as Approval;
-      ctx.out(approvalLine(approval));
-      spin?.text(approval.status === 'pending' ? 'Waiting for your approval…' : 'Claude is thinking…');
-    } else if (event.event === 'end') {
-      final = data as Run;
-      for (const line of ending(final)) ctx.out(line);
-    }
-  };
   try {
-    await ctx.api.follow(runId, onEvent);
+    for await (const event of ctx.api.streamRun(runId)) {
+      if (ctx.json) {
+        ctx.out(JSON.stringify({ event: event.event, data: event.data }));
+        if (event.event === 'end') final = event.data;
+        continue;
+      }
+      spin?.stop();
+      if (event.event === 'status') {
+        const run = event.data;
+        if (run.status !== lastStatus) ctx.out(`${dim('●')} run ${run.id} ${status(run.status)}`);
+        lastStatus = run.status;
+        if (run.status === 'queued') spin?.text('Waiting for a worker…');
+      } else if (event.event === 'step') {
+        ctx.out(stepLine(event.data));
+        spin?.text('Claude is thinking…');
+      } else if (event.event === 'live') {
+        const live = event.data;
+        const phase = (PHASE_LABEL as Record<string, string>)[live.phase] ?? live.phase;
+        const doing = live.current_tools.length
+          ? `${phase}: ${live.current_tools.join(', ')}`
+          : `${phase} (turn ${live.turn})`;
+        spin?.text(
+          live.attempt > 1
+            ? `${doing} — retrying ${live.activity ?? ''} (attempt ${live.attempt}): ${live.last_failure ?? ''}`
+            : `${doing}…`
+        );
+      } else if (event.event === 'approval') {
+        const approval = event.data;
+        ctx.out(approvalLine(approval));
+        spin?.text(approval.status === 'pending' ? 'Waiting for your approval…' : 'Claude is thinking…');
+      } else if (event.event === 'end') {
+        final = event.data;
+        for (const line of ending(final)) ctx.out(line);
+      }
+    }
+  } catch (err) {
+    // The stream's refusal (a run that does not exist, a refused key) is the API's message alone.
+    if (err instanceof GenieApiError && err.code !== 'network_error') throw new StartupError(err.message);
+    throw err;
   } finally {
     spin?.stop();
   }
@@ -198,7 +145,7 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
 
 const COMMANDS: Record<string, Command> = {
   'genies list': async (ctx) => {
-    const page = await ctx.api.call<{ items: Genie[] }>('GET', '/v1/worker-genies?limit=100');
+    const page = await ctx.api.listGenies({ limit: 100 });
     if (ctx.json) return printJson(ctx, page);
     if (page.items.length === 0) {
       ctx.out('No genies yet. Create one: npm run cli -- genies create --file genie.json');
@@ -218,7 +165,7 @@ const COMMANDS: Record<string, Command> = {
     );
   },
   'genies get': async (ctx) => {
-    const genie = await ctx.api.call<Genie>('GET', `/v1/worker-genies/${positional(ctx, 'GENIE_ID')}`);
+    const genie = await ctx.api.getGenie(positional(ctx, 'GENIE_ID'));
     if (ctx.json) return printJson(ctx, genie);
     ctx.out(`${bold(genie.name)} ${dim(genie.id)}${genie.enabled ? '' : red(' (disabled)')}`);
     if (genie.description) ctx.out(genie.description);
@@ -238,7 +185,8 @@ const COMMANDS: Record<string, Command> = {
     } catch (err) {
       throw new StartupError(`Cannot read ${values.file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const genie = await ctx.api.call<Genie>('POST', '/v1/worker-genies', body);
+    // The API validates it and answers a 400 naming each bad field.
+    const genie = await ctx.api.createGenie(body as GenieCreate);
     if (ctx.json) return printJson(ctx, genie);
     ctx.out(`Created ${bold(genie.name)}: ${genie.id}`);
   },
@@ -250,11 +198,7 @@ const COMMANDS: Record<string, Command> = {
     });
     const genieId = positionals[0];
     if (!genieId) throw new StartupError('genies run needs a GENIE_ID');
-    const started = await ctx.api.call<{ run_id: string }>(
-      'POST',
-      `/v1/worker-genies/${genieId}/run`,
-      values.input === undefined ? {} : { input: values.input }
-    );
+    const started = await ctx.api.runGenie(genieId, values.input === undefined ? {} : { input: values.input });
     if (!values.follow) {
       if (ctx.json) return printJson(ctx, started);
       ctx.out(`Started run ${started.run_id}; follow it with: npm run cli -- run ${started.run_id} --follow`);
@@ -264,10 +208,7 @@ const COMMANDS: Record<string, Command> = {
   },
   runs: async (ctx) => {
     const genieId = ctx.args.find((arg) => !arg.startsWith('--'));
-    const page = await ctx.api.call<{ items: Run[] }>(
-      'GET',
-      genieId ? `/v1/worker-genies/${genieId}/runs?limit=50` : '/v1/runs?limit=50'
-    );
+    const page = genieId ? await ctx.api.listGenieRuns(genieId, { limit: 50 }) : await ctx.api.listRuns({ limit: 50 });
     if (ctx.json) return printJson(ctx, page);
     if (page.items.length === 0) return ctx.out('No runs yet.');
     ctx.out(table(RUN_HEADERS, runRows(page.items)));
@@ -281,7 +222,7 @@ const COMMANDS: Record<string, Command> = {
     const runId = positionals[0];
     if (!runId) throw new StartupError('run needs a RUN_ID');
     if (values.follow) return follow(ctx, runId);
-    const run = await ctx.api.call<Run & { steps: Step[]; approvals?: Approval[] }>('GET', `/v1/runs/${runId}`);
+    const run = await ctx.api.getRun(runId);
     if (ctx.json) return printJson(ctx, run);
     ctx.out(
       `${dim('●')} run ${run.id} ${status(run.status)} ${dim(`${run.trigger_type}, started ${ago(run.started_at ?? run.created_at)}`)}`
@@ -294,16 +235,7 @@ const COMMANDS: Record<string, Command> = {
   },
   notifications: async (ctx) => {
     const unread = ctx.args.includes('--unread');
-    const page = await ctx.api.call<{
-      items: Array<{
-        id: string;
-        subject: string;
-        message: string;
-        read: boolean;
-        created_at: string;
-        priority: string;
-      }>;
-    }>('GET', `/v1/notifications?limit=50${unread ? '&unread=true' : ''}`);
+    const page = await ctx.api.listNotifications({ limit: 50, unread: unread ? true : undefined });
     if (ctx.json) return printJson(ctx, page);
     if (page.items.length === 0) return ctx.out(unread ? 'No unread notifications.' : 'No notifications yet.');
     ctx.out(
@@ -320,10 +252,7 @@ const COMMANDS: Record<string, Command> = {
   },
   approvals: async (ctx) => {
     const all = ctx.args.includes('--all');
-    const page = await ctx.api.call<{ items: Approval[] }>(
-      'GET',
-      `/v1/approvals?limit=50${all ? '' : '&status=pending'}`
-    );
+    const page = await ctx.api.listApprovals({ limit: 50, status: all ? undefined : 'pending' });
     if (ctx.json) return printJson(ctx, page);
     if (page.items.length === 0) return ctx.out(all ? 'No approvals yet.' : 'Nothing is waiting for your approval.');
     ctx.out(
@@ -352,11 +281,11 @@ async function decide(ctx: CommandContext, verdict: 'approve' | 'deny'): Promise
   });
   const approvalId = positionals[0];
   if (!approvalId) throw new StartupError(`${verdict} needs an APPROVAL_ID (see: npm run cli -- approvals)`);
-  const approval = await ctx.api.call<Approval>(
-    'POST',
-    `/v1/approvals/${encodeURIComponent(approvalId)}/${verdict}`,
-    values.note === undefined ? {} : { note: values.note }
-  );
+  const decision = values.note === undefined ? {} : { note: values.note };
+  const approval =
+    verdict === 'approve'
+      ? await ctx.api.approveApproval(approvalId, decision)
+      : await ctx.api.denyApproval(approvalId, decision);
   if (ctx.json) return printJson(ctx, approval);
   if (approval.status === 'pending') {
     ctx.out(
@@ -399,6 +328,10 @@ export async function runCommand(name: string, ctx: Omit<CommandContext, 'args'>
     args.splice(index, 1);
     removed++;
   }
-  const outcome = await COMMANDS[name]!({ ...ctx, args });
-  return outcome !== false;
+  try {
+    const outcome = await COMMANDS[name]!({ ...ctx, args });
+    return outcome !== false;
+  } catch (err) {
+    throw cliError(err, ctx.api.baseUrl);
+  }
 }

@@ -2,7 +2,7 @@
 // commands that reach the database directly.
 import { getConfig } from '../platform/config';
 import { StartupError } from '../platform/errors';
-import { ApiClient, apiTarget } from './client';
+import { apiClient, apiTarget } from './client';
 import { commandOf, PEOPLE_USAGE, runCommand } from './commands';
 import { OPERATOR_USAGE, operatorCommandOf, runOperatorCommand } from './operator';
 
@@ -39,7 +39,7 @@ export async function cliMain(argv: string[]): Promise<number> {
     const succeeded = await runCommand(
       command,
       {
-        api: new ApiClient(apiTarget(config, process.env)),
+        api: apiClient(apiTarget(config, process.env)),
         json: argv.includes('--json'),
         out: (line) => console.log(line),
       },

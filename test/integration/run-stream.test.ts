@@ -1,4 +1,4 @@
-import { readEvents } from '../../cli/sse';
+import { readEvents } from '../../client/sse';
 import { FakeAnthropic, apiError, text, toolUse } from '../fakes/anthropic';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';

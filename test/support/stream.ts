@@ -1,4 +1,4 @@
-import { readEvents, type SseEvent } from '../../cli/sse';
+import { readEvents, type SseEvent } from '../../client/sse';
 
 export interface StreamRead {
   status: number;

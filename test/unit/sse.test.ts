@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatSse, formatSseComment, streamSse, type SseMessage } from '../../api/sse';
-import { readEvents, type SseEvent } from '../../cli/sse';
+import { readEvents, type SseEvent } from '../../client/sse';
 
 /**
  * The SSE writer: how one event and one comment look on the wire, and how `streamSse` answers a
