@@ -19,9 +19,9 @@ import { webRouter } from './routes/web';
 import { createServices, type ServiceDeps } from './services';
 
 /** JSON bodies above this answer 413 in the envelope. */
-export const BODY_LIMIT = '1mb';
+const BODY_LIMIT = '1mb';
 /** Business-data ingest takes up to 1000 rows, and a document may hold a long text: a larger limit. */
-export const DATA_BODY_LIMIT = '16mb';
+const DATA_BODY_LIMIT = '16mb';
 
 export interface AppDeps extends ServiceDeps {
   logger: Logger;

@@ -8,7 +8,7 @@ export interface SseMessage {
   id?: number | string;
 }
 
-export const SSE_HEADERS = {
+const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
@@ -16,7 +16,7 @@ export const SSE_HEADERS = {
 } as const;
 
 /** A comment line this often keeps proxies from closing an idle stream. */
-export const SSE_KEEPALIVE_MS = 15_000;
+const SSE_KEEPALIVE_MS = 15_000;
 
 const LINE_BREAK = /\r\n|\r|\n/;
 

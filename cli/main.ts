@@ -6,7 +6,7 @@ import { apiClient, apiTarget } from './client';
 import { commandOf, PEOPLE_USAGE, runCommand } from './commands';
 import { OPERATOR_USAGE, operatorCommandOf, runOperatorCommand } from './operator';
 
-export const USAGE = `Usage: npm run cli -- <command> [options]
+const USAGE = `Usage: npm run cli -- <command> [options]
 
 ${PEOPLE_USAGE}
 

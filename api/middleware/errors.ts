@@ -48,7 +48,7 @@ function httpClientError(err: unknown): ApiError | undefined {
 }
 
 /** Maps an error to the API's answer; unknown errors become a generic 500. */
-export function toApiError(err: unknown): ApiError | undefined {
+function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof WorkflowNotFoundError) return new NotFoundError('Run');
   if (err instanceof ScheduleNotFoundError) return new NotFoundError('Schedule');

@@ -5,7 +5,7 @@ import type { FieldProblem } from '../../domain/schemas/genie';
 import { ValidationError } from '../errors';
 
 /** JSON bodies nested deeper than this (objects and arrays) are refused. */
-export const JSON_MAX_DEPTH = 64;
+const JSON_MAX_DEPTH = 64;
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
@@ -15,7 +15,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /** The deepest nesting of objects and arrays in raw JSON text (brackets inside strings do not count). */
-export function jsonDepth(raw: Buffer): number {
+function jsonDepth(raw: Buffer): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -37,7 +37,7 @@ export function jsonDepth(raw: Buffer): number {
 }
 
 /** A JSON body nested too deep; thrown from the body parser's `verify`, before parsing. */
-export class JsonTooDeepError extends ValidationError {
+class JsonTooDeepError extends ValidationError {
   constructor() {
     super(`JSON body is nested deeper than ${JSON_MAX_DEPTH} levels`, [
       { field: '(body)', message: `nested deeper than ${JSON_MAX_DEPTH} levels` },
@@ -53,7 +53,7 @@ export function verifyJsonDepth(_req: unknown, _res: unknown, raw: Buffer): void
 const hasNul = (value: string) => value.includes('\u0000');
 
 /** Where a parsed JSON value holds U+0000, in keys or strings, as dotted field paths. */
-export function nulFields(value: unknown, path: string[] = [], found: FieldProblem[] = []): FieldProblem[] {
+function nulFields(value: unknown, path: string[] = [], found: FieldProblem[] = []): FieldProblem[] {
   const field = () => path.join('.') || '(body)';
   if (typeof value === 'string') {
     if (hasNul(value)) found.push({ field: field(), message: 'must not contain the NUL character (U+0000)' });

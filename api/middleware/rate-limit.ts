@@ -14,7 +14,7 @@ export interface RateLimits {
 
 const WINDOW_SECONDS = 60;
 
-export class RateLimitedError extends ApiError {
+class RateLimitedError extends ApiError {
   constructor(readonly retryAfterSeconds: number) {
     super(429, 'rate_limited', `Too many requests; retry in ${retryAfterSeconds} s.`);
   }

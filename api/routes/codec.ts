@@ -13,7 +13,7 @@ import { verifyJsonDepth } from '../middleware/input';
 import { route } from './define';
 
 /** A history's worth of payloads per request at most. */
-export const CODEC_BODY_LIMIT = '16mb';
+const CODEC_BODY_LIMIT = '16mb';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;

@@ -15,9 +15,9 @@ import {
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors';
 
 /** Event payloads above this are refused. */
-export const EVENT_PAYLOAD_MAX_BYTES = 256 * 1024;
+const EVENT_PAYLOAD_MAX_BYTES = 256 * 1024;
 /** The event type of an event sent to one genie without one. */
-export const DEFAULT_EVENT_TYPE = 'manual';
+const DEFAULT_EVENT_TYPE = 'manual';
 
 export interface EventInput {
   eventType?: string;

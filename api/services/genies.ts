@@ -26,7 +26,7 @@ import type { CredentialService } from './credentials';
 import type { EventService } from './events';
 
 /** How many runs `get` shows under `recent_runs`. */
-export const RECENT_RUNS_LIMIT = 10;
+const RECENT_RUNS_LIMIT = 10;
 
 function assertConsistent(spec: GenieSpec): void {
   const problems = genieConsistencyProblems(spec);

@@ -24,7 +24,7 @@ export interface RunSnapshot {
 }
 
 /** How old a run's snapshot may be before Temporal is asked again. */
-export const LIVE_MAX_AGE_MS = 2_000;
+const LIVE_MAX_AGE_MS = 2_000;
 /** How long one ask may take before the readers are shown what Postgres knows. */
 const ASK_TIMEOUT_MS = 2_000;
 /** A run nobody read for this long is forgotten. */

@@ -28,7 +28,7 @@ import { parseCursor } from '../validation';
 import { isActive, type LiveCache } from './live-cache';
 
 /** How long `cancel-run` waits for the workflow to confirm before answering. */
-export const CANCEL_CONFIRM_MS = 10_000;
+const CANCEL_CONFIRM_MS = 10_000;
 
 export interface RunSettings extends RunLinks {
   taskQueue: string;

@@ -5,7 +5,7 @@ import { ApiError } from '../errors';
 /** Run streams one API key may hold open at once, across every API process. */
 export const MAX_STREAMS_PER_KEY = 20;
 /** How often a process refreshes its streams and closes those of revoked keys (well within 5 s). */
-export const STREAM_CHECK_MS = 2_000;
+const STREAM_CHECK_MS = 2_000;
 
 /** An open stream's place: released when the stream ends, `onRevoked` when its key is revoked. */
 export interface StreamSlot {
