@@ -20,6 +20,8 @@ interface RunningStack {
 
 /** Runs `npm start` as a user would, in its own process group, and waits for the printed dev key. */
 async function npmStart(env: NodeJS.ProcessEnv): Promise<RunningStack & { key: string; apiUrl: string }> {
+  // A stack stopped by the test before may still be letting go of a port (a worker draining).
+  await waitForPortsFree(env);
   const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -28,7 +30,11 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<RunningStack & { key: s
   const deadline = Date.now() + 150_000;
   while (!/Press Ctrl-C to stop/.test(output)) {
     if (Date.now() > deadline || child.exitCode !== null) {
-      process.kill(-child.pid!, 'SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone with its group
+      }
       throw new Error(`npm start did not come up:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -46,6 +52,19 @@ async function stop(stack: RunningStack, target: 'group' | 'npm'): Promise<void>
   process.kill(target === 'group' ? -stack.child.pid! : stack.child.pid!, 'SIGTERM');
   await stack.closed;
   expect(stack.output()).toContain('Stopped.');
+}
+
+const STACK_PORTS = ['PORT', 'GENIE_PG_PORT', 'TEMPORAL_DEV_PORT', 'TEMPORAL_UI_PORT', 'GENIE_WORKER_METRICS_PORT'];
+
+/** Waits (up to 30 s) until every port of the stack is free. */
+async function waitForPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const name of STACK_PORTS) {
+    const port = Number(env[name]);
+    while (port > 0 && !(await isPortFree(port)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function expectPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
