@@ -49,18 +49,15 @@ export type ApiKey = z.infer<typeof R.ApiKeySchema>;
 export type ApiKeyCreated = z.infer<typeof R.ApiKeyCreatedSchema>;
 export type Catalogue = z.infer<typeof R.CatalogueSchema>;
 
-// (responses.ts builds lists with a conditional `next_cursor`, which z.infer leaves `unknown`: said here.)
-/** A page of a list: `next_cursor` (present when more exist) goes back as `cursor` for the next page. */
-export type Page<L> = Omit<L, 'next_cursor'> & { next_cursor?: string };
-/** A list that comes whole, in one answer. */
-export type Whole<L> = Omit<L, 'next_cursor'>;
-export type GenieList = Page<z.infer<typeof R.GenieListSchema>>;
-export type RunList = Page<z.infer<typeof R.RunListSchema>>;
-export type ApprovalList = Page<z.infer<typeof R.ApprovalListSchema>>;
-export type NotificationList = Page<z.infer<typeof R.NotificationListSchema>>;
-export type CredentialList = Whole<z.infer<typeof R.CredentialListSchema>>;
-export type MemoryList = Whole<z.infer<typeof R.MemoryListSchema>>;
-export type ApiKeyList = Whole<z.infer<typeof R.ApiKeyListSchema>>;
+/** Pages of a list: `next_cursor` (present when more exist) goes back as `cursor` for the next page. */
+export type GenieList = z.infer<typeof R.GenieListSchema>;
+export type RunList = z.infer<typeof R.RunListSchema>;
+export type ApprovalList = z.infer<typeof R.ApprovalListSchema>;
+export type NotificationList = z.infer<typeof R.NotificationListSchema>;
+/** Lists that come whole, in one answer. */
+export type CredentialList = z.infer<typeof R.CredentialListSchema>;
+export type MemoryList = z.infer<typeof R.MemoryListSchema>;
+export type ApiKeyList = z.infer<typeof R.ApiKeyListSchema>;
 
 /**
  * One event of `GET /v1/runs/{run_id}/stream`, its `data` parsed: the run for `status` (on connect

@@ -33,8 +33,11 @@ export const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.litera
 
 const timestamp = z.string().openapi({ format: 'date-time' });
 const nextCursor = z.string().regex(CURSOR_PATTERN).optional().openapi({ description: 'present when more exist' });
-const list = <T extends z.ZodType>(item: T, name: string, paged = true) =>
-  z.object({ items: z.array(item), ...(paged ? { next_cursor: nextCursor } : {}) }).openapi(name);
+/** A page of a list: `items`, and `next_cursor` when more exist. */
+const list = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item), next_cursor: nextCursor }).openapi(name);
+/** A whole list, never paged. */
+const wholeList = <T extends z.ZodType>(item: T, name: string) => z.object({ items: z.array(item) }).openapi(name);
 
 export const UsageSchema = z
   .object({
@@ -211,7 +214,7 @@ export const WebhookSecretSchema = z
   .openapi('WebhookSecret', { description: 'the new signing secret, shown this once' });
 
 export const DeletedSchema = z.object({ deleted: z.literal(true), id: z.string().uuid() }).openapi('Deleted');
-export const CredentialListSchema = list(CredentialSchema, 'CredentialList', false);
+export const CredentialListSchema = wholeList(CredentialSchema, 'CredentialList');
 export const CredentialDeletedSchema = DeletedSchema.extend({
   removed_from_genies: z.array(z.string().uuid()).optional(),
 }).openapi('CredentialDeleted');
@@ -243,7 +246,7 @@ export const NotificationSchema = z
   .openapi('Notification');
 export const NotificationListSchema = list(NotificationSchema, 'NotificationList');
 
-export const MemoryListSchema = list(
+export const MemoryListSchema = wholeList(
   z
     .object({
       key: z.string(),
@@ -254,8 +257,7 @@ export const MemoryListSchema = list(
       written_by_run_id: z.string().uuid().nullable(),
     })
     .openapi('MemoryEntry'),
-  'MemoryList',
-  false
+  'MemoryList'
 );
 
 export const DataRowsSchema = z
@@ -293,7 +295,7 @@ export const ApiKeySchema = z
     revoked_at: timestamp.nullable(),
   })
   .openapi('ApiKey');
-export const ApiKeyListSchema = list(ApiKeySchema, 'ApiKeyList', false);
+export const ApiKeyListSchema = wholeList(ApiKeySchema, 'ApiKeyList');
 export const ApiKeyCreatedSchema = ApiKeySchema.extend({
   key: z.string().openapi({ description: 'the whole key, shown this once: hg_live_<secret>' }),
 }).openapi('ApiKeyCreated');
