@@ -45,35 +45,30 @@ export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<Rotati
     }
     after = batch[batch.length - 1]!.id;
   }
-  for (const genie of await listAllWebhookSecretsForRotation(db)) {
-    report.total++;
-    if (vault.keyIdOf(genie.sealed) === vault.primaryKeyId) {
-      report.alreadyCurrent++;
-      continue;
-    }
-    try {
-      const secret = openWebhookSecret(vault, genie.owner_id, genie.id, genie.sealed);
-      await setWebhookSecret(db, genie.owner_id, genie.id, sealWebhookSecret(vault, genie.owner_id, genie.id, secret));
-      report.reencrypted++;
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      report.failed.push({ id: genie.id, name: `webhook secret of ${genie.name}`, reason });
-    }
-  }
-  for (const genie of await listAllPreviousWebhookSecretsForRotation(db)) {
-    report.total++;
-    if (vault.keyIdOf(genie.sealed) === vault.primaryKeyId) {
-      report.alreadyCurrent++;
-      continue;
-    }
-    try {
-      const secret = openWebhookSecret(vault, genie.owner_id, genie.id, genie.sealed);
-      const sealed = sealWebhookSecret(vault, genie.owner_id, genie.id, secret);
-      await setPreviousWebhookSecret(db, genie.owner_id, genie.id, sealed);
-      report.reencrypted++;
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      report.failed.push({ id: genie.id, name: `previous webhook secret of ${genie.name}`, reason });
+  // A genie's webhook signing secret, and the one a rotation left signing for a while.
+  const webhookSecrets = [
+    { label: 'webhook secret', rows: await listAllWebhookSecretsForRotation(db), store: setWebhookSecret },
+    {
+      label: 'previous webhook secret',
+      rows: await listAllPreviousWebhookSecretsForRotation(db),
+      store: setPreviousWebhookSecret,
+    },
+  ];
+  for (const { label, rows, store } of webhookSecrets) {
+    for (const genie of rows) {
+      report.total++;
+      if (vault.keyIdOf(genie.sealed) === vault.primaryKeyId) {
+        report.alreadyCurrent++;
+        continue;
+      }
+      try {
+        const secret = openWebhookSecret(vault, genie.owner_id, genie.id, genie.sealed);
+        await store(db, genie.owner_id, genie.id, sealWebhookSecret(vault, genie.owner_id, genie.id, secret));
+        report.reencrypted++;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        report.failed.push({ id: genie.id, name: `${label} of ${genie.name}`, reason });
+      }
     }
   }
   return report;
