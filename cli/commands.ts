@@ -9,6 +9,7 @@ import {
   type Genie,
   type GenieCreate,
   type Run,
+  type RunLive,
   type Step,
 } from '../client';
 import { cliError } from './client';
@@ -92,6 +93,17 @@ function approvalLine(approval: Approval): string {
   return `  ${bold('⏵')} ${approval.tool} ${verdict}${approval.note ? ` ${dim(`— ${approval.note}`)}` : ''}`;
 }
 
+/** What a running run is doing, for the spinner: the phase, its tools, a retry and why. */
+function liveText(live: RunLive): string {
+  const phase = (PHASE_LABEL as Record<string, string>)[live.phase] ?? live.phase;
+  const doing = live.current_tools.length
+    ? `${phase}: ${live.current_tools.join(', ')}`
+    : `${phase} (turn ${live.turn})`;
+  return live.attempt > 1
+    ? `${doing} — retrying ${live.activity ?? ''} (attempt ${live.attempt}): ${live.last_failure ?? ''}`
+    : `${doing}…`;
+}
+
 /** Follows a run live: each step as it is saved, a spinner while waiting, the ending. True when it succeeded. */
 async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
   let final: Run | undefined;
@@ -105,25 +117,15 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
         continue;
       }
       spin?.stop();
-      if (event.event === 'status') {
-        const run = event.data;
+      if (event.event === 'run') {
+        const { live, ...run } = event.data;
         if (run.status !== lastStatus) ctx.out(`${dim('●')} run ${run.id} ${status(run.status)}`);
         lastStatus = run.status;
         if (run.status === 'queued') spin?.text('Waiting for a worker…');
+        else if (live) spin?.text(liveText(live));
       } else if (event.event === 'step') {
         ctx.out(stepLine(event.data));
         spin?.text('Claude is thinking…');
-      } else if (event.event === 'live') {
-        const live = event.data;
-        const phase = (PHASE_LABEL as Record<string, string>)[live.phase] ?? live.phase;
-        const doing = live.current_tools.length
-          ? `${phase}: ${live.current_tools.join(', ')}`
-          : `${phase} (turn ${live.turn})`;
-        spin?.text(
-          live.attempt > 1
-            ? `${doing} — retrying ${live.activity ?? ''} (attempt ${live.attempt}): ${live.last_failure ?? ''}`
-            : `${doing}…`
-        );
       } else if (event.event === 'approval') {
         const approval = event.data;
         ctx.out(approvalLine(approval));

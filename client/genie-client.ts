@@ -40,9 +40,9 @@ type Envelope = { success?: unknown; data?: unknown } | null;
 
 const STREAM_EVENTS: ReadonlySet<string> = new Set<T.RunStreamEventName>([
   'status',
+  'run',
   'step',
   'approval',
-  'live',
   'end',
   'error',
 ]);

@@ -27,6 +27,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export type Step = z.infer<typeof R.StepSchema>;
 /** What a running run is doing now (`phase` names one of the catalogue's `run_phases`). */
 export type RunLive = z.infer<typeof R.RunLiveSchema>;
+export type RunState = z.infer<typeof R.RunStateSchema>;
 /** A run with its steps, approvals, webhook deliveries, and (running) what it is doing now. */
 export type RunWithSteps = z.infer<typeof R.RunWithStepsSchema>;
 export type RunStarted = z.infer<typeof R.RunStartedSchema>;
@@ -63,13 +64,13 @@ export type ApiKeyList = z.infer<typeof R.ApiKeyListSchema>;
  * One event of `GET /v1/runs/{run_id}/stream`, its `data` parsed: the run for `status` (on connect
  * and on every change) and `end` (the last event), each step once in seq order (`id` is its seq:
  * give it back as `lastEventId` to resume after it), each approval when requested and when
- * settled, what a running run is doing (`live`), and `error` when the key was revoked.
+ * settled, the run with what it is doing now (`run`: on connect and on every change until it ends), and `error` when the key was revoked.
  */
 export type RunStreamEvent =
   | { event: 'status'; data: Run; id?: string }
   | { event: 'step'; data: Step; id?: string }
   | { event: 'approval'; data: Approval; id?: string }
-  | { event: 'live'; data: RunLive; id?: string }
+  | { event: 'run'; data: RunState; id?: string }
   | { event: 'end'; data: Run; id?: string }
   | { event: 'error'; data: { code: string; message: string }; id?: string };
 export type RunStreamEventName = RunStreamEvent['event'];

@@ -5,7 +5,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { ENDPOINTS } from '../endpoints';
 import { registerEndpoints } from './operations';
-import { ErrorSchema } from './responses';
+import { ErrorSchema, RunStateSchema } from './responses';
 
 const error = (description: string): ResponseConfig => ({
   description,
@@ -30,6 +30,8 @@ function buildRegistry(): OpenAPIRegistry {
     description: 'An API key: hg_live_<secret> (create one with `npm run cli -- api-key create --email EMAIL`)',
   });
   registerEndpoints(registry, { security: [{ [bearer.name]: [] }], standardErrors: STANDARD_ERRORS, error }, ENDPOINTS);
+  // The stream's `run` event data: an SSE event's data is a string, so no operation refers to it.
+  registry.register('RunState', RunStateSchema);
   return registry;
 }
 

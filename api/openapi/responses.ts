@@ -154,16 +154,22 @@ export const RunWithStepsSchema = RunSchema.extend({
   steps: z.array(StepSchema),
 }).openapi('RunWithSteps');
 export const RunListSchema = list(RunSchema, 'RunList');
+export const RunStateSchema = RunSchema.extend({
+  live: z.union([RunLiveSchema, z.null()]),
+}).openapi('RunState', {
+  description:
+    'a run (without steps) and what it is doing now (live is null when it is not running or nothing is known yet), as one stream event',
+});
 /**
  * One event of a run's stream, as SSE parses it: `event` names it, `data` is JSON (the run for
- * `status` and `end`, a step for `step`, the live state for `live`), `id` is the last step's seq.
+ * `status` and `end`, the run with its live state for `run`, a step for `step`), `id` is the last step's seq.
  */
 export const RunStreamEventSchema = z
   .object({
-    event: z.enum(['status', 'step', 'live', 'approval', 'end', 'error']),
+    event: z.enum(['status', 'run', 'step', 'approval', 'end', 'error']),
     data: z.string().openapi({
       description:
-        'JSON: a Run (status, end), a Step (step), a RunLive (live), an Approval (approval), an error {code, message} (error: the key was revoked)',
+        'JSON: a Run (status, end), a RunState (run: on connect and whenever the run or what it is doing changed), a Step (step), an Approval (approval), an error {code, message} (error: the key was revoked)',
     }),
     id: z
       .string()

@@ -1,6 +1,6 @@
 // The web pages the API serves besides /v1: the owner console at `/` and the API reference at
 // `/docs`. Every asset comes from this process (the console works with no internet): the console's
-// own files from console/, Preact and htm from node_modules, Swagger UI from swagger-ui-dist.
+// own files from console/, Preact, htm and eventsource-parser from node_modules, Swagger UI from swagger-ui-dist.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,10 +12,12 @@ const CONSOLE_DIR = path.join(PROJECT_ROOT, 'console'); // the same from the sou
 /** Files from node_modules the pages import, by the path they are served at. */
 const PREACT_DIR = path.dirname(require.resolve('preact/package.json'));
 const HTM_DIR = path.dirname(require.resolve('htm')); // htm exports no package.json; its main is in dist/
+const SSE_PARSER_DIR = path.dirname(require.resolve('eventsource-parser')); // dist/, beside its ESM build
 const VENDOR: Record<string, string> = {
   '/vendor/preact.mjs': path.join(PREACT_DIR, 'dist', 'preact.mjs'),
   '/vendor/preact-hooks.mjs': path.join(PREACT_DIR, 'hooks', 'dist', 'hooks.mjs'),
   '/vendor/htm.mjs': path.join(HTM_DIR, 'htm.mjs'),
+  '/vendor/eventsource-parser.mjs': path.join(SSE_PARSER_DIR, 'index.js'),
 };
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js'];

@@ -26,10 +26,13 @@ export const DEFAULT_STREAM_TIMINGS: RunStreamTimings = { heartbeatMs: 15_000, p
 /** One event of a run's stream, as the SSE writer frames it: `event`, `data` (JSON) and, for steps, `id`. */
 export type RunStreamEvent =
   | { event: 'status' | 'end'; data: ReturnType<typeof presentRun> }
+  | { event: 'run'; data: RunState }
   | { event: 'step'; id: number; data: ReturnType<typeof presentStep> }
   | { event: 'approval'; data: ReturnType<typeof presentApproval> }
-  | { event: 'live'; data: RunLive }
   | { event: 'error'; data: { code: string; message: string } };
+
+/** The run (without steps) and what it is doing now: null when it is not running or nothing is known yet. */
+export type RunState = ReturnType<typeof presentRun> & { live: RunLive | null };
 
 export interface RunStreamRequest {
   ownerId: string;
@@ -44,7 +47,8 @@ export interface RunStreamRequest {
 interface Sent {
   lastSeq: number;
   status?: string;
-  live: string;
+  /** The last `run` event's data, serialized (a new one goes out only when it differs). */
+  state: string;
   /** Approval id → the status last sent. */
   approvals: Map<string, string>;
 }
@@ -78,7 +82,8 @@ class Wakeup {
  * `GET /v1/runs/{id}/stream`: the run as a sequence of events. `status` on connect and on every
  * status change, every `step` in seq order (those saved before the connection included; its id is
  * the seq, so `Last-Event-ID` resumes after it), each `approval` when requested and when settled,
- * `live` while the run is running or waiting for an approval (from the LiveCache, never asked of
+ * `run` (the run with its `live` state, one event a reader renders as it comes) on connect and
+ * whenever either changed while the run is not over (live comes from the LiveCache, never asked of
  * Temporal per stream), and `end` with the final run, after which the sequence ends (or `error`,
  * when the caller's key is revoked). Steps are read from Postgres each time the run is announced
  * (LISTEN/NOTIFY) and every `pollMs`, always from the last seq sent: replay and live never drop or
@@ -113,7 +118,7 @@ export class RunStreamService {
     });
     const unfollow = this.listener.follow(runId, wakeup.wake);
     signal?.addEventListener('abort', wakeup.wake);
-    const sent: Sent = { lastSeq: request.afterSeq, live: '', approvals: new Map() };
+    const sent: Sent = { lastSeq: request.afterSeq, state: '', approvals: new Map() };
     try {
       while (!signal?.aborted) {
         if (revoked) {
@@ -163,11 +168,11 @@ export class RunStreamService {
       return 'ended';
     }
     // Looked at on every new step and every liveMs: the cache asks Temporal only when its answer is old.
-    const live = await this.liveCache.live(run);
-    const serialized = JSON.stringify(live);
-    if (live && serialized !== sent.live) {
-      sent.live = serialized;
-      yield { event: 'live', data: live };
+    const state: RunState = { ...presentRun(run, this.links), live: (await this.liveCache.live(run)) ?? null };
+    const serialized = JSON.stringify(state);
+    if (serialized !== sent.state) {
+      sent.state = serialized;
+      yield { event: 'run', data: state };
     }
     return 'open';
   }

@@ -1,5 +1,6 @@
 // The console's only way to the server: the /v1 API with the signed-in key, kept in this browser
 // tab's sessionStorage (gone when the tab closes; never in localStorage or a cookie).
+import { createParser } from 'eventsource-parser';
 
 const KEY = 'worker-genies.api-key';
 
@@ -87,28 +88,20 @@ export function followRun(runId, onEvent) {
           onEvent('error', await res.json().catch(() => ({})));
           return;
         }
-        const reader = res.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = '';
+        // A spec-following parser: CRLF or LF, multi-line data, comments, ids that persist.
+        const parser = createParser({
+          onEvent: ({ event, data, id }) => {
+            if (!event) return;
+            if (id) lastId = Number(id);
+            if (event === 'end') ended = true;
+            onEvent(event, JSON.parse(data));
+          },
+        });
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let boundary;
-          while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, boundary);
-            buffer = buffer.slice(boundary + 2);
-            const fields = Object.fromEntries(
-              block
-                .split('\n')
-                .filter((line) => line && !line.startsWith(':'))
-                .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trimStart()])
-            );
-            if (!fields.event) continue;
-            if (fields.id) lastId = Number(fields.id);
-            if (fields.event === 'end') ended = true;
-            onEvent(fields.event, JSON.parse(fields.data));
-          }
+          parser.feed(value);
         }
       } catch {
         // dropped: try again below

@@ -91,7 +91,10 @@ it('asks Temporal at most once per run every 2 s, however many callers poll it a
     for (const read of await Promise.all(streams)) {
       expect(read.status).toBe(200);
       expect(read.events[0]).toMatchObject({ event: 'status', json: { status: 'running' } });
-      expect(read.events.find((e) => e.event === 'live')?.json).toMatchObject({ phase: 'calling_model', turn: 1 });
+      expect(read.events.find((e) => e.event === 'run' && e.json.live)?.json).toMatchObject({
+        status: 'running',
+        live: { phase: 'calling_model', turn: 1 },
+      });
       expect(read.events.at(-1)).toMatchObject({ event: 'end', json: { status: 'succeeded', output: 'took my time' } });
     }
   } finally {

@@ -123,7 +123,10 @@ describe('the run stream', () => {
     fake.script(marker, [apiError(529, { retryAfter: 1 }), apiError(529, { retryAfter: 1 }), text('made it')]);
     const { run_id } = await startRun(a, user, genie.id);
     const read = await readRunStream(`${a.url}/v1/runs/${run_id}/stream`, user.key);
-    const live = read.events.filter((e) => e.event === 'live').map((e) => e.json);
+    const states = read.events.filter((e) => e.event === 'run').map((e) => e.json);
+    // One event carries the run and what it is doing: a reader has nothing to reconcile.
+    expect(states[0]).toMatchObject({ id: run_id, status: expect.any(String), usage: expect.any(Object) });
+    const live = states.map((state) => state.live).filter(Boolean);
     expect(live.some((l) => l.attempt >= 2 && /529/.test(l.last_failure ?? ''))).toBe(true);
     expect(live[0]).toMatchObject({ phase: expect.any(String), turn: expect.any(Number), current_tools: [] });
     expect(read.events.at(-1)!.json.status).toBe('succeeded');

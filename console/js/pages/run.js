@@ -127,14 +127,16 @@ export function RunPage({ id }) {
     setApprovals([]);
     void loadDetail();
     const stop = followRun(id, (event, data) => {
-      if (event === 'status' || event === 'end') {
+      if (event === 'run') {
+        const { live: now, ...current } = data;
+        setRun(current);
+        setLive(now ?? undefined);
+      } else if (event === 'end') {
         setRun(data);
-        if (event === 'end') {
-          setLive(undefined);
-          window.dispatchEvent(new Event('genies:notifications-changed')); // it may have notified
-          void loadDetail();
-          setTimeout(loadDetail, 3000); // webhook deliveries go on after the run ends
-        }
+        setLive(undefined);
+        window.dispatchEvent(new Event('genies:notifications-changed')); // it may have notified
+        void loadDetail();
+        setTimeout(loadDetail, 3000); // webhook deliveries go on after the run ends
       } else if (event === 'approval') {
         keepApproval(data);
         approvalsChanged();
@@ -142,8 +144,6 @@ export function RunPage({ id }) {
         setSteps((seen) =>
           seen.some((s) => s.seq === data.seq) ? seen : [...seen, data].sort((a, b) => a.seq - b.seq)
         );
-      } else if (event === 'live') {
-        setLive(data);
       } else if (event === 'error') {
         setError(new Error(data?.message ?? data?.error?.message ?? 'This run could not be followed.'));
       }
