@@ -58,9 +58,9 @@ export async function genieEvents(input: GenieEventsInput): Promise<{ dropped: n
   });
   setHandler(inboxStatusQuery, () => ({ pending: pending.length, running, seen: seen.size }));
 
+  const continueAsNewAfter = input.testing?.continueAsNewAfter ?? input.continueAsNewAfter;
   const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested ||
-    (input.continueAsNewAfter !== undefined && started >= input.continueAsNewAfter);
+    workflowInfo().continueAsNewSuggested || (continueAsNewAfter !== undefined && started >= continueAsNewAfter);
 
   for (;;) {
     await condition(() => stopping || shouldContinueAsNew() || (pending.length > 0 && running < limit));

@@ -12,7 +12,9 @@ export interface GenieRunInput {
   genieId: string;
   ownerId: string;
   trigger: RunTrigger;
-  /** Test knob: the run's working-time limit in ms (else one hour). */
+  /** Only tests set it (nothing in the product does): the run's working-time limit in ms (else one hour). */
+  testing?: { deadlineMs?: number };
+  /** @deprecated `testing.deadlineMs`; still read so histories recorded before replay the same. */
   deadlineMs?: number;
 }
 
@@ -149,7 +151,9 @@ export interface GenieEventsInput {
   pending?: InboxEvent[];
   /** Idempotency keys already accepted, with when (ms). */
   seen?: Array<[string, number]>;
-  /** Test knob: continue as new after this many events (else when the server suggests it). */
+  /** Only tests set it (nothing in the product does): continue as new after this many events (else when the server suggests it). */
+  testing?: { continueAsNewAfter?: number };
+  /** @deprecated `testing.continueAsNewAfter`; still read so histories recorded before replay the same. */
   continueAsNewAfter?: number;
 }
 

@@ -136,7 +136,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       client,
       taskQueue,
       [reply('end_turn')],
-      { deadlineMs: 1500 },
+      { testing: { deadlineMs: 1500 } },
       { blockFirstTurn: sleep(4000).then(() => undefined) }
     );
     await (await started).result().catch(() => undefined);
@@ -205,7 +205,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       client.workflow.signalWithStart(genieEvents, {
         workflowId,
         taskQueue,
-        args: [{ genieId, ownerId: crypto.randomUUID(), continueAsNewAfter: 2 }],
+        args: [{ genieId, ownerId: crypto.randomUUID(), testing: { continueAsNewAfter: 2 } }],
         signal: eventSignal,
         signalArgs: [
           { eventId: `event-${n}`, eventType: 'lead.created', idempotencyKey: `key-${n}` } satisfies InboxEvent,

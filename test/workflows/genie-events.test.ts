@@ -59,7 +59,7 @@ it('survives continue-as-new without losing or repeating events', async () => {
     client.workflow.signalWithStart(genieEvents, {
       workflowId,
       taskQueue,
-      args: [{ genieId, ownerId: crypto.randomUUID(), continueAsNewAfter: 3 }],
+      args: [{ genieId, ownerId: crypto.randomUUID(), testing: { continueAsNewAfter: 3 } }],
       signal: eventSignal,
       signalArgs: [e],
     });

@@ -112,7 +112,7 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     return agentLoop(input, plan, state, approvals);
   };
 
-  const deadlineMs = input.deadlineMs ?? RUN_TIMEOUT_MS;
+  const deadlineMs = input.testing?.deadlineMs ?? input.deadlineMs ?? RUN_TIMEOUT_MS;
   let end: RunEnd;
   try {
     end = patched(DEADLINE_PAUSES_FOR_APPROVALS)
