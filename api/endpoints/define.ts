@@ -105,6 +105,17 @@ interface Inputs<P extends Params, Q extends Input | undefined, B extends Input 
   handler: Handler<ParsedParams<P>, Parsed<Q>, Parsed<B>>;
 }
 
+/** The `Idempotency-Key` header of the endpoints that declare `idempotencyKey`: 1 to 255 printable ASCII characters. */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/)
+  .openapi({
+    description: 'a repeat within 24 h with the same key answers the first result and does nothing again',
+    example: 'order-2291-welcome',
+  });
+
 export interface EndpointSpec<
   P extends Params,
   Q extends Input | undefined,

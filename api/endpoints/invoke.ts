@@ -8,7 +8,7 @@ import { ownerOf } from '../middleware/auth';
 import { ActionEnvelopeSchema } from '../schemas';
 import type { Services } from '../services';
 import { parseOrThrow } from '../validation';
-import type { Endpoint, Input } from './define';
+import { IdempotencyKeySchema, type Endpoint, type Input } from './define';
 
 /** An endpoint's input before validation: path parameters by name, query and body fields. */
 export interface RawInput {
@@ -67,7 +67,7 @@ function parseInput(input: Input, raw: Record<string, unknown>, label: string): 
 function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
-  if (key.length < 1 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+  if (!IdempotencyKeySchema.safeParse(key).success) {
     throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters without spaces', [
       { field: 'Idempotency-Key', message: '1 to 255 printable ASCII characters without spaces' },
     ]);

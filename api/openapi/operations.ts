@@ -2,7 +2,7 @@
 // union of every action that `POST /v1/worker-genies` takes.
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from '../../domain/schemas/zod';
-import { byPath, type Endpoint, type Input, type RestEndpoint } from '../endpoints/define';
+import { byPath, IdempotencyKeySchema, type Endpoint, type Input, type RestEndpoint } from '../endpoints/define';
 import { RESOURCE } from '../schemas';
 
 /** How the document answers errors, and secures what needs a key. */
@@ -88,6 +88,7 @@ function registerOperation(
     request: {
       params: params.length > 0 ? z.object(Object.fromEntries(params.map(([n, spec]) => [n, spec.schema]))) : undefined,
       query: query as z.ZodObject | undefined,
+      headers: endpoint.idempotencyKey ? z.object({ 'Idempotency-Key': IdempotencyKeySchema.optional() }) : undefined,
       body: body ? { content: json(body), required: !endpoint.bodyOptional } : undefined,
     },
     responses,
