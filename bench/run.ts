@@ -3,7 +3,7 @@
 // server, a bare Node HTTP server sending the API's bytes — printed as one table.
 //   BENCH_RUNS (100)  concurrent 3-turn runs in the throughput row
 //   BENCH_IN_FLIGHT (200)  runs in flight for the peak-memory row
-//   BENCH_ONLY  a comma-separated subset of: idle,turn,history,throughput,polling,memory,api,schedule
+//   BENCH_ONLY  a comma-separated subset of: idle,statements,turn,history,throughput,polling,memory,api,schedule
 //   BENCH_PROFILE_DIR  every Node process of the stack writes a CPU profile there when it stops
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -13,7 +13,9 @@ import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { isTerminal, type RunStatus } from '../domain/runs';
+import { createDb } from '../db';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
+import { countActivityStatements } from '../test/support/activity-statements';
 import { cpuBetween, pidsOf, sample, watchPeakRss, type Role, type Sample } from './processes';
 import { sleep, startStack, type Stack } from './stack';
 
@@ -147,6 +149,23 @@ async function idleSection({ stack }: Bench): Promise<Row[]> {
 }
 
 /** Agent turn vs the floor: 10-turn runs (model call + memory_write) against pairs of no-op activities. */
+/** What one model turn and one tool call cost Postgres, counted as the activities send statements. */
+async function statementsSection({ stack }: Bench): Promise<Row[]> {
+  const db = createDb(stack.databaseUrl);
+  try {
+    return await countActivityStatements(db, async ({ modelTurn, toolCall, lastTurn, storedTurn }) => [
+      {
+        measure: 'SQL statements per model turn (asking for a tool; ending the run; a retried stored turn)',
+        value: `${modelTurn.statements.length}; ${lastTurn.statements.length}; ${storedTurn.statements.length}`,
+        goal: '≤ 5',
+      },
+      { measure: 'SQL statements per tool call (web_fetch)', value: String(toolCall.statements.length), goal: '≤ 5' },
+    ]);
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function turnSection({ stack, fake, client, newGenie, startRun }: Bench): Promise<Row[]> {
   const turnMs: number[] = [];
   for (let r = 0; r <= TURN_RUNS; r++) {
@@ -384,6 +403,7 @@ async function memorySection(bench: Bench): Promise<Row[]> {
       measure: `  the bare worker, ${IN_FLIGHT} bare workflows in flight (idle before)`,
       value: `${mb(barePeak)} (${mb(bareIdle)})`,
     },
+    { measure: '  worker peak / bare worker peak', value: ratio(peak.worker, barePeak), goal: '≤ 1.10x' },
     { measure: `peak RSS, ${IN_FLIGHT} runs in flight: API`, value: mb(peak.api), goal: '≤ 150 MB' },
     { measure: `peak RSS, ${IN_FLIGHT} runs in flight: Temporal`, value: mb(peak.temporal) },
   ];
@@ -419,6 +439,7 @@ async function scheduleSection({ stack, fake, newGenie }: Bench): Promise<Row[]>
 
 const SECTIONS: Record<string, (bench: Bench) => Promise<Row[]>> = {
   idle: idleSection,
+  statements: statementsSection,
   turn: turnSection,
   history: historySection,
   throughput: throughputSection,

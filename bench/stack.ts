@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { embeddedDatabaseUrl } from '../platform/data-dir';
 import { freePort } from '../platform/ports';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -15,6 +16,8 @@ export interface Stack {
   api: string;
   key: string;
   temporalAddress: string;
+  /** The stack's embedded Postgres. */
+  databaseUrl: string;
   dataDir: string;
   /** Seconds from `npm start` to its banner. */
   startSeconds: number;
@@ -91,6 +94,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv): Promise<Stack> {
     api,
     key,
     temporalAddress: `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
+    databaseUrl: embeddedDatabaseUrl(dataDir, Number(env.GENIE_PG_PORT))!,
     dataDir,
     startSeconds,
     output: () => output,
