@@ -36,6 +36,65 @@ function limiter(db: Db, keyPrefix: string, points: number): RateLimiterPostgres
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+/**
+ * Points a process takes from a key's shared counter at once (1 % of the limit, 1 to 50): each
+ * request spends one locally, so a busy key costs Postgres one write per lease instead of one per
+ * request (32 clients of one key no longer queue on its counter row). A key near its limit may be
+ * refused up to one lease early per API process; a limit under 200 is counted request by request.
+ */
+const leaseSize = (limit: number) => Math.max(1, Math.min(50, Math.floor(limit / 100)));
+
+/** The points one process holds of one key's counter for the current window. */
+interface Lease {
+  left: number;
+  /** When the window of the counter ends (ms since the epoch). */
+  resetAt: number;
+  /** What the shared counter had left after this lease was taken. */
+  sharedRemaining: number;
+}
+
+/**
+ * A key's leases: a request spends one of the process's leased points, or takes a new lease (one
+ * request at a time per key takes it; the others wait for that one).
+ */
+class LeasedCounter {
+  private readonly leases = new Map<string, Lease>();
+  private readonly taking = new Map<string, Promise<Lease>>();
+
+  constructor(
+    private readonly shared: RateLimiterPostgres,
+    private readonly size: number
+  ) {}
+
+  /** Spends one point of `key`: its state for the headers, or throws the counter's RateLimiterRes when over. */
+  async consume(key: string): Promise<RateLimiterRes> {
+    for (;;) {
+      const lease = this.leases.get(key);
+      const now = Date.now();
+      if (lease && lease.left > 0 && lease.resetAt > now) {
+        lease.left--;
+        return new RateLimiterRes(lease.sharedRemaining + lease.left, lease.resetAt - now, 0, false);
+      }
+      let taking = this.taking.get(key);
+      if (!taking) {
+        taking = this.take(key).finally(() => this.taking.delete(key));
+        this.taking.set(key, taking);
+      }
+      await taking;
+    }
+  }
+
+  private async take(key: string): Promise<Lease> {
+    this.leases.delete(key);
+    const state = await this.shared.consume(key, this.size);
+    const lease = { left: this.size, resetAt: Date.now() + state.msBeforeNext, sharedRemaining: state.remainingPoints };
+    this.leases.set(key, lease);
+    // Forget it when its window ends (a key that went quiet holds nothing).
+    setTimeout(() => this.leases.get(key) === lease && this.leases.delete(key), state.msBeforeNext).unref();
+    return lease;
+  }
+}
+
 /** Sets `RateLimit-Policy` and `RateLimit` (IETF httpapi ratelimit headers) for one policy. */
 function setRateLimitHeaders(res: Response, policy: string, limit: number, state: RateLimiterRes): void {
   res.setHeader('RateLimit-Policy', `"${policy}";q=${limit};w=${WINDOW_SECONDS}`);
@@ -60,7 +119,7 @@ export interface RateLimiters {
 }
 
 export function createRateLimiters(db: Db, limits: RateLimits): RateLimiters {
-  const perKey = limiter(db, 'key', limits.perKeyPerMinute);
+  const perKey = new LeasedCounter(limiter(db, 'key', limits.perKeyPerMinute), leaseSize(limits.perKeyPerMinute));
   const perAddress = limiter(db, 'authfail', limits.failedAuthPerMinute);
   return {
     async failedAuth(res, address) {
