@@ -1,14 +1,12 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { listRunApprovals } from '../../db/repositories/approvals';
-import { findGenie, findGenieForRun } from '../../db/repositories/genies';
-import { listRunWebhookDeliveries } from '../../db/repositories/webhook-deliveries';
+import { findGenie } from '../../db/repositories/genies';
 import {
   claimIdempotencyKey,
   findIdempotencyKey,
   type IdempotencyKeyRow,
 } from '../../db/repositories/idempotency-keys';
-import { listSteps } from '../../db/repositories/run-records';
+import { loadRunDetail } from '../../db/repositories/run-context';
 import { deleteRun, findRun, finishRun, listRuns, recordRun, type RunRow } from '../../db/repositories/runs';
 import type { Db } from '../../db';
 import { isTerminal, RUN_ERROR, type RunError, type RunStatus, type RunTrigger } from '../../domain/runs';
@@ -156,17 +154,14 @@ export class RunService {
    * Temporal is asked at most once per run every 2 s however many callers poll it).
    */
   async get(ownerId: string, runId: string) {
-    let run = await findRun(this.db, ownerId, runId);
-    if (!run) throw new NotFoundError('Run');
+    // Everything the detail shows in one statement; Temporal only through the LiveCache.
+    const detail = await loadRunDetail(this.db, ownerId, runId);
+    if (!detail) throw new NotFoundError('Run');
+    const { steps, approvals, deliveries, genie } = detail;
+    let { run } = detail;
     const temporal = isTerminal(run.status) ? undefined : await this.liveCache.snapshot(run);
     run = await this.reconcile(ownerId, run, temporal?.workflowStatus);
     const live = isActive(run.status) ? temporal?.live : undefined;
-    const [steps, approvals, deliveries, genie] = await Promise.all([
-      listSteps(this.db, ownerId, runId),
-      listRunApprovals(this.db, ownerId, runId),
-      listRunWebhookDeliveries(this.db, ownerId, runId),
-      findGenieForRun(this.db, ownerId, run),
-    ]);
     return {
       ...presentRun(run, this.settings),
       ...(genie ? { genie_config: presentGenieConfig(genie) } : {}),

@@ -27,6 +27,7 @@ const JSON_COLUMNS = [
   'tools',
   'approval_required',
   'webhook_events',
+  'mcp_servers',
 ] as const;
 
 /** pg needs jsonb values as JSON text; arrays would otherwise be sent as Postgres arrays. */
@@ -115,6 +116,7 @@ const PRESENTED_COLUMNS = [
   'approval_timeout_seconds',
   'webhook_url',
   'webhook_events',
+  'mcp_servers',
   'version',
   'created_at',
   'updated_at',
@@ -257,35 +259,6 @@ export async function findWebhookSigningSecrets(
       { current: 'webhook_secret_sealed' },
       db.raw('CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret_sealed END AS previous')
     );
-}
-
-/** The genie as it was at `version` (undefined when that version is not kept). */
-async function findGenieVersion(
-  db: Queryable,
-  ownerId: string,
-  genieId: string,
-  version: number
-): Promise<GenieSpec | undefined> {
-  const row = await db('genie_versions')
-    .where({ owner_id: ownerId, genie_id: genieId, version })
-    .first<{ spec: GenieSpec } | undefined>();
-  return row?.spec;
-}
-
-/**
- * The genie a run runs with: the stored genie (for its id, owner and webhook) with the fields of the
- * version the run recorded, so editing a genie mid-run does not change a run already going. Runs
- * from before versions (no `genie_version`) get the genie as it is.
- */
-export async function findGenieForRun(
-  db: Queryable,
-  ownerId: string,
-  run: { genie_id: string; genie_version: number | null }
-): Promise<GenieRow | undefined> {
-  const genie = await findGenie(db, ownerId, run.genie_id);
-  if (!genie || run.genie_version === null || run.genie_version === genie.version) return genie;
-  const spec = await findGenieVersion(db, ownerId, run.genie_id, run.genie_version);
-  return spec ? { ...genie, ...spec, version: run.genie_version } : genie;
 }
 
 /** Deletes the genie; its runs, steps and transcript go with it (ON DELETE CASCADE). */

@@ -1,7 +1,9 @@
 import type { ApprovalStatus } from '../../domain/approvals';
 import type { GenieSpec } from '../../domain/schemas/genie';
 import type { Queryable } from '../index';
+import type { ApprovalRow } from './approvals';
 import type { GenieRow } from './genies';
+import type { WebhookDeliveryRow } from './webhook-deliveries';
 import type { ContentBlock, RunStepRow } from './run-records';
 import type { RunRow } from './runs';
 
@@ -45,7 +47,10 @@ function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version:
     updated_at: dateOf(json.updated_at),
     webhook_previous_secret_expires_at: dateOrNull(json.webhook_previous_secret_expires_at),
   } as unknown as GenieRow;
-  return spec && version !== null ? { ...genie, ...spec, version } : genie;
+  if (!spec || version === null) return genie;
+  // A version kept before a field existed does not have it: the run goes without (mcp_servers).
+  const before: Partial<GenieSpec> = { mcp_servers: [] };
+  return { ...genie, ...before, ...spec, version };
 }
 
 /**
@@ -91,5 +96,68 @@ export async function loadRunContext(
     ...(model_step ? { modelStep: stepOf(model_step) } : {}),
     ...(tool_step ? { toolStep: stepOf(tool_step) } : {}),
     ...(approval_status ? { approval: approval_status } : {}),
+  };
+}
+
+/** What a run's detail shows: the run, its genie as of its version, its steps, approvals and webhook deliveries. */
+export interface RunDetailRows {
+  run: RunRow;
+  /** Undefined when the genie is gone. */
+  genie?: GenieRow;
+  steps: RunStepRow[];
+  approvals: ApprovalRow[];
+  deliveries: WebhookDeliveryRow[];
+}
+
+interface DetailRow extends RunRow {
+  genie: Record<string, unknown> | null;
+  version_spec: GenieSpec | null;
+  steps: Array<Record<string, unknown>>;
+  approvals: Array<Record<string, unknown>>;
+  deliveries: Array<Record<string, unknown>>;
+}
+
+/** A row as jsonb (`to_jsonb`) turned back into the row pg would give: its `…_at` times as dates. */
+function withDates<T>(json: Record<string, unknown>): T {
+  const row: Record<string, unknown> = { ...json };
+  for (const [key, value] of Object.entries(row)) {
+    if (key.endsWith('_at') && typeof value === 'string') row[key] = new Date(value);
+  }
+  return row as T;
+}
+
+/**
+ * A run of the owner with everything its detail shows, in one statement (the steps in seq order,
+ * approvals and webhook deliveries in the order they were made). Undefined when the owner has no
+ * such run.
+ */
+export async function loadRunDetail(db: Queryable, ownerId: string, runId: string): Promise<RunDetailRows | undefined> {
+  const { rows } = await db.raw<{ rows: DetailRow[] }>(
+    `SELECT r.*,
+            to_jsonb(g) AS genie,
+            v.spec AS version_spec,
+            (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
+               FROM run_steps s WHERE s.run_id = r.id) AS steps,
+            (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]'::jsonb)
+               FROM approvals a WHERE a.run_id = r.id AND a.owner_id = r.owner_id) AS approvals,
+            (SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY d.created_at, d.id), '[]'::jsonb)
+               FROM webhook_deliveries d WHERE d.run_id = r.id AND d.owner_id = r.owner_id) AS deliveries
+       FROM runs r
+       LEFT JOIN genies g ON g.id = r.genie_id AND g.owner_id = r.owner_id
+       LEFT JOIN genie_versions v
+         ON v.genie_id = r.genie_id AND v.owner_id = r.owner_id AND v.version = r.genie_version
+        AND r.genie_version <> g.version
+      WHERE r.id = :runId AND r.owner_id = :ownerId`,
+    { runId, ownerId }
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { genie, version_spec, steps, approvals, deliveries, ...run } = row;
+  return {
+    run,
+    ...(genie ? { genie: genieOf(genie, version_spec, run.genie_version) } : {}),
+    steps: steps.map((step) => withDates<RunStepRow>(step)),
+    approvals: approvals.map((approval) => withDates<ApprovalRow>(approval)),
+    deliveries: deliveries.map((delivery) => withDates<WebhookDeliveryRow>(delivery)),
   };
 }
