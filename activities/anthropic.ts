@@ -2,6 +2,7 @@
 // how API errors map onto Temporal's retries.
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { McpToolEntry } from '../domain/mcp';
 import { FAILURE } from '../temporal/contract';
 import type { ModelSettings } from './deps';
 import { inputJsonSchema, type ToolDefinition } from './tools/registry';
@@ -21,12 +22,22 @@ export function createAnthropicClient(settings: ModelSettings): Anthropic | unde
 }
 
 /** The tools as the Messages API declares them, the last one a cache breakpoint. */
-export function toolDefinitions(tools: ToolDefinition[]): Anthropic.Tool[] {
-  const definitions: Anthropic.Tool[] = tools.map((tool) => ({
-    name: tool.name,
-    description: tool.description,
-    input_schema: inputJsonSchema(tool) as Anthropic.Tool.InputSchema,
-  }));
+export function toolDefinitions(tools: ToolDefinition[], mcpTools: readonly McpToolEntry[] = []): Anthropic.Tool[] {
+  const definitions: Anthropic.Tool[] = [
+    ...tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: inputJsonSchema(tool) as Anthropic.Tool.InputSchema,
+    })),
+    // As its server describes it (an input schema that is not an object schema gets an empty one).
+    ...mcpTools.map((tool) => ({
+      name: tool.name,
+      description: tool.description || `${tool.tool} (from the MCP server ${tool.server})`,
+      input_schema: (tool.input_schema?.type === 'object'
+        ? tool.input_schema
+        : { type: 'object', properties: {} }) as Anthropic.Tool.InputSchema,
+    })),
+  ];
   if (definitions.length > 0) definitions[definitions.length - 1]!.cache_control = EPHEMERAL;
   return definitions;
 }

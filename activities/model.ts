@@ -1,4 +1,5 @@
 import { needsApproval } from '../domain/approvals';
+import { mcpPolicyGates } from '../domain/mcp';
 import { loadRunContext } from '../db/repositories/run-context';
 import { saveModelTurn, toolUsesOf, type ContentBlock } from '../db/repositories/run-records';
 import { usageOf, zeroUsage, type TokenUsage } from '../domain/runs';
@@ -56,12 +57,33 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
     if (!context) throw runNotFound(runId);
     const { run, genie } = context;
     const tools = offeredTools(genie.tools);
-    const summarize = (name: string, input: unknown) =>
-      tools.find((t) => t.name === name)?.summarize(input ?? {}) ?? name;
-    // A call waits for its owner when approval_required covers it (and it is a call that can run).
-    const gated = (name: string, input: unknown) =>
-      needsApproval(genie.approval_required, name, input) &&
-      tools.some((t) => t.name === name && t.input.safeParse(input).success);
+    // The MCP tools the run listed when it started: every turn offers the same ones.
+    const mcpTools = run.mcp_tools ?? [];
+    const mcpTool = (name: string) => mcpTools.find((t) => t.name === name);
+    const summarize = (name: string, input: unknown) => {
+      const entry = mcpTool(name);
+      return entry
+        ? `${entry.server}: ${entry.tool}`
+        : (tools.find((t) => t.name === name)?.summarize(input ?? {}) ?? name);
+    };
+    // A call waits for its owner when approval_required (or its MCP server's policy) covers it,
+    // and it is a call that can run.
+    const gated = (name: string, input: unknown) => {
+      const entry = mcpTool(name);
+      if (entry) {
+        const server = genie.mcp_servers.find((s) => s.name === entry.server);
+        const isObject = input !== null && typeof input === 'object' && !Array.isArray(input);
+        return (
+          !!server &&
+          isObject &&
+          (needsApproval(genie.approval_required, name, input) || mcpPolicyGates(server.approval, entry.read_only))
+        );
+      }
+      return (
+        needsApproval(genie.approval_required, name, input) &&
+        tools.some((t) => t.name === name && t.input.safeParse(input).success)
+      );
+    };
 
     if (context.reply) {
       const step = context.modelStep;
@@ -70,14 +92,10 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
     }
     if (!client) throw modelNotConfigured();
 
-    const toolDefs = toolDefinitions(tools);
+    const toolDefs = toolDefinitions(tools, mcpTools);
     const model = genie.model ?? settings.defaultModel;
     const messages = withConversationBreakpoint(await buildConversation(db, ownerId, runId));
-    const system = systemPrompt(
-      genie,
-      run,
-      tools.map((t) => t.name)
-    );
+    const system = systemPrompt(genie, run, [...tools.map((t) => t.name), ...mcpTools.map((t) => t.name)]);
     const startedAt = new Date();
     const response = await withHeartbeat((signal) =>
       client.messages

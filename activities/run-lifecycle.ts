@@ -53,7 +53,12 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
     if (!context) throw genieNotFound(genieId);
     const { genie } = context;
     log.info(`run started: ${genie.name}`, { runId, genieId, trigger: trigger.type, version: run.genie_version });
-    return { runId, maxTurns: genie.max_turns, maxTokensPerRun: genie.max_tokens_per_run };
+    return {
+      runId,
+      maxTurns: genie.max_turns,
+      maxTokensPerRun: genie.max_tokens_per_run,
+      ...(genie.mcp_servers.length ? { mcpServers: genie.mcp_servers.length } : {}),
+    };
   }
 
   /**

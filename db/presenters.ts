@@ -64,6 +64,7 @@ export function presentGenie(row: PresentedGenieRow): Genie {
     approval_timeout_seconds: row.approval_timeout_seconds,
     webhook_url: row.webhook_url,
     webhook_events: row.webhook_events,
+    mcp_servers: row.mcp_servers ?? [],
     version: row.version,
     created_at: isoOf(row.created_at),
     updated_at: isoOf(row.updated_at),
@@ -86,6 +87,7 @@ export function presentGenieConfig(genie: GenieRow) {
     credential_refs: genie.credential_refs,
     approval_required: genie.approval_required ?? [],
     approval_timeout_seconds: genie.approval_timeout_seconds,
+    mcp_servers: genie.mcp_servers ?? [],
   };
 }
 
@@ -114,6 +116,7 @@ export function presentRun(row: RunRow, links: RunLinks) {
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+    warnings: row.warnings ?? [],
   };
 }
 

@@ -1,5 +1,6 @@
 // Approvals: which tool calls wait for their owner, and what an approval can be. Pure: safe in
 // workflows/ and in the API alike.
+import { MCP_APPROVAL_RULE_SOURCE } from './mcp';
 import { TOOL_NAMES, type ToolName } from './tools';
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
@@ -14,9 +15,12 @@ export const APPROVAL_RULES: readonly string[] = [
   ...TOOL_NAMES,
 ];
 
-/** An `approval_required` entry: a tool name, or `web_fetch:<METHOD>` for one method. */
+/**
+ * An `approval_required` entry: a tool name, `web_fetch:<METHOD>` for one method, or an MCP tool by
+ * the name the model sees (`mcp__<server>__<tool>`).
+ */
 export const APPROVAL_RULE_PATTERN = new RegExp(
-  `^(${TOOL_NAMES.join('|')})$|^web_fetch:(${WEB_FETCH_METHODS.join('|')})$`
+  `^(${TOOL_NAMES.join('|')})$|^web_fetch:(${WEB_FETCH_METHODS.join('|')})$|^${MCP_APPROVAL_RULE_SOURCE}$`
 );
 
 export const APPROVAL_TIMEOUT_MIN_SECONDS = 60;

@@ -2,13 +2,16 @@ import { Context } from '@temporalio/activity';
 import { loadRunContext } from '../../db/repositories/run-context';
 import { findToolStep, saveStep, toolUsesOf, type NewStep } from '../../db/repositories/run-records';
 import { needsApproval } from '../../domain/approvals';
-import type { RunToolInput, ToolRunSummary } from '../../temporal/contract';
+import { isMcpToolName, mcpPolicyGates } from '../../domain/mcp';
+import { keepRunMcpTools } from '../../db/repositories/runs';
+import type { ListMcpToolsInput, McpToolsListed, RunToolInput, ToolRunSummary } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
 import { runNotFound, toolCallMissing } from '../failures';
 import { untilRecorded } from '../durable';
 import { withHeartbeat } from '../heartbeat';
 import { preview } from '../previews';
 import { offeredTools } from './index';
+import { listGenieMcpTools, runMcpTool } from './mcp';
 import { invalidInput, toolError, type ToolOutcome } from './registry';
 
 const summaryOf = (step: { is_error: boolean; output_preview: string | null }): ToolRunSummary => ({
@@ -77,10 +80,25 @@ export async function runToolCall(
       )
     );
   }
+  if (isMcpToolName(block.name)) {
+    // A tool the run listed from one of the genie's MCP servers when it started.
+    const entry = context.run.mcp_tools?.find((t) => t.name === block.name);
+    const server = entry && genie.mcp_servers.find((s) => s.name === entry.server);
+    if (!entry || !server) return record(toolError(`Unknown tool "${block.name}": this run did not list it.`));
+    const gated =
+      needsApproval(genie.approval_required, block.name, block.input) ||
+      mcpPolicyGates(server.approval, entry.read_only);
+    if (gated && context.approval !== 'approved') {
+      return record(toolError('This call needs your owner’s approval and none is recorded for it, so it was not run.'));
+    }
+    const outcome = await runMcpTool({ db, deps, ownerId, runId, toolUseId, ...options }, entry, server, block.input);
+    const done = step(outcome);
+    await untilRecorded(`the result of ${block.name}`, () => saveStep(db, ownerId, done), options.signal);
+    return answer(done);
+  }
   if (!tool) {
-    return record(
-      toolError(`Unknown tool "${block.name}"; available: ${offered.map((t) => t.name).join(', ') || 'none'}`)
-    );
+    const names = [...offered.map((t) => t.name), ...(context.run.mcp_tools ?? []).map((t) => t.name)];
+    return record(toolError(`Unknown tool "${block.name}"; available: ${names.join(', ') || 'none'}`));
   }
   const parsed = tool.input.safeParse(block.input);
   if (!parsed.success) return record(invalidInput(tool.name, parsed.error));
@@ -116,5 +134,27 @@ export function createToolActivities(deps: ToolDeps) {
   async function runTool(input: RunToolInput): Promise<ToolRunSummary> {
     return withHeartbeat((signal) => runToolCall(deps, input, { signal, attempt: Context.current().info.attempt }));
   }
-  return { runTool };
+  /**
+   * `listMcpTools`: lists the tools of the genie's MCP servers once, when the run starts, and keeps
+   * them on the run (every turn offers that list; a repeat returns what was kept). A server that
+   * cannot be listed becomes one of the run's warnings.
+   */
+  async function listMcpTools({ runId, ownerId }: ListMcpToolsInput): Promise<McpToolsListed> {
+    const context = await loadRunContext(deps.db, ownerId, runId);
+    if (!context) throw runNotFound(runId);
+    const kept = context.run.mcp_tools
+      ? { tools: context.run.mcp_tools, warnings: context.run.warnings }
+      : await keepRunMcpTools(
+          deps.db,
+          ownerId,
+          runId,
+          await withHeartbeat((signal) => listGenieMcpTools(deps.db, deps, ownerId, context.genie, signal))
+        );
+    if (!kept) throw runNotFound(runId);
+    return {
+      tools: kept.tools.length,
+      unavailable: kept.warnings.filter((w) => w.type === 'mcp_unavailable').map((w) => w.server),
+    };
+  }
+  return { runTool, listMcpTools };
 }

@@ -1,6 +1,7 @@
 // GET /v1/catalogue: the server's catalogues, so clients (the console) build their forms and labels
 // from what this server offers instead of copies of it.
 import { APPROVAL_RULES, ruleTool, WEB_FETCH_METHODS } from '../../domain/approvals';
+import { MCP_APPROVAL_POLICIES, MCP_APPROVAL_SUMMARY } from '../../domain/mcp';
 import { PHASE_LABEL, RUN_PHASES } from '../../domain/runs';
 import {
   GenieCreateSchema,
@@ -61,6 +62,7 @@ function buildCatalogue(): Catalogue {
     }),
     webhook_events: [...WEBHOOK_EVENTS],
     schedule_overlap: OVERLAP_POLICIES.map((name) => ({ name, summary: OVERLAP_POLICY_SUMMARY[name] })),
+    mcp_approval: MCP_APPROVAL_POLICIES.map((name) => ({ name, summary: MCP_APPROVAL_SUMMARY[name] })),
     schedule_defaults: withScheduleDefaults({}),
     genie_defaults: genieDefaults,
     genie_limits: genieLimits(),
@@ -83,7 +85,7 @@ export const catalogueEndpoints = [
     operationId: 'getCatalogue',
     tag: 'Catalogue',
     summary:
-      'What this server offers: tools, approval gates, webhook events, schedule options, genie defaults and limits, run phases',
+      'What this server offers: tools, approval gates, webhook events, schedule options, MCP approval policies, genie defaults and limits, run phases',
     responses: { 200: { description: 'the catalogue', schema: R.ok(R.CatalogueSchema) } },
     handler: () => ({ data: catalogue() }),
   }),

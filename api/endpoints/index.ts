@@ -9,6 +9,7 @@ import { dataEndpoints } from './data';
 import type { Endpoint } from './define';
 import { eventEndpoints } from './events';
 import { genieEndpoints } from './genies';
+import { mcpEndpoints } from './mcp';
 import { memoryEndpoints } from './memory';
 import { metaEndpoints } from './meta';
 import { notificationEndpoints } from './notifications';
@@ -20,6 +21,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...genieEndpoints,
   ...runEndpoints,
   ...credentialEndpoints,
+  ...mcpEndpoints,
   ...eventEndpoints,
   ...webhookEndpoints,
   ...approvalEndpoints,

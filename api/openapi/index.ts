@@ -118,6 +118,7 @@ export function openApiDocument(): unknown {
         { name: 'Runs' },
         { name: 'Events' },
         { name: 'Credentials' },
+        { name: 'MCP servers' },
         { name: 'Data' },
         { name: 'Notifications' },
         { name: 'API keys' },

@@ -5,7 +5,8 @@ import { RUN_PHASES, RUN_STATUSES, TRIGGER_TYPES } from '../../domain/runs';
 import { TOOL_NAMES } from '../../domain/tools';
 import { WEBHOOK_EVENTS } from '../../domain/webhooks';
 import { CredentialSchema } from '../../domain/schemas/credential';
-import { GenieSchema, OVERLAP_POLICIES } from '../../domain/schemas/genie';
+import { MCP_APPROVAL_POLICIES } from '../../domain/mcp';
+import { GenieSchema, McpServerSchema, OVERLAP_POLICIES } from '../../domain/schemas/genie';
 import { z } from '../../domain/schemas/zod';
 
 export const ERROR_CODES = [
@@ -71,6 +72,17 @@ export const RunSchema = z
     started_at: timestamp.nullable(),
     finished_at: timestamp.nullable(),
     duration_ms: z.number().int().nullable(),
+    warnings: z
+      .array(
+        z.object({
+          type: z.enum(['mcp_unavailable']),
+          server: z.string(),
+          message: z.string(),
+        })
+      )
+      .openapi({
+        description: 'why the run goes on without something it was set up with (an MCP server it could not list)',
+      }),
   })
   .openapi('Run');
 
@@ -143,6 +155,7 @@ export const GenieConfigSchema = z
     credential_refs: z.array(z.string()),
     approval_required: z.array(z.string()),
     approval_timeout_seconds: z.number().int(),
+    mcp_servers: z.array(McpServerSchema),
   })
   .openapi('GenieConfig', { description: 'the genie as it was at the version the run ran with' });
 
@@ -232,6 +245,21 @@ export const CredentialTestSchema = z
     error: z.string().optional(),
   })
   .openapi('CredentialTestResult');
+
+export const McpServerInspectionSchema = z
+  .object({
+    server: z.object({ name: z.string(), version: z.string() }),
+    protocol_version: z.string(),
+    tools: z.array(
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        read_only: z.boolean().openapi({ description: 'the server marks it readOnlyHint: true' }),
+        input_schema: z.record(z.string(), z.unknown()),
+      })
+    ),
+  })
+  .openapi('McpServerInspection');
 
 export const NotificationSchema = z
   .object({
@@ -338,6 +366,9 @@ export const CatalogueSchema = z
       .openapi({ description: 'every approval_required entry: web_fetch:<METHOD> for one method, or a tool name' }),
     webhook_events: z.array(z.enum(WEBHOOK_EVENTS)),
     schedule_overlap: z.array(z.object({ name: z.enum(OVERLAP_POLICIES), summary: z.string() })),
+    mcp_approval: z
+      .array(z.object({ name: z.enum(MCP_APPROVAL_POLICIES), summary: z.string() }))
+      .openapi({ description: 'which calls of an MCP server’s tools wait for you' }),
     schedule_defaults: z.record(z.string(), z.unknown()).openapi({ description: 'what a schedule leaves out' }),
     genie_defaults: z
       .record(z.string(), z.unknown())

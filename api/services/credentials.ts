@@ -15,6 +15,7 @@ import { hintFor, type CredentialShape } from '../../domain/credentials';
 import { credentialRedactor, hostMatches } from '../../fetch/credentials';
 import { FetchFailedError, guardedFetch } from '../../fetch/guarded-fetch';
 import { FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
+import type { McpServerConfig } from '../../domain/mcp';
 import type { CredentialDefinition, StoreCredentialSchema } from '../../domain/schemas/credential';
 import { type Vault, VaultError } from '../../security/vault';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -88,13 +89,17 @@ export class CredentialService {
       if (users.length > 0 && !options.force) {
         throw new ConflictError(
           `Credential "${row.name}" is named by ${users.length} genie(s): ${users.map((g) => g.name).join(', ')}; ` +
-            'remove it from their credential_refs, or delete with force: true to do that for you.',
+            'remove it from their credential_refs and mcp_servers, or delete with force: true to do that for you.',
           { genies: users.map((g) => ({ id: g.id, name: g.name })) }
         );
       }
       for (const genie of users) {
         await updateGenie(trx, ownerId, genie.id, {
           credential_refs: genie.credential_refs.filter((name) => name !== row.name),
+          // An MCP server keeps its place and goes without the credential.
+          mcp_servers: genie.mcp_servers.map((server) =>
+            server.credential === row.name ? { ...server, credential: null } : server
+          ),
         });
       }
       if (!(await deleteCredential(trx, ownerId, row.id))) throw new NotFoundError('Credential');
@@ -118,6 +123,35 @@ export class CredentialService {
         `credential_refs names credentials that do not exist: ${missing.map((m) => m.name).join(', ')}`,
         missing.map(({ name, i }) => ({ field: `credential_refs.${i}`, message: `no credential named "${name}"` }))
       );
+    }
+  }
+
+  /**
+   * Each MCP server's credential exists and its allowed_hosts name the server's host (a 409 naming
+   * the field otherwise): a genie never holds a credential that could not go where it says.
+   */
+  async assertMcpCredentials(ownerId: string, servers: readonly McpServerConfig[]): Promise<void> {
+    const named = servers.flatMap((server, i) => (server.credential ? [{ server, i, name: server.credential }] : []));
+    if (named.length === 0) return;
+    const rows = new Map(
+      (await findCredentialsByNames(this.db, ownerId, [...new Set(named.map((n) => n.name))])).map((c) => [c.name, c])
+    );
+    const problems = named.flatMap(({ server, i, name }) => {
+      const row = rows.get(name);
+      const field = `mcp_servers.${i}.credential`;
+      if (!row) return [{ field, message: `no credential named "${name}"` }];
+      const url = new URL(server.url);
+      return hostMatches(url.hostname, row.allowed_hosts)
+        ? []
+        : [
+            {
+              field,
+              message: `credential "${name}" may not be sent to ${url.hostname} (its allowed_hosts: ${row.allowed_hosts.join(', ') || 'none'})`,
+            },
+          ];
+    });
+    if (problems.length > 0) {
+      throw new ConflictError(`mcp_servers: ${problems.map((p) => p.message).join('; ')}`, problems);
     }
   }
 

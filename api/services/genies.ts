@@ -96,6 +96,7 @@ export class GenieService {
     assertConsistent(input);
     this.assertWebhookUrl(input.webhook_url);
     await this.credentials.assertExist(ownerId, input.credential_refs);
+    await this.credentials.assertMcpCredentials(ownerId, input.mcp_servers);
     // The schedule is made inside the transaction: if Temporal refuses, the genie is not kept.
     return this.db.transaction(async (trx) => {
       const row = await genies.insertGenie(trx, ownerId, normalizeGenie(input));
@@ -166,6 +167,7 @@ export class GenieService {
       }
       if (patch.webhook_url !== undefined) this.assertWebhookUrl(patch.webhook_url);
       if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
+      if (patch.mcp_servers) await this.credentials.assertMcpCredentials(ownerId, patch.mcp_servers);
       const row = (await genies.updateGenie(trx, ownerId, id, normalizeGenie(next)))!;
       // The secret is made when a webhook is first set, and forgotten when it is removed.
       let secret: string | undefined;

@@ -10,6 +10,7 @@ import { DataService } from './data';
 import { EventService } from './events';
 import { GenieService } from './genies';
 import { HealthService } from './health';
+import { McpService } from './mcp';
 import { MemoryService } from './memory';
 import { NotificationService } from './notifications';
 import { RunService } from './runs';
@@ -53,6 +54,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     health: new HealthService(deps.db, deps.temporal, deps.logger),
     credentials,
+    mcp: new McpService(deps.db, deps.vault, deps.fetchPolicy),
     events,
     genies: new GenieService(
       deps.db,

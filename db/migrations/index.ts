@@ -19,6 +19,7 @@ import * as approvalDecisionsSent from './20261130100300_approval_decisions_sent
 import * as rateLimitsUnlogged from './20261201100000_rate_limits_unlogged';
 import * as webhookPreviousSecret from './20261205100000_webhook_previous_secret';
 import * as runStreams from './20261205110000_run_streams';
+import * as mcpServers from './20261206100000_mcp_servers';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -45,6 +46,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261201100000_rate_limits_unlogged', rateLimitsUnlogged],
   ['20261205100000_webhook_previous_secret', webhookPreviousSecret],
   ['20261205110000_run_streams', runStreams],
+  ['20261206100000_mcp_servers', mcpServers],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

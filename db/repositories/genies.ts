@@ -282,11 +282,14 @@ export async function listEventGenies(db: Queryable, ownerId: string, eventType:
     .orderBy('created_at');
 }
 
-/** The owner's genies whose `credential_refs` name this credential (locked, inside a transaction). */
+/** The owner's genies whose `credential_refs` or MCP servers name this credential (locked, inside a transaction). */
 export async function listGeniesNamingCredential(db: Queryable, ownerId: string, name: string): Promise<GenieRow[]> {
   return db<GenieRow>('genies')
     .where({ owner_id: ownerId })
-    .whereRaw('credential_refs @> ?::jsonb', [JSON.stringify([name])])
+    .whereRaw('(credential_refs @> ?::jsonb OR mcp_servers @> ?::jsonb)', [
+      JSON.stringify([name]),
+      JSON.stringify([{ credential: name }]),
+    ])
     .orderBy('created_at')
     .forUpdate();
 }

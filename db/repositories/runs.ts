@@ -1,3 +1,4 @@
+import type { McpToolEntry, RunWarning } from '../../domain/mcp';
 import crypto from 'node:crypto';
 import {
   TERMINAL_STATUSES,
@@ -29,6 +30,10 @@ export interface RunRow extends TokenUsage {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  /** The MCP tools the run listed when it started (what all its turns offer); null until listed. */
+  mcp_tools: McpToolEntry[] | null;
+  /** Why it goes on without something it was set up with. */
+  warnings: RunWarning[];
 }
 
 export interface NewRun {
@@ -39,6 +44,30 @@ export interface NewRun {
   id?: string;
   /** Given for a scheduled run (the id its schedule gave the workflow); `genie-run-<id>` otherwise. */
   workflowId?: string;
+}
+
+/**
+ * Keeps the MCP tools a run listed at its start, and its warnings, once: a repeated listing (a
+ * retried activity) gets what the first one kept, so every turn and every replay offers one list.
+ */
+export async function keepRunMcpTools(
+  db: Queryable,
+  ownerId: string,
+  runId: string,
+  listing: { tools: McpToolEntry[]; warnings: RunWarning[] }
+): Promise<{ tools: McpToolEntry[]; warnings: RunWarning[] } | undefined> {
+  type Kept = Pick<RunRow, 'mcp_tools' | 'warnings'>;
+  const [kept]: Kept[] = await db('runs')
+    .where({ id: runId, owner_id: ownerId })
+    .whereNull('mcp_tools')
+    .update({
+      mcp_tools: JSON.stringify(listing.tools),
+      warnings: db.raw(`warnings || ?::jsonb`, [JSON.stringify(listing.warnings)]),
+    })
+    .returning(['mcp_tools', 'warnings']);
+  const row: Kept | undefined =
+    kept ?? (await db<RunRow>('runs').where({ id: runId, owner_id: ownerId }).first('mcp_tools', 'warnings'));
+  return row ? { tools: row.mcp_tools ?? [], warnings: row.warnings ?? [] } : undefined;
 }
 
 /**

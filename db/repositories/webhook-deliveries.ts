@@ -69,16 +69,6 @@ export async function findWebhookDelivery(
   return db<WebhookDeliveryRow>('webhook_deliveries').where({ owner_id: ownerId, id }).first();
 }
 
-export async function listRunWebhookDeliveries(
-  db: Queryable,
-  ownerId: string,
-  runId: string
-): Promise<WebhookDeliveryRow[]> {
-  return db<WebhookDeliveryRow>('webhook_deliveries')
-    .where({ owner_id: ownerId, run_id: runId })
-    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
-}
-
 /** Records one attempt: delivered (2xx), or not yet (its status code or error). */
 export async function recordWebhookAttempt(
   db: Queryable,

@@ -8,7 +8,9 @@ import {
 import { CRON_MACROS } from '../cron';
 import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks';
 import { TRIGGER_TYPES } from '../runs';
+import { MAX_MCP_SERVERS, MCP_APPROVAL_DEFAULT, MCP_APPROVAL_POLICIES, MCP_SERVER_NAME_PATTERN } from '../mcp';
 import { TOOL_NAMES } from '../tools';
+import { CredentialNameSchema } from './credential';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other'] as const;
@@ -153,6 +155,39 @@ const WEBHOOK_URL_PATTERN = new RegExp(
   `^https?://(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?(?:[/?#]${URI_CHAR}*)?$`
 );
 
+/** One MCP server of a genie: where it is, the credential it gets, the tools allowed, which calls wait. */
+export const McpServerSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(MCP_SERVER_NAME_PATTERN, 'must be 1 to 20 lower-case letters, digits or _, starting with a letter')
+      .openapi({ example: 'linear', description: 'the model sees its tools as mcp__<name>__<tool>' }),
+    url: z
+      .string()
+      .max(2000)
+      .url()
+      .regex(WEBHOOK_URL_PATTERN, 'must be an http or https URL with a host, in plain ASCII (percent-encode the rest)')
+      .openapi({
+        format: 'uri',
+        example: 'https://mcp.example.com/mcp',
+        description: 'a Model Context Protocol server (Streamable HTTP); public addresses only',
+      }),
+    credential: CredentialNameSchema.nullable()
+      .optional()
+      .openapi({ description: 'one of your credentials, sent on every request; its allowed_hosts must name the host' }),
+    allowed_tools: z
+      .array(z.string().min(1).max(200))
+      .max(200)
+      .refine((items) => new Set(items).size === items.length, 'allowed_tools must not repeat')
+      .optional()
+      .openapi({ uniqueItems: true, description: 'the server’s tools the genie may use; absent: all it lists' }),
+    approval: z.enum(MCP_APPROVAL_POLICIES).default(MCP_APPROVAL_DEFAULT).openapi({
+      description: 'never; writes (default: a call waits unless the server marks the tool readOnlyHint); always',
+    }),
+  })
+  .strict()
+  .openapi('McpServer');
+
 const genieFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),
   description: z.string().max(2000),
@@ -177,7 +212,10 @@ const genieFields = {
     .array(
       z
         .string()
-        .regex(APPROVAL_RULE_PATTERN, 'must be a tool name, or web_fetch:<METHOD> (GET POST PUT PATCH DELETE HEAD)')
+        .regex(
+          APPROVAL_RULE_PATTERN,
+          'must be a tool name, web_fetch:<METHOD> (GET POST PUT PATCH DELETE HEAD), or mcp__<server>__<tool>'
+        )
     )
     .max(20)
     .refine((items) => new Set(items).size === items.length, 'approval_required must not repeat')
@@ -203,6 +241,19 @@ const genieFields = {
     .array(z.enum(WEBHOOK_EVENTS))
     .refine((items) => new Set(items).size === items.length, 'webhook_events must not repeat')
     .openapi({ uniqueItems: true }),
+  mcp_servers: z
+    .array(McpServerSchema)
+    .max(MAX_MCP_SERVERS)
+    .superRefine((servers, ctx) => {
+      const seen = new Set<string>();
+      servers.forEach((server, index) => {
+        if (seen.has(server.name)) {
+          ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${server.name}" is used twice` });
+        }
+        seen.add(server.name);
+      });
+    })
+    .openapi({ description: 'Tools from Model Context Protocol servers (at most 10, names unique)' }),
 };
 
 export const GenieCreateSchema = z
@@ -223,6 +274,7 @@ export const GenieCreateSchema = z
     approval_timeout_seconds: genieFields.approval_timeout_seconds.default(APPROVAL_TIMEOUT_DEFAULT_SECONDS),
     webhook_url: genieFields.webhook_url.default(null),
     webhook_events: genieFields.webhook_events.default([...DEFAULT_WEBHOOK_EVENTS]),
+    mcp_servers: genieFields.mcp_servers.default([]),
   })
   .strict()
   .openapi(

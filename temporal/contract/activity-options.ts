@@ -78,6 +78,33 @@ export const TOOL_ACTIVITY: Record<ToolName, ActivityOptions> = {
   },
 };
 
+/**
+ * One call of a tool from an MCP server (runTool for an `mcp__…` name): a transport failure, 5xx
+ * or 429 is retried with backoff, every attempt with the same idempotency key; the last attempt
+ * answers the model with the failure instead of failing the run.
+ */
+export const MCP_TOOL_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: PERMANENT_FAILURES,
+  },
+};
+
+/**
+ * Listing a run's MCP tools when it starts (listMcpTools): each server is tried for at most 30 s
+ * inside the activity, then left out with a warning; Postgres being down delays the run.
+ */
+export const MCP_LIST_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: LIFECYCLE_ACTIVITY.retry,
+};
+
 /** A tool call the platform has no tool for still runs (to answer the model with an error). */
 export const UNKNOWN_TOOL_ACTIVITY: ActivityOptions = DATABASE_TOOL;
 

@@ -18,6 +18,8 @@ const FAILURES = {
   RunAlreadyEnded: { permanent: true },
   /** The stored assistant message has no tool call with that id. */
   ToolCallMissing: { permanent: true },
+  /** An MCP server was unreachable or answered 5xx/429; retried with backoff (the last attempt answers the model). */
+  McpServerUnavailable: { permanent: false },
   /** A webhook endpoint answered non-2xx or not at all; retried with backoff for up to a day. */
   WebhookNotAccepted: { permanent: false },
   /** A webhook URL that may not be reached (a private address) or a delivery that cannot be made. */

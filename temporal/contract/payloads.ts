@@ -23,6 +23,21 @@ export interface RunPlan {
   runId: string;
   maxTurns: number;
   maxTokensPerRun: number | null;
+  /** How many MCP servers the genie has: their tools are listed once, before the first turn (absent: none). */
+  mcpServers?: number;
+}
+
+/** Input of listMcpTools. */
+export interface ListMcpToolsInput {
+  runId: string;
+  ownerId: string;
+}
+
+/** What listMcpTools kept for the run (the tools themselves stay in Postgres). */
+export interface McpToolsListed {
+  tools: number;
+  /** Servers left out (see the run's warnings). */
+  unavailable: string[];
 }
 
 export interface ToolCallRef {

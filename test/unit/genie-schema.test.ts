@@ -32,6 +32,7 @@ describe('genie create schema', () => {
       approval_timeout_seconds: 86_400,
       webhook_url: null,
       webhook_events: ['run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out'],
+      mcp_servers: [],
     });
   });
 

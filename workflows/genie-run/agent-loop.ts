@@ -1,8 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { addUsage, RUN_ERROR, totalTokens, type RunEnd } from '../../domain/runs';
+import { isMcpToolName } from '../../domain/mcp';
 import { isToolName } from '../../domain/tools';
 import {
+  MCP_TOOL_ACTIVITY,
   MODEL_ACTIVITY,
   TOOL_ACTIVITY,
   UNKNOWN_TOOL_ACTIVITY,
@@ -56,7 +58,14 @@ export async function agentLoop(
   const { runId } = plan;
   const runToolCall = (call: ToolCallRef, turn: number, refused?: RunToolInput['refused']) =>
     runTool.executeWithOptions(
-      { ...(isToolName(call.name) ? TOOL_ACTIVITY[call.name] : UNKNOWN_TOOL_ACTIVITY), summary: call.summary },
+      {
+        ...(isToolName(call.name)
+          ? TOOL_ACTIVITY[call.name]
+          : isMcpToolName(call.name)
+            ? MCP_TOOL_ACTIVITY
+            : UNKNOWN_TOOL_ACTIVITY),
+        summary: call.summary,
+      },
       [{ runId, ownerId, genieId, turn, toolUseId: call.id, ...(refused ? { refused } : {}) }]
     );
 

@@ -18,6 +18,7 @@ import {
   decideApprovalUpdate,
   LIFECYCLE_ACTIVITY,
   LIFECYCLE_LOCAL_ACTIVITY,
+  MCP_LIST_ACTIVITY,
   runStatusQuery,
   type DecideApprovalInput,
   type GenieRunInput,
@@ -41,6 +42,7 @@ const DEADLINE_PAUSES_FOR_APPROVALS = 'run-deadline-pauses-for-approvals';
 const LIFECYCLE_AS_LOCAL_ACTIVITIES = 'run-lifecycle-local-activities';
 
 const lifecycle = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
+const { listMcpTools } = proxyActivities<Activities>(MCP_LIST_ACTIVITY);
 const localLifecycle = proxyLocalActivities<Activities>(LIFECYCLE_LOCAL_ACTIVITY);
 
 /** The run's error as recorded: an activity's failure type and message, or a generic one. */
@@ -109,6 +111,12 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
   const work = async () => {
     const plan = await startRun(input);
     runId = plan.runId;
+    // The genie's MCP tools, listed once: every turn offers what was kept (plans from before MCP have none).
+    if (plan.mcpServers) {
+      await listMcpTools.executeWithOptions({ ...MCP_LIST_ACTIVITY, summary: 'list MCP tools' }, [
+        { runId: plan.runId, ownerId: input.ownerId },
+      ]);
+    }
     return agentLoop(input, plan, state, approvals);
   };
 
