@@ -6,7 +6,6 @@ import { DATA_TABLES, type DataTableName } from '../domain/data-tables';
 import { APPROVAL_STATUSES } from '../domain/approvals';
 import { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import { WEB_FETCH_TIMEOUT_MAX_MS } from '../fetch/guarded-fetch';
-import { McpServerSchema } from '../domain/schemas/genie';
 import { CREDENTIAL_TYPE_RULES, CredentialNameSchema, definitionFields } from '../domain/schemas/credential';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from '../domain/schemas/zod';
 
@@ -98,15 +97,6 @@ export const ListNotificationsSchema = z
   .object({ unread: BooleanParam.optional(), limit: limit(), cursor })
   .strict()
   .openapi('ListNotificationsQuery');
-
-/** What inspect-mcp-server takes: the server's URL and, optionally, the credential to send it. */
-export const McpInspectRequestSchema = z
-  .object({
-    url: McpServerSchema.shape.url,
-    credential: CredentialNameSchema.nullable().optional().openapi({ description: 'one of your credentials' }),
-  })
-  .strict()
-  .openapi('McpInspectRequest');
 
 export const TestCredentialSchema = z
   .object({

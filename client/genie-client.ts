@@ -244,6 +244,16 @@ export class GenieClient {
     return this.#data('testCredential', { params: { id: idOrName }, body: request });
   }
 
+  // ── MCP servers ──
+
+  /**
+   * Connects to an MCP server as a run would (public addresses only, the credential as its type
+   * says) and lists its tools; `read_only` tools never wait for approval under `"writes"`.
+   */
+  inspectMcpServer(request: T.InspectMcpServerRequest): Promise<T.McpServerInspection> {
+    return this.#data('inspectMcpServer', { body: request });
+  }
+
   // ── Events ──
 
   /** Sends an event to an event-triggered genie (202). */

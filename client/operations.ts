@@ -42,6 +42,8 @@ export const OPERATIONS = {
   deleteCredential: op('deleteCredential', 'DELETE', '/v1/credentials/{id}'),
   testCredential: op('testCredential', 'POST', '/v1/credentials/{id}/test'),
 
+  inspectMcpServer: op('inspectMcpServer', 'POST', '/v1/mcp-servers/inspect'),
+
   sendGenieEvent: op('sendGenieEvent', 'POST', '/v1/worker-genies/{id}/events'),
   sendEvent: op('sendEvent', 'POST', '/v1/events'),
 

@@ -4,11 +4,11 @@
 // Types only: nothing here exists at run time.
 import type { z } from 'zod';
 import type * as R from '../api/openapi/responses';
+import type { McpInspectRequestSchema , GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../domain/schemas/genie';
 import type { DataTableName } from '../domain/data-tables';
 import type { APPROVAL_STATUSES } from '../domain/approvals';
 import type { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import type { CredentialSchema, StoreCredentialSchema } from '../domain/schemas/credential';
-import type { GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../domain/schemas/genie';
 
 // ── Answers (`data` of the success envelope) ────────────────────────────────────────────────────
 
@@ -39,6 +39,7 @@ export type Deleted = z.infer<typeof R.DeletedSchema>;
 export type Credential = z.infer<typeof CredentialSchema>;
 export type CredentialDeleted = z.infer<typeof R.CredentialDeletedSchema>;
 export type CredentialTestResult = z.infer<typeof R.CredentialTestSchema>;
+export type McpServerInspection = z.infer<typeof R.McpServerInspectionSchema>;
 export type Notification = z.infer<typeof R.NotificationSchema>;
 export type MemoryEntry = z.infer<typeof R.MemoryListSchema>['items'][number];
 export type DataRows = z.infer<typeof R.DataRowsSchema>;
@@ -122,6 +123,9 @@ export interface RunOptions {
 }
 
 /** The request of a stored credential's test: with `url`, a real request with it. */
+/** What inspectMcpServer takes: the server's URL, and one of your credentials to send it. */
+export type InspectMcpServerRequest = z.input<typeof McpInspectRequestSchema>;
+
 export interface TestCredentialRequest {
   url?: string;
   method?: 'GET' | 'HEAD' | 'POST';

@@ -1,5 +1,5 @@
 // MCP servers: what a server offers, looked at before a genie uses it.
-import { McpInspectRequestSchema } from '../schemas';
+import { McpInspectRequestSchema } from '../../domain/schemas/genie';
 import * as R from '../openapi/responses';
 import { endpoint } from './define';
 

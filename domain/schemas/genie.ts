@@ -188,6 +188,15 @@ export const McpServerSchema = z
   .strict()
   .openapi('McpServer');
 
+/** What inspect-mcp-server takes: the server's URL and, optionally, the credential to send it. */
+export const McpInspectRequestSchema = z
+  .object({
+    url: McpServerSchema.shape.url,
+    credential: CredentialNameSchema.nullable().optional().openapi({ description: 'one of your credentials' }),
+  })
+  .strict()
+  .openapi('McpInspectRequest');
+
 const genieFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),
   description: z.string().max(2000),
