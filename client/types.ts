@@ -4,7 +4,12 @@
 // Types only: nothing here exists at run time.
 import type { z } from 'zod';
 import type * as R from '../api/openapi/responses';
-import type { McpInspectRequestSchema , GenieCreateSchema, GenieSchema, GenieUpdateSchema } from '../domain/schemas/genie';
+import type {
+  McpInspectRequestSchema,
+  GenieCreateSchema,
+  GenieSchema,
+  GenieUpdateSchema,
+} from '../domain/schemas/genie';
 import type { DataTableName } from '../domain/data-tables';
 import type { APPROVAL_STATUSES } from '../domain/approvals';
 import type { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
