@@ -21,6 +21,13 @@ export function createAnthropicClient(settings: ModelSettings): Anthropic | unde
   });
 }
 
+/** An MCP tool's input schema as the Messages API takes it: an object schema, without `$schema`. */
+function mcpInputSchema(schema: Record<string, unknown> | undefined): Anthropic.Tool.InputSchema {
+  if (schema?.type !== 'object') return { type: 'object', properties: {} };
+  const { $schema: _dialect, ...rest } = schema;
+  return rest as Anthropic.Tool.InputSchema;
+}
+
 /** The tools as the Messages API declares them, the last one a cache breakpoint. */
 export function toolDefinitions(tools: ToolDefinition[], mcpTools: readonly McpToolEntry[] = []): Anthropic.Tool[] {
   const definitions: Anthropic.Tool[] = [
@@ -33,9 +40,7 @@ export function toolDefinitions(tools: ToolDefinition[], mcpTools: readonly McpT
     ...mcpTools.map((tool) => ({
       name: tool.name,
       description: tool.description || `${tool.tool} (from the MCP server ${tool.server})`,
-      input_schema: (tool.input_schema?.type === 'object'
-        ? tool.input_schema
-        : { type: 'object', properties: {} }) as Anthropic.Tool.InputSchema,
+      input_schema: mcpInputSchema(tool.input_schema),
     })),
   ];
   if (definitions.length > 0) definitions[definitions.length - 1]!.cache_control = EPHEMERAL;

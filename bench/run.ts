@@ -3,7 +3,7 @@
 // server, a bare Node HTTP server sending the API's bytes — printed as one table.
 //   BENCH_RUNS (100)  concurrent 3-turn runs in the throughput row
 //   BENCH_IN_FLIGHT (200)  runs in flight for the peak-memory row
-//   BENCH_ONLY  a comma-separated subset of: idle,statements,turn,history,throughput,polling,memory,api,schedule
+//   BENCH_ONLY  a comma-separated subset of: idle,statements,turn,history,throughput,polling,mcp,memory,api,schedule
 //   BENCH_PROFILE_DIR  every Node process of the stack writes a CPU profile there when it stops
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -16,6 +16,7 @@ import { isTerminal, type RunStatus } from '../domain/runs';
 import { createDb } from '../db';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/anthropic';
 import { countActivityStatements } from '../test/support/activity-statements';
+import { TestMcpServer } from '../test/support/mcp-server';
 import { cpuBetween, pidsOf, sample, watchPeakRss, type Role, type Sample } from './processes';
 import { sleep, startStack, type Stack } from './stack';
 
@@ -24,6 +25,8 @@ const TURNS = 10;
 const HISTORY_TURNS = [10, 30];
 const TOOL_RESULT_BYTES = 32 * 1024;
 const GENIES = 100;
+/** Genies of the MCP row, each scripted for 2 MCP calls. */
+const MCP_GENIES = 20;
 const CONCURRENT_RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 200);
 const THROUGHPUT_MODEL_MS = 500;
@@ -337,6 +340,67 @@ async function pollingSection(bench: Bench): Promise<Row[]> {
   ];
 }
 
+/**
+ * The throughput row with a tool from an MCP server (a real SDK server on loopback: one call per
+ * turn, each a session of its own) against the same runs with memory_read.
+ */
+async function mcpSection(bench: Bench): Promise<Row[]> {
+  const { stack, fake, roots, startRun, newGenie } = bench;
+  const server = await new TestMcpServer().start();
+  try {
+    const genies = await Promise.all(
+      Array.from({ length: MCP_GENIES }, () =>
+        newGenie({
+          tools: [],
+          mcp_servers: [{ name: 'tracker', url: server.url, approval: 'never', allowed_tools: ['list_issues'] }],
+        })
+      )
+    );
+    for (const { marker } of genies) {
+      fake.scriptConversation(marker, [
+        toolUse([{ name: 'mcp__tracker__list_issues', input: { project: 'web' } }]),
+        toolUse([{ name: 'mcp__tracker__list_issues', input: { project: 'api' } }]),
+        text('done'),
+      ]);
+    }
+    const memory = await bench.genies();
+    fake.latencyMs = THROUGHPUT_MODEL_MS;
+    const batch = async (ids: string[]) => {
+      const cpuBefore = sample(roots);
+      const t0 = Date.now();
+      const runIds = await Promise.all(
+        Array.from({ length: CONCURRENT_RUNS }, async (_, i) => (await startRun(ids[i % ids.length]!)).run_id)
+      );
+      const runs = await waitForRuns(stack, runIds);
+      const failed = runs.filter((run) => run.status !== 'succeeded').length;
+      if (failed > 0) throw new Error(`${failed} runs did not succeed`);
+      const seconds = (lastFinish(runs) - t0) / 1000;
+      return { rate: CONCURRENT_RUNS / seconds, seconds, cpu: cpuBetween(cpuBefore, sample(roots)) };
+    };
+    const withMemory = await batch(memory.map((g) => g.id));
+    const withMcp = await batch(genies.map((g) => g.id));
+    fake.latencyMs = 0;
+    const perRun = (cpu: number) => (cpu / CONCURRENT_RUNS).toFixed(3);
+    return [
+      {
+        measure: `${CONCURRENT_RUNS} concurrent 3-turn runs, one MCP call per turn (SDK server on loopback): runs/s`,
+        value: `${withMcp.rate.toFixed(1)} (${withMcp.seconds.toFixed(1)} s, ${server.calls.length} calls)`,
+      },
+      {
+        measure: '  the same runs with memory_read: runs/s',
+        value: `${withMemory.rate.toFixed(1)} (${withMemory.seconds.toFixed(1)} s)`,
+      },
+      { measure: '  MCP runs/s / memory_read runs/s', value: ratio(withMcp.rate, withMemory.rate) },
+      {
+        measure: '  CPU s per run, MCP (memory_read): worker / Temporal',
+        value: `${perRun(withMcp.cpu.worker)} / ${perRun(withMcp.cpu.temporal)} (${perRun(withMemory.cpu.worker)} / ${perRun(withMemory.cpu.temporal)})`,
+      },
+    ];
+  } finally {
+    await server.close();
+  }
+}
+
 /** The API's hot path against a bare Node server sending the same bytes. */
 async function apiSection(bench: Bench): Promise<Row[]> {
   const { stack, children } = bench;
@@ -444,6 +508,7 @@ const SECTIONS: Record<string, (bench: Bench) => Promise<Row[]>> = {
   history: historySection,
   throughput: throughputSection,
   polling: pollingSection,
+  mcp: mcpSection,
   // Before the API load, whose heap growth would otherwise count as the API's peak here.
   memory: memorySection,
   api: apiSection,
@@ -461,6 +526,7 @@ async function main(): Promise<void> {
     ANTHROPIC_BASE_URL: fake.url,
     ANTHROPIC_API_KEY: 'sk-ant-fake-bench',
     GENIE_RATE_LIMIT_PER_MINUTE: '1000000', // the limiter still runs; it just never says no
+    GENIE_FETCH_ALLOW_HOSTS: '127.0.0.1', // the MCP section's server, on loopback
     ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}), // what logging costs
     ...(process.env.BENCH_PROFILE_DIR
       ? {

@@ -8,6 +8,7 @@ import {
   type GenieClient,
   type Genie,
   type GenieCreate,
+  type McpServerInspection,
   type Run,
   type RunLive,
   type Step,
@@ -272,7 +273,56 @@ const COMMANDS: Record<string, Command> = {
   },
   approve: (ctx) => decide(ctx, 'approve'),
   deny: (ctx) => decide(ctx, 'deny'),
+  'mcp inspect': async (ctx) => {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      allowPositionals: true,
+      options: { credential: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    const url = positionals[0];
+    if (!url) throw new StartupError('mcp inspect needs the server’s URL (e.g. https://mcp.example.com/mcp)');
+    let found: McpServerInspection;
+    try {
+      found = await ctx.api.inspectMcpServer({
+        url,
+        ...(values.credential === undefined ? {} : { credential: values.credential }),
+      });
+    } catch (err) {
+      // 400 (a refused or malformed URL), 404 (no such credential), 409 (the server could not be
+      // reached, refused the handshake or the credential): the API's message says it all.
+      if (!(err instanceof GenieApiError) || ![400, 404, 409].includes(err.status)) throw err;
+      const credential = err.status === 404 && values.credential ? ` (you have none named "${values.credential}")` : '';
+      throw new StartupError(`${err.message}${credential}`);
+    }
+    if (ctx.json) return printJson(ctx, found);
+    for (const line of inspectionLines(found)) ctx.out(line);
+  },
 };
+
+/** What an MCP server offers: its name, version and protocol, then its tools as a table. */
+function inspectionLines(found: McpServerInspection): string[] {
+  const lines = [
+    `${dim('server')}    ${bold(found.server.name)} ${found.server.version}`,
+    `${dim('protocol')}  ${found.protocol_version}`,
+  ];
+  if (found.tools.length === 0) return [...lines, '', 'The server lists no tools.'];
+  const firstLine = (text: string) => {
+    const line = text.trim().split('\n')[0]!.trim();
+    return line.length > 100 ? `${line.slice(0, 99)}…` : line;
+  };
+  return [
+    ...lines,
+    '',
+    table(
+      ['TOOL', 'READ-ONLY', 'DESCRIPTION'],
+      found.tools.map((tool) => [tool.name, tool.read_only ? 'yes' : dim('no'), firstLine(tool.description)])
+    ),
+    '',
+    dim(
+      `${found.tools.length} tools. Under the default approval policy (writes), calls of the tools that are not read-only wait for you.`
+    ),
+  ];
+}
 
 /** approve|deny APPROVAL_ID [--note TEXT]: the decision reaches the waiting run at once. */
 async function decide(ctx: CommandContext, verdict: 'approve' | 'deny'): Promise<void> {
@@ -314,6 +364,8 @@ default the dev key of GENIE_DATA_DIR):
   approvals [--all]                            calls waiting for your approval (--all: decided too)
   approve APPROVAL_ID [--note TEXT]            let the waiting call run (once)
   deny APPROVAL_ID [--note TEXT]               refuse it; the genie is told, with your note
+  mcp inspect URL [--credential NAME]          an MCP server's name, version and tools (read-only or
+                                               not), before a genie uses it (mcp_servers)
 Options: --json prints the API's JSON (one JSON event per line with --follow).`;
 
 /** The people command `argv` starts with, if any. */

@@ -99,13 +99,23 @@ export const apiKeyOf = (headers: http.IncomingHttpHeaders): string | undefined 
 const estimateTokens = (value: unknown) => Math.ceil(JSON.stringify(value ?? '').length / 4);
 
 /**
- * With no script for a request, a small demo genie: it looks at the best leads (query_data) or saves
- * the run's input (memory_write), reports what it found to its owner (notify_owner) when it may,
- * then answers.
+ * With no script for a request, a small demo genie: it calls each of its MCP tools once, or looks
+ * at the best leads (query_data), or saves the run's input (memory_write); reports what it found to
+ * its owner (notify_owner) when it may, then answers.
  */
 /** How many assistant turns the request's conversation holds. */
 function assistantTurns(body: any): number {
   return (body.messages as Array<{ role?: string }>).filter((m) => m.role === 'assistant').length;
+}
+
+/** An input for a tool from its JSON schema: each required property a plain value of its type. */
+function demoInput(schema: any): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const name of (schema?.required ?? []) as string[]) {
+    const type = schema.properties?.[name]?.type;
+    input[name] = type === 'number' || type === 'integer' ? 1 : type === 'boolean' ? true : 'demo';
+  }
+  return input;
 }
 
 function defaultReply(body: any): FakeReply {
@@ -132,6 +142,14 @@ function defaultReply(body: any): FakeReply {
   const opening = Array.isArray(firstUser?.content)
     ? firstUser.content.map((b: any) => b.text ?? '').join('\n')
     : String(firstUser?.content ?? '');
+  // Tools from MCP servers: each one once, in one turn (a gated one waits for its owner).
+  const mcpTools = ((body.tools ?? []) as any[]).filter((t) => String(t.name).startsWith('mcp__'));
+  if (mcpTools.length > 0) {
+    return toolUse(
+      mcpTools.map((t) => ({ name: t.name as string, input: demoInput(t.input_schema) })),
+      { text: 'Trying my MCP tools.' }
+    );
+  }
   if (offered.has('query_data')) {
     return toolUse(
       [

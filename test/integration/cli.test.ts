@@ -2,16 +2,27 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FetchPolicy, Resolver } from '../../fetch/ssrf';
 import { text, toolUse, stopWith } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
+import { TestMcpServer } from '../support/mcp-server';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { useStack } from '../support/stack';
 
 /** The `genie` CLI over the REST API, as a person uses it (a real process, real HTTP). */
 const ROOT = path.resolve(__dirname, '../..');
-const { fake, h, createUser } = useStack({ worker: true });
+/** A fake DNS for the API: mcp.test is the local MCP server (allowed though loopback). */
+const resolve: Resolver = async (host) => {
+  if (host === 'mcp.test') return [{ address: '127.0.0.1', family: 4 }];
+  throw new Error(`no such host ${host}`);
+};
+const fetchPolicy: FetchPolicy = { allowHosts: ['mcp.test'], resolve };
+const MCP_TOKEN = 'cli-mcp-token-0123456789abcdef';
+
+const { fake, h, createUser } = useStack({ worker: true, harness: { fetchPolicy } });
 let user: TestUser;
 let dir: string;
+let mcp: TestMcpServer;
 
 function cli(
   args: string[],
@@ -40,8 +51,13 @@ function cli(
 beforeAll(async () => {
   user = await createUser('cli');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genie-cli-'));
+  mcp = await new TestMcpServer().start();
+  mcp.authorize = (authorization) => authorization === `Bearer ${MCP_TOKEN}`;
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  await mcp?.close();
+});
 
 describe('the genie CLI', () => {
   it('prints its help and exits 0 for --help and help', async () => {
@@ -159,6 +175,55 @@ describe('the genie CLI', () => {
     const missing = await cli(['deny']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('deny needs an APPROVAL_ID');
+  }, 60_000);
+
+  it('inspects an MCP server: its name, version, protocol and tools as a table, or as JSON', async () => {
+    const stored = await h.call('POST', '/v1/credentials', {
+      key: user.key,
+      body: { name: 'tracker', credential_type: 'bearer_token', value: MCP_TOKEN, allowed_hosts: ['mcp.test'] },
+    });
+    expect(stored.status).toBe(201);
+    const url = `http://mcp.test:${mcp.port}/mcp`;
+    const shown = await cli(['mcp', 'inspect', url, '--credential', 'tracker']);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    const lines = shown.stdout.split('\n');
+    expect(lines[0]).toMatch(/^server\s+test-tracker 1\.2\.3$/);
+    expect(lines[1]).toMatch(/^protocol\s+\d{4}-\d{2}-\d{2}$/);
+    expect(shown.stdout).toMatch(/^TOOL\s+READ-ONLY\s+DESCRIPTION$/m);
+    expect(shown.stdout).toMatch(/^list_issues\s+yes\s+List the open issues of a project\.$/m);
+    expect(shown.stdout).toMatch(/^create_issue\s+no\s+Create an issue\.$/m);
+    expect(shown.stdout).toMatch(/^close_issue\s+no\s+Close an issue\.$/m);
+    expect(lines.filter((line) => /^\w+\s+(yes|no)\s/.test(line))).toHaveLength(6);
+
+    const json = await cli(['mcp', 'inspect', '--json', url, '--credential', 'tracker']);
+    expect(json.code).toBe(0);
+    const answer = JSON.parse(json.stdout);
+    expect(answer).toMatchObject({ server: { name: 'test-tracker', version: '1.2.3' } });
+    expect(answer.protocol_version).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(answer.tools.find((t: any) => t.name === 'create_issue')).toMatchObject({
+      read_only: false,
+      input_schema: { type: 'object', properties: { title: { type: 'string' } } },
+    });
+  }, 60_000);
+
+  it('says in one line why an MCP server cannot be inspected (400, 404, 409)', async () => {
+    const url = `http://mcp.test:${mcp.port}/mcp`;
+    const refused = await cli(['mcp', 'inspect', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^cli: The MCP server could not be inspected: .*401.*\n$/);
+    const unknown = await cli(['mcp', 'inspect', url, '--credential', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('cli: Credential not found (you have none named "nope")\n');
+    const inside = await cli(['mcp', 'inspect', `http://127.0.0.1:${mcp.port}/mcp`]);
+    expect(inside.code).toBe(1);
+    expect(inside.stderr).toMatch(
+      /^cli: url is refused: Refused to connect to 127\.0\.0\.1 \(loopback\): not a public address\n$/
+    );
+    const missing = await cli(['mcp', 'inspect']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('mcp inspect needs the server’s URL');
+    expect((await cli(['--help'])).stdout).toContain('mcp inspect URL [--credential NAME]');
   }, 60_000);
 
   it('lists notifications, and explains a bad key and an unknown command in one line', async () => {

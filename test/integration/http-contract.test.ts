@@ -121,7 +121,7 @@ describe('bodies and dispatch', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
     expect(res.body.error.message).toContain(
-      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, trigger, rotate-webhook-secret, approvals, approve, deny, memory'
+      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, inspect-mcp-server, trigger, rotate-webhook-secret, approvals, approve, deny, memory'
     );
   });
 
@@ -216,6 +216,7 @@ describe('OpenAPI', () => {
         'GET /v1/notifications',
         'POST /v1/notifications/{id}/read',
         'POST /v1/events',
+        'POST /v1/mcp-servers/inspect',
         'GET /v1/api-keys',
         'POST /v1/api-keys',
         'DELETE /v1/api-keys/{id}',

@@ -134,6 +134,12 @@ describe('a run with MCP tools', () => {
     expect(run.status).toBe('succeeded');
     const offered = fake.requestsFor(marker)[0]!.body.tools.map((t: any) => t.name);
     expect(offered).toEqual(['mcp__tracker__list_issues', 'mcp__tracker__create_issue']);
+    // The server's description and input schema, as the Messages API takes it (no $schema dialect).
+    expect(fake.requestsFor(marker)[0]!.body.tools[0]).toMatchObject({
+      description: 'List the open issues of a project.',
+      input_schema: { type: 'object', properties: { project: { type: 'string' } }, required: ['project'] },
+    });
+    expect(fake.requestsFor(marker)[0]!.body.tools[0].input_schema.$schema).toBeUndefined();
     expect(fake.requestsFor(marker)[1]!.body.tools.map((t: any) => t.name)).toEqual(offered);
     const step = run.steps.find((s: any) => s.kind === 'tool');
     expect(step).toMatchObject({ tool: 'mcp__tracker__list_issues', is_error: false });

@@ -2,13 +2,14 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, patch, post } from '../api.js';
 import { useCatalogue } from '../catalogue.js';
 import { ErrorBox, Field, go, html, Link, Loading, timeSpan, useLoad } from '../ui.js';
+import { mcpEntries, McpServers, toMcpServers } from './mcp-servers.js';
 
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
 
 /**
  * What the form offers, from the server's catalogue (GET /v1/catalogue): the tools, the approval
  * gates (a whole tool, or web_fetch with one method), the webhook events, the overlap policies, the
- * field limits, and a new genie's state from the genie defaults.
+ * MCP approval policies, the field limits, and a new genie's state from the genie defaults.
  */
 function formCatalogue(catalogue) {
   const defaults = catalogue.genie_defaults;
@@ -21,6 +22,7 @@ function formCatalogue(catalogue) {
     ]),
     webhookEvents: catalogue.webhook_events.map((name) => [name, name]),
     overlap: catalogue.schedule_overlap,
+    mcpApproval: catalogue.mcp_approval,
     limits: catalogue.genie_limits,
     blank: {
       name: '',
@@ -45,6 +47,7 @@ function formCatalogue(catalogue) {
       webhook_url: '',
       webhook_events: defaults.webhook_events,
       enabled: defaults.enabled,
+      mcp_servers: mcpEntries(defaults.mcp_servers),
     },
   };
 }
@@ -68,6 +71,7 @@ function fromGenie(genie, blank) {
     max_concurrent_runs: String(genie.max_concurrent_runs),
     approval_timeout_minutes: String(Math.round(genie.approval_timeout_seconds / 60)),
     webhook_url: genie.webhook_url ?? '',
+    mcp_servers: mcpEntries(genie.mcp_servers),
   };
 }
 
@@ -107,6 +111,7 @@ function toGenie(form) {
     approval_timeout_seconds: Math.round(Number(form.approval_timeout_minutes) * 60),
     webhook_url: form.webhook_url.trim() || null,
     webhook_events: form.webhook_events,
+    mcp_servers: toMcpServers(form.mcp_servers),
     enabled: form.enabled,
   };
 }
@@ -154,7 +159,10 @@ export function GenieForm({ id }) {
 }
 
 function GenieEditor({ id, catalogue }) {
-  const { tools, gates, webhookEvents, overlap, limits, blank } = useMemo(() => formCatalogue(catalogue), [catalogue]);
+  const { tools, gates, webhookEvents, overlap, mcpApproval, limits, blank } = useMemo(
+    () => formCatalogue(catalogue),
+    [catalogue]
+  );
   const editing = Boolean(id);
   const existing = useLoad(() => (editing ? get(`/v1/worker-genies/${id}`) : Promise.resolve(null)), [id]);
   const credentials = useLoad(() => get('/v1/credentials'));
@@ -398,6 +406,15 @@ function GenieEditor({ id, catalogue }) {
           />
         <//>
       </fieldset>
+
+      <${McpServers}
+        servers=${form.mcp_servers}
+        onChange=${(update) => setForm((current) => ({ ...current, mcp_servers: update(current.mcp_servers) }))}
+        credentials=${credentials.data?.items ?? []}
+        policies=${mcpApproval}
+        approvalRequired=${form.approval_required}
+        error=${error}
+      />
 
       <details open=${Boolean(form.webhook_url)}>
         <summary>Webhook</summary>

@@ -16,6 +16,7 @@ import {
   useLoad,
 } from '../ui.js';
 import { triggerSummary } from './genies.js';
+import { McpServerFacts } from './mcp-servers.js';
 
 export function RunRows({ runs, showGenie = false, genieNames = {} }) {
   return html`<div class="table-wrap">
@@ -234,6 +235,8 @@ export function GeniePage({ id }) {
             <dd>
               ${genie.credential_refs.length ? genie.credential_refs.map((c) => html`<code class="tag">${c}</code>`) : html`<span class="muted">none</span>`}
             </dd>
+            <dt>MCP servers</dt>
+            <dd><${McpServerFacts} servers=${genie.mcp_servers} /></dd>
             <dt>Approval</dt>
             <dd>
               ${genie.approval_required.length ? html`${genie.approval_required.map((r) => html`<code class="tag">${r}</code>`)}<div class="muted small">expires after ${timeSpan(genie.approval_timeout_seconds)}</div>` : html`<span class="muted">never asked</span>`}

@@ -80,6 +80,19 @@ function livePhase(run, live, waiting) {
   return waiting && live.phase === 'running_tools' ? { ...live, phase: 'waiting_approval' } : live;
 }
 
+/** What the run went without (an MCP server it could not list when it started), in plain words. */
+function RunWarnings({ warnings }) {
+  if (!warnings?.length) return null;
+  return html`<div class="warning-box" role="status">
+    ${warnings.map(
+      (w) =>
+        html`<p data-warning=${w.type}>
+          ${w.type === 'mcp_unavailable' ? html`MCP server <code>${w.server}</code> could not be listed` : w.type}: ${w.message}
+        </p>`
+    )}
+  </div>`;
+}
+
 /** Where the run's events were POSTed (the genie's webhook_url), and how each delivery went. */
 function WebhookDeliveries({ deliveries }) {
   if (!deliveries?.length) return null;
@@ -210,6 +223,7 @@ export function RunPage({ id }) {
           </div>`
         : null
     }
+    <${RunWarnings} warnings=${run.warnings ?? detail?.warnings} />
     ${run.error ? html`<div class="error-box" role="alert"><strong>${run.error.type}</strong>: ${run.error.message}</div>` : null}
     ${
       run.output
