@@ -49,9 +49,10 @@ export function cliError(err: unknown, baseUrl: string): unknown {
       `Cannot reach the API at ${baseUrl}: is \`npm start\` running? (GENIE_API_URL sets another)`
     );
   }
-  const fields = Array.isArray(err.details)
-    ? ` (${(err.details as Array<{ field: string; message: string }>).map((d) => `${d.field}: ${d.message}`).join('; ')})`
-    : '';
+  // The field details, unless the message already says them (a 400's message lists its fields).
+  const details = Array.isArray(err.details) ? (err.details as Array<{ field: string; message: string }>) : [];
+  const unsaid = details.filter((d) => !err.message.includes(`${d.field}: ${d.message}`));
+  const fields = unsaid.length ? ` (${unsaid.map((d) => `${d.field}: ${d.message}`).join('; ')})` : '';
   const hint = err.status === 401 ? ' Check GENIE_API_KEY.' : '';
   return new StartupError(`${err.message}${fields}${hint}`);
 }

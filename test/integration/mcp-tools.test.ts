@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { requireTemporalCli } from '../../dev/temporal-cli';
 import { secretForms } from '../../fetch/redact';
 import type { FetchPolicy, Resolver } from '../../fetch/ssrf';
 import { parseKeys } from '../../security/encryption-keys';
@@ -250,5 +253,13 @@ describe('a run with MCP tools', () => {
       JSON.stringify((await h.db('run_steps').where({ run_id: runId })) as unknown[]),
     ].join('\n');
     for (const form of secretForms(TOKEN)) expect(everything).not.toContain(form);
+    // What an operator sees of the run in Temporal (the payloads are encrypted; decoded above too).
+    const { stdout } = await promisify(execFile)(
+      requireTemporalCli(),
+      ['workflow', 'show', '-w', run.workflow_id, '--output', 'json', '--address', process.env.TEMPORAL_ADDRESS!],
+      { maxBuffer: 64 * 1024 * 1024 }
+    );
+    expect(stdout).toContain('listMcpTools');
+    for (const form of secretForms(TOKEN)) expect(stdout).not.toContain(form);
   });
 });
