@@ -100,12 +100,19 @@ export const ListNotificationsSchema = z
 
 export const TestCredentialSchema = z
   .object({
-    name: CredentialNameSchema.optional().openapi({ description: 'a stored credential; or give a new one' }),
+    name: CredentialNameSchema.optional().openapi({
+      description: 'a stored credential; or give a new one (an oauth2 one is tested once stored, by name)',
+    }),
     credential_type: definitionFields.credential_type.optional(),
     value: definitionFields.value.optional(),
     header_name: definitionFields.header_name,
     query_param: definitionFields.query_param,
     allowed_hosts: definitionFields.allowed_hosts.optional(),
+    token_url: definitionFields.token_url,
+    client_id: definitionFields.client_id,
+    client_secret: definitionFields.client_secret,
+    refresh_token: definitionFields.refresh_token,
+    scope: definitionFields.scope,
     url: z.url().max(8192).optional().openapi({ description: 'make a real request with it' }),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
     timeout_ms: z.number().int().min(1).max(WEB_FETCH_TIMEOUT_MAX_MS).default(10_000),

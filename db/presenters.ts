@@ -142,11 +142,16 @@ export function presentCredential(row: CredentialRow) {
     id: row.id,
     name: row.name,
     credential_type: row.credential_type,
+    status: row.status,
     header_name: row.header_name,
     query_param: row.query_param,
     allowed_hosts: row.allowed_hosts,
     ...(row.allowed_hosts.length === 0 ? { warnings: credentialWarnings(row) } : {}),
     hint: row.hint,
+    // Where and as whom an oauth2 credential refreshes (never its secrets or tokens).
+    ...(row.credential_type === 'oauth2'
+      ? { token_url: row.token_url ?? '', client_id: row.client_id ?? '', scope: row.scope }
+      : {}),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     last_used_at: iso(row.last_used_at),

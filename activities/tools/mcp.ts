@@ -15,7 +15,14 @@ import { callMcpServerTool, listMcpServerTools, McpServerError, type McpConnecti
 import { Redactor } from '../../fetch/redact';
 import { FAILURE, MCP_TOOL_ACTIVITY } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
-import { credentialUsed, useCredential, type UsableCredential } from './credential-use';
+import {
+  credentialUsed,
+  refreshable,
+  refreshAfterUnauthorized,
+  useCredential,
+  type CredentialDeps,
+  type UsableCredential,
+} from './credential-use';
 import { toolError, type ToolOutcome } from './registry';
 
 /** A result longer than this (UTF-8 bytes) is cut, as web_fetch's bodies are. */
@@ -80,13 +87,18 @@ export function mcpResultText(result: CallToolResult, redactor: Redactor): strin
   return cut(redactor.text(text), MCP_RESULT_MAX_BYTES);
 }
 
+interface ServerTarget {
+  connection: McpConnection;
+  credential?: UsableCredential;
+}
+
 /** Where and how to reach a server: its URL, the address rules, its credential if it has one. */
 async function connectionTo(
   db: Queryable,
-  deps: Pick<ToolDeps, 'vault' | 'fetchPolicy'>,
+  deps: CredentialDeps,
   ownerId: string,
   server: McpServerConfig
-): Promise<{ connection: McpConnection; credential?: UsableCredential } | { error: string }> {
+): Promise<ServerTarget | { error: string }> {
   const connection: McpConnection = { url: server.url, policy: deps.fetchPolicy };
   if (!server.credential) return { connection };
   const credential = await useCredential(db, deps, ownerId, server.credential, new URL(server.url));
@@ -94,18 +106,33 @@ async function connectionTo(
   return { connection: { ...connection, credential: credential.fetch }, credential };
 }
 
+/**
+ * After the server answered 401: the same target with a fresh access token, when its credential
+ * is an `oauth2` one (undefined otherwise: a new token cannot help), or why there is none.
+ */
+async function withFreshToken(
+  deps: CredentialDeps,
+  target: ServerTarget
+): Promise<ServerTarget | { error: string } | undefined> {
+  if (!refreshable(target.credential)) return undefined;
+  const fresh = await refreshAfterUnauthorized(deps, target.credential);
+  if ('error' in fresh) return fresh;
+  return { connection: { ...target.connection, credential: fresh.fetch }, credential: fresh };
+}
+
 /** One server's tools as the run offers them, or why it could not be listed. */
 async function listServer(
   db: Queryable,
-  deps: Pick<ToolDeps, 'vault' | 'fetchPolicy'>,
+  deps: CredentialDeps,
   ownerId: string,
   server: McpServerConfig,
   signal?: AbortSignal
 ): Promise<McpToolEntry[] | RunWarning> {
   const warning = (message: string): RunWarning => ({ type: 'mcp_unavailable', server: server.name, message });
-  const target = await connectionTo(db, deps, ownerId, server);
+  let target = await connectionTo(db, deps, ownerId, server);
   if ('error' in target) return warning(target.error);
-  const redactor = target.credential?.redactor ?? new Redactor([]);
+  let redactor = target.credential?.redactor ?? new Redactor([]);
+  let refreshed = false;
   const giveUpAt = Date.now() + LIST_RETRY_FOR_MS;
   for (let delay = 1000; ; delay = Math.min(delay * 2, 8000)) {
     try {
@@ -121,6 +148,17 @@ async function listServer(
       }));
     } catch (err) {
       const failure = err instanceof McpServerError ? err : new McpServerError(String(err), false);
+      if (failure.unauthorized && !refreshed) {
+        // An oauth2 access token refused: one fresh token, and the listing tried once more at once.
+        refreshed = true;
+        const fresh = await withFreshToken(deps, target);
+        if (fresh && 'error' in fresh) return warning(redactor.text(fresh.error));
+        if (fresh) {
+          target = fresh;
+          redactor = fresh.credential?.redactor ?? redactor;
+          continue;
+        }
+      }
       if (!failure.retryable || Date.now() + delay > giveUpAt || signal?.aborted) {
         return warning(redactor.text(failure.message));
       }
@@ -135,7 +173,7 @@ async function listServer(
  */
 export async function listGenieMcpTools(
   db: Queryable,
-  deps: Pick<ToolDeps, 'vault' | 'fetchPolicy'>,
+  deps: CredentialDeps,
   ownerId: string,
   genie: Pick<GenieRow, 'mcp_servers'>,
   signal?: AbortSignal
@@ -173,14 +211,28 @@ export async function runMcpTool(
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return toolError(`Invalid input for ${entry.name}: it must be a JSON object`);
   }
-  const target = await connectionTo(ctx.db, ctx.deps, ctx.ownerId, server);
+  let target = await connectionTo(ctx.db, ctx.deps, ctx.ownerId, server);
   if ('error' in target) return toolError(target.error);
-  const redactor = target.credential?.redactor ?? new Redactor([]);
-  try {
-    const result = await callMcpServerTool(
-      { ...target.connection, signal: ctx.signal },
+  let redactor = target.credential?.redactor ?? new Redactor([]);
+  const call = (connection: McpConnection) =>
+    callMcpServerTool(
+      { ...connection, signal: ctx.signal },
       { tool: entry.tool, arguments: input as Record<string, unknown>, idempotencyKey: `${ctx.runId}:${ctx.toolUseId}` }
     );
+  try {
+    let result: CallToolResult;
+    try {
+      result = await call(target.connection);
+    } catch (err) {
+      if (!(err instanceof McpServerError && err.unauthorized)) throw err;
+      // An oauth2 access token refused: one fresh token, one more try (a second 401 is the model's to read).
+      const fresh = await withFreshToken(ctx.deps, target);
+      if (!fresh) throw err;
+      if ('error' in fresh) return toolError(redactor.text(fresh.error));
+      target = fresh;
+      redactor = fresh.credential?.redactor ?? redactor;
+      result = await call(target.connection);
+    }
     if (target.credential) await credentialUsed(ctx.db, ctx.ownerId, target.credential);
     const text = mcpResultText(result, redactor);
     return result.isError ? toolError(text) : { isError: false, result: text };

@@ -1,22 +1,24 @@
 import { z } from 'zod';
-import {
-  findCredentialByName,
-  findCredentialsByNames,
-  touchCredential,
-  type CredentialRow,
-} from '../../db/repositories/credentials';
-import { credentialRedactor, hostNamedBy } from '../../fetch/credentials';
+import { findCredentialByName, findCredentialsByNames, type CredentialRow } from '../../db/repositories/credentials';
+import { hostNamedBy } from '../../fetch/credentials';
 import {
   credentialAllowed,
   FetchFailedError,
   guardedFetch,
   WEB_FETCH_TIMEOUT_DEFAULT_MS,
   WEB_FETCH_TIMEOUT_MAX_MS,
+  type FetchCredential,
 } from '../../fetch/guarded-fetch';
 import { Redactor } from '../../fetch/redact';
 import { FetchRefusedError } from '../../fetch/ssrf';
 import { RESERVED_HEADERS } from '../../domain/schemas/credential';
-import { VaultError } from '../../security/vault';
+import {
+  credentialUsed,
+  refreshable,
+  refreshAfterUnauthorized,
+  usableCredential,
+  type UsableCredential,
+} from './credential-use';
 import { defineTool, toolError, type ToolContext } from './registry';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -99,23 +101,13 @@ export const webFetch = defineTool({
 
     const chosen = await chooseCredential(ctx, request, url);
     if (chosen.error) return toolError(chosen.error);
-    let secret: string | undefined;
+    let credential: UsableCredential | undefined;
     if (chosen.credential) {
-      try {
-        secret = ctx.deps.vault.decrypt(chosen.credential.ciphertext, {
-          ownerId: ctx.ownerId,
-          credentialId: chosen.credential.id,
-        });
-      } catch (err) {
-        if (err instanceof VaultError) {
-          return toolError(
-            `Credential "${chosen.credential.name}" cannot be decrypted; its owner must store it again.`
-          );
-        }
-        throw err;
-      }
+      const usable = await usableCredential(ctx.deps, chosen.credential, url);
+      if ('error' in usable) return toolError(usable.error);
+      credential = usable;
     }
-    const redactor = chosen.credential && secret ? credentialRedactor(chosen.credential, secret) : new Redactor([]);
+    let redactor = credential?.redactor ?? new Redactor([]);
     const body = requestBody(request.body, headers);
     if (
       request.method !== 'GET' &&
@@ -125,9 +117,8 @@ export const webFetch = defineTool({
       // A retried activity repeats the request with the same key, so the server can drop the repeat.
       headers['Idempotency-Key'] = `genie-${ctx.runId}-${ctx.toolUseId}`;
     }
-
-    try {
-      const result = await guardedFetch(
+    const send = (fetchCredential: FetchCredential | undefined) =>
+      guardedFetch(
         {
           url: url.toString(),
           method: request.method,
@@ -135,19 +126,24 @@ export const webFetch = defineTool({
           body,
           timeoutMs: request.timeout_ms ?? WEB_FETCH_TIMEOUT_DEFAULT_MS,
         },
-        {
-          policy: ctx.deps.fetchPolicy,
-          credential: chosen.credential && secret ? { shape: chosen.credential, secret } : undefined,
-          signal: ctx.signal,
-        }
+        { policy: ctx.deps.fetchPolicy, credential: fetchCredential, signal: ctx.signal }
       );
-      if (chosen.credential) {
-        // Bookkeeping only: a database hiccup here must not make a retry repeat the request.
-        await touchCredential(ctx.db, ctx.ownerId, chosen.credential.id).catch(() => undefined);
+
+    try {
+      let result = await send(credential?.fetch);
+      if (result.status === 401 && refreshable(credential) && !result.credential_dropped) {
+        // The access token was refused: one fresh token, one more try (its answer stands, 401 or not).
+        const fresh = await refreshAfterUnauthorized(ctx.deps, credential);
+        if ('error' in fresh) return toolError(redactor.text(fresh.error));
+        credential = fresh;
+        redactor = fresh.redactor;
+        result = await send(fresh.fetch);
       }
+      // Bookkeeping only: a database hiccup here must not make a retry repeat the request.
+      if (credential) await credentialUsed(ctx.db, ctx.ownerId, credential);
       return {
         isError: false,
-        result: redactor.value({ ...result, ...(chosen.credential ? { credential: chosen.credential.name } : {}) }),
+        result: redactor.value({ ...result, ...(credential ? { credential: credential.row.name } : {}) }),
       };
     } catch (err) {
       if (err instanceof FetchRefusedError || err instanceof FetchFailedError) {

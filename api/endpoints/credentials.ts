@@ -8,6 +8,7 @@ import {
 } from '../../domain/schemas/credential';
 import { z } from '../../domain/schemas/zod';
 import * as R from '../openapi/responses';
+import { ValidationError } from '../errors';
 import { BooleanParam, DeleteCredentialSchema, TestCredentialSchema } from '../schemas';
 import { parseOrThrow, requireId } from '../validation';
 import { actionOnly, endpoint, type PathParam } from './define';
@@ -33,6 +34,8 @@ export const credentialEndpoints = [
     operationId: 'storeCredential',
     tag: 'Credentials',
     summary: 'Store a credential, encrypted at rest',
+    description:
+      'Types: bearer_token, api_key, basic_auth, custom_header (their secret in value), and oauth2: token_url, client_id, client_secret (optional), refresh_token and scope (optional); it is sent as a bearer access token, refreshed at token_url when it expires within 60 s or is refused (401). Storing one again (replace: true) makes it ok again.',
     action: 'store-credential',
     body: StoreCredentialSchema,
     label: 'Credential',
@@ -89,6 +92,13 @@ export const credentialEndpoints = [
     label: 'Test request',
     handler: async ({ ownerId, body, services }) => {
       const { name, url, method, timeout_ms, ...definition } = body;
+      if (name === undefined && definition.credential_type === 'oauth2') {
+        // Testing refreshes, and a token endpoint may rotate (so spend) the refresh token it is given.
+        throw new ValidationError(
+          'An oauth2 credential is tested once it is stored (a test refreshes it, which may replace its refresh token): store it, then test it by name.',
+          [{ field: 'name', message: 'required to test an oauth2 credential' }]
+        );
+      }
       return {
         data: await services.credentials.test(ownerId, {
           name,
@@ -107,7 +117,8 @@ export const credentialEndpoints = [
     operationId: 'testCredential',
     tag: 'Credentials',
     summary: 'Check that a stored credential decrypts, and with url make a real request with it',
-    description: 'To test a credential before storing it, use the action test-credential with its definition.',
+    description:
+      'To test a credential before storing it, use the action test-credential with its definition. An oauth2 credential is refreshed at its token_url and the answer says when the new access token expires (expires_at); a refused refresh token (invalid_grant) makes it needs_reauth.',
     params: CREDENTIAL_REF,
     body: TestCredentialSchema.pick({ url: true, method: true, timeout_ms: true }).openapi('TestStoredCredential'),
     bodyOptional: true,

@@ -243,6 +243,9 @@ export const CredentialTestSchema = z
     status: z.number().int().optional(),
     latency_ms: z.number().int().optional(),
     error: z.string().optional(),
+    expires_at: z.string().nullable().optional().openapi({
+      description: 'oauth2: when the access token the test just got expires (null: the token endpoint did not say)',
+    }),
   })
   .openapi('CredentialTestResult');
 

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { z } from 'zod';
+import { withToken } from '../../activities/tools/credential-use';
+import { oauth2AccessToken, sealOAuth2Secrets } from '../../activities/tools/oauth2-tokens';
 import {
   deleteCredential,
   findCredentialById,
@@ -20,6 +22,7 @@ import type { CredentialDefinition, StoreCredentialSchema } from '../../domain/s
 import { type Vault, VaultError } from '../../security/vault';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { presentCredential } from '../../db/presenters';
+import type { CredentialRow } from '../../db/repositories/credentials';
 
 const shapeOf = (name: string, definition: CredentialDefinition): CredentialShape => ({
   name,
@@ -45,16 +48,26 @@ export class CredentialService {
     private readonly fetchPolicy: FetchPolicy
   ) {}
 
-  /** Stores a credential, or replaces one of the same name when `replace` is set (`created: false`). */
+  /**
+   * Stores a credential, or replaces one of the same name when `replace` is set (`created: false`).
+   * Storing one again makes it `ok` (an `oauth2` one starts without an access token).
+   */
   async store(ownerId: string, input: z.infer<typeof StoreCredentialSchema>) {
-    const { name, replace, value, ...definition } = input;
+    const { name, replace, value, client_secret, refresh_token, token_url, client_id, scope, ...definition } = input;
+    const oauth2 = definition.credential_type === 'oauth2';
+    // The schema's rules make these present for their types; this only satisfies the types.
+    const secret = oauth2 ? refresh_token! : value!;
     const fields = {
       name,
       credential_type: definition.credential_type,
       header_name: definition.header_name ?? null,
       query_param: definition.query_param ?? null,
       allowed_hosts: definition.allowed_hosts,
-      hint: hintFor(value),
+      hint: hintFor(secret),
+      status: 'ok' as const,
+      token_url: oauth2 ? token_url! : null,
+      client_id: oauth2 ? client_id! : null,
+      scope: oauth2 ? (scope ?? null) : null,
     };
     return this.db.transaction(async (trx) => {
       const existing = await findCredentialByName(trx, ownerId, name);
@@ -62,8 +75,14 @@ export class CredentialService {
         throw new ConflictError(`A credential named "${name}" exists; send "replace": true to replace it.`);
       }
       const id = existing?.id ?? crypto.randomUUID();
-      const ciphertext = this.vault.encrypt(value, { ownerId, credentialId: id });
-      const sealed = { ciphertext, key_id: this.vault.primaryKeyId };
+      const sealed = oauth2
+        ? sealOAuth2Secrets(this.vault, ownerId, id, {
+            client_secret: client_secret ?? null,
+            refresh_token: secret,
+            access_token: null,
+            expires_at: null,
+          })
+        : { ciphertext: this.vault.encrypt(secret, { ownerId, credentialId: id }), key_id: this.vault.primaryKeyId };
       const row = existing
         ? await updateCredential(trx, ownerId, id, { ...fields, ...sealed })
         : await insertCredential(trx, ownerId, id, { ...fields, ...sealed });
@@ -156,8 +175,9 @@ export class CredentialService {
   }
 
   /**
-   * Checks a stored credential (it decrypts) or a new one (it parses), and with `url` makes a real
-   * request through the same guarded fetcher as web_fetch, reporting status and latency.
+   * Checks a stored credential (it decrypts; an `oauth2` one is refreshed) or a new one (it parses),
+   * and with `url` makes a real request through the same guarded fetcher as web_fetch, reporting
+   * status and latency.
    */
   async test(ownerId: string, request: TestCredentialRequest) {
     let shape: CredentialShape;
@@ -165,6 +185,7 @@ export class CredentialService {
     if (request.name !== undefined) {
       const row = await findCredentialByName(this.db, ownerId, request.name);
       if (!row) throw new NotFoundError('Credential');
+      if (row.credential_type === 'oauth2') return this.testOAuth2(row, request);
       try {
         secret = this.vault.decrypt(row.ciphertext, { ownerId, credentialId: row.id });
       } catch (err) {
@@ -175,30 +196,17 @@ export class CredentialService {
       shape = row;
     } else {
       const { value, ...definition } = request.definition!;
+      if (definition.credential_type === 'oauth2' || value === undefined) {
+        // Testing refreshes, and a token endpoint may rotate (so spend) the refresh token it is given.
+        throw new ValidationError('An oauth2 credential is tested once it is stored: store it, then test it by name.', [
+          { field: 'name', message: 'required to test an oauth2 credential' },
+        ]);
+      }
       shape = shapeOf('(new)', { ...definition, value });
       secret = value;
     }
     if (!request.url) return { ok: true };
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      throw new ValidationError('url is not a valid absolute URL', [{ field: 'url', message: 'not a valid URL' }]);
-    }
-    // A test goes only where the credential says it may: an old credential with no allowed_hosts
-    // is sent by web_fetch where a request names it, but a test of it reaches nowhere until it has some.
-    if (shape.allowed_hosts.length === 0) {
-      throw new ValidationError(
-        'This credential has no allowed_hosts, so it may not be sent anywhere to test it: store it again with allowed_hosts (["*"] for any public host).',
-        [{ field: 'url', message: 'the credential names no allowed hosts' }]
-      );
-    }
-    if (!hostMatches(url.hostname, shape.allowed_hosts)) {
-      throw new ValidationError(
-        `The credential may not be sent to ${url.hostname} (allowed: ${shape.allowed_hosts.join(', ')}).`,
-        [{ field: 'url', message: `${url.hostname} is not one of the credential's allowed_hosts` }]
-      );
-    }
+    const url = this.testUrl(request.url, shape);
     const started = Date.now();
     try {
       const result = await guardedFetch(
@@ -216,5 +224,62 @@ export class CredentialService {
       }
       throw err;
     }
+  }
+
+  /**
+   * Tests a stored `oauth2` credential: refreshes its access token (a refused refresh token makes
+   * it `needs_reauth`) and answers when the new one expires; with `url`, then makes a real request with it.
+   */
+  private async testOAuth2(row: CredentialRow, request: TestCredentialRequest) {
+    const url = request.url ? this.testUrl(request.url, row) : undefined;
+    const deps = { db: this.db, vault: this.vault, fetchPolicy: this.fetchPolicy };
+    const token = await oauth2AccessToken(deps, row, { force: true });
+    if ('error' in token) return { ok: false, error: token.error };
+    const expires_at = token.expiresAt;
+    if (!url) return { ok: true, expires_at };
+    const credential = withToken(row, token);
+    const started = Date.now();
+    try {
+      const result = await guardedFetch(
+        { url: url.toString(), method: request.method, headers: {}, timeoutMs: request.timeoutMs },
+        { policy: this.fetchPolicy, credential: credential.fetch }
+      );
+      return { ok: result.status < 400, status: result.status, latency_ms: Date.now() - started, expires_at };
+    } catch (err) {
+      if (err instanceof FetchRefusedError || err instanceof FetchFailedError) {
+        return {
+          ok: false,
+          error: credential.redactor.text(err.message),
+          latency_ms: Date.now() - started,
+          expires_at,
+        };
+      }
+      throw err;
+    }
+  }
+
+  /** The URL a test requests: a valid one, among the credential's allowed hosts (400 otherwise). */
+  private testUrl(raw: string, shape: Pick<CredentialShape, 'allowed_hosts'>): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ValidationError('url is not a valid absolute URL', [{ field: 'url', message: 'not a valid URL' }]);
+    }
+    // A test goes only where the credential says it may: an old credential with no allowed_hosts
+    // is sent by web_fetch where a request names it, but a test of it reaches nowhere until it has some.
+    if (shape.allowed_hosts.length === 0) {
+      throw new ValidationError(
+        'This credential has no allowed_hosts, so it may not be sent anywhere to test it: store it again with allowed_hosts (["*"] for any public host).',
+        [{ field: 'url', message: 'the credential names no allowed hosts' }]
+      );
+    }
+    if (!hostMatches(url.hostname, shape.allowed_hosts)) {
+      throw new ValidationError(
+        `The credential may not be sent to ${url.hostname} (allowed: ${shape.allowed_hosts.join(', ')}).`,
+        [{ field: 'url', message: `${url.hostname} is not one of the credential's allowed_hosts` }]
+      );
+    }
+    return url;
   }
 }

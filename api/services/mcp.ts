@@ -1,11 +1,16 @@
+import {
+  refreshable,
+  refreshAfterUnauthorized,
+  usableCredential,
+  type UsableCredential,
+} from '../../activities/tools/credential-use';
 import type { Db } from '../../db';
 import { findCredentialByName } from '../../db/repositories/credentials';
-import { credentialRedactor } from '../../fetch/credentials';
-import { credentialAllowed, type FetchCredential } from '../../fetch/guarded-fetch';
-import { listMcpServerTools, type ServerListing } from '../../fetch/mcp-client';
+import { credentialAllowed } from '../../fetch/guarded-fetch';
+import { listMcpServerTools, McpServerError, type ServerListing } from '../../fetch/mcp-client';
 import { Redactor } from '../../fetch/redact';
 import type { FetchPolicy } from '../../fetch/ssrf';
-import { type Vault, VaultError } from '../../security/vault';
+import type { Vault } from '../../security/vault';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 
 /** How long inspecting a server may take, per request (the handshake, each page of tools). */
@@ -31,8 +36,8 @@ export class McpService {
    */
   async inspect(ownerId: string, request: InspectMcpServerRequest): Promise<ServerListing> {
     const url = new URL(request.url);
-    let credential: FetchCredential | undefined;
-    let redactor = new Redactor([]);
+    const deps = { db: this.db, vault: this.vault, fetchPolicy: this.fetchPolicy };
+    let credential: UsableCredential | undefined;
     if (request.credential) {
       const row = await findCredentialByName(this.db, ownerId, request.credential);
       if (!row) throw new NotFoundError('Credential');
@@ -42,26 +47,32 @@ export class McpService {
           [{ field: 'credential', message: `not allowed for ${url.hostname}` }]
         );
       }
-      let secret: string;
-      try {
-        secret = this.vault.decrypt(row.ciphertext, { ownerId, credentialId: row.id });
-      } catch (err) {
-        if (err instanceof VaultError) {
-          throw new ConflictError(`Credential "${row.name}" cannot be decrypted; store it again.`);
-        }
-        throw err;
-      }
-      credential = { shape: row, secret };
-      redactor = credentialRedactor(row, secret);
+      const usable = await usableCredential(deps, row, url);
+      if ('error' in usable) throw new ConflictError(usable.error);
+      credential = usable;
     }
-    try {
-      return await listMcpServerTools({
+    let redactor = credential?.redactor ?? new Redactor([]);
+    const list = () =>
+      listMcpServerTools({
         url: url.toString(),
         policy: this.fetchPolicy,
-        credential,
+        credential: credential?.fetch,
         timeoutMs: INSPECT_TIMEOUT_MS,
       });
+    try {
+      try {
+        return await list();
+      } catch (err) {
+        // An oauth2 access token refused: one fresh token, one more try.
+        if (!(err instanceof McpServerError && err.unauthorized && refreshable(credential))) throw err;
+        const fresh = await refreshAfterUnauthorized(deps, credential);
+        if ('error' in fresh) throw new ConflictError(redactor.text(fresh.error));
+        credential = fresh;
+        redactor = fresh.redactor;
+        return await list();
+      }
     } catch (err) {
+      if (err instanceof ConflictError) throw err;
       const failure = err as { message?: string; refused?: boolean };
       const message = redactor.text(failure.message ?? String(err));
       if (failure.refused) throw new ValidationError(`url is refused: ${message}`, [{ field: 'url', message }]);

@@ -1,4 +1,4 @@
-import type { CredentialType } from '../../domain/credentials';
+import type { CredentialStatus, CredentialType } from '../../domain/credentials';
 import type { Queryable } from '../index';
 
 export interface CredentialRow {
@@ -10,6 +10,13 @@ export interface CredentialRow {
   query_param: string | null;
   allowed_hosts: string[];
   hint: string | null;
+  /** Always `ok` but for an `oauth2` credential whose refresh token was refused. */
+  status: CredentialStatus;
+  /** `oauth2` only: where it refreshes, as which client, asking for what. */
+  token_url: string | null;
+  client_id: string | null;
+  scope: string | null;
+  /** The vault's ciphertext of the secret (of an `oauth2` credential: its secrets, as one JSON document). */
   ciphertext: string;
   key_id: string;
   created_at: Date;
@@ -19,7 +26,16 @@ export interface CredentialRow {
 
 export type CredentialFields = Pick<
   CredentialRow,
-  'name' | 'credential_type' | 'header_name' | 'query_param' | 'allowed_hosts' | 'hint'
+  | 'name'
+  | 'credential_type'
+  | 'header_name'
+  | 'query_param'
+  | 'allowed_hosts'
+  | 'hint'
+  | 'status'
+  | 'token_url'
+  | 'client_id'
+  | 'scope'
 >;
 
 const columns = (fields: Partial<CredentialFields> & { ciphertext?: string; key_id?: string }) => ({
@@ -76,6 +92,31 @@ export async function findCredentialsByNames(
 ): Promise<CredentialRow[]> {
   if (names.length === 0) return [];
   return db<CredentialRow>('credentials').where({ owner_id: ownerId }).whereIn('name', names);
+}
+
+/**
+ * The credential's row, locked until the transaction `trx` ends (`SELECT … FOR UPDATE`): whoever
+ * refreshes an `oauth2` credential holds it, so processes take turns and each reads what the last stored.
+ */
+export async function lockCredential(trx: Queryable, ownerId: string, id: string): Promise<CredentialRow | undefined> {
+  return trx<CredentialRow>('credentials').where({ owner_id: ownerId, id }).forUpdate().first();
+}
+
+/** Stores newly sealed secrets (a refreshed token), leaving `updated_at` to its owner's changes. */
+export async function storeCredentialSecrets(
+  db: Queryable,
+  ownerId: string,
+  id: string,
+  sealed: { ciphertext: string; key_id: string }
+): Promise<void> {
+  await db('credentials').where({ owner_id: ownerId, id }).update(sealed);
+}
+
+/** Sets `status` to `needs_reauth`; true only when it was `ok` (so its owner is told once). */
+export async function markCredentialNeedsReauth(db: Queryable, ownerId: string, id: string): Promise<boolean> {
+  return (
+    (await db('credentials').where({ owner_id: ownerId, id, status: 'ok' }).update({ status: 'needs_reauth' })) > 0
+  );
 }
 
 export async function listCredentials(db: Queryable, ownerId: string): Promise<CredentialRow[]> {
