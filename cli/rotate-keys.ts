@@ -1,4 +1,4 @@
-import { listAllCredentialsForRotation, updateCredential } from '../db/repositories/credentials';
+import { listAllCredentialsForRotation, lockCredential, updateCredential } from '../db/repositories/credentials';
 import {
   listAllPreviousWebhookSecretsForRotation,
   listAllWebhookSecretsForRotation,
@@ -36,8 +36,14 @@ export async function rotateCredentialKeys(db: Db, vault: Vault): Promise<Rotati
       }
       const context = { ownerId: row.owner_id, credentialId: row.id };
       try {
-        const ciphertext = vault.encrypt(vault.decrypt(row.ciphertext, context), context);
-        await updateCredential(db, row.owner_id, row.id, { ciphertext, key_id: vault.primaryKeyId });
+        // Locked and read again: a token refresh storing a rotated refresh token meanwhile is
+        // re-encrypted as it now is, never overwritten with what this batch read before it.
+        await db.transaction(async (trx) => {
+          const current = await lockCredential(trx, row.owner_id, row.id);
+          if (!current) return;
+          const ciphertext = vault.encrypt(vault.decrypt(current.ciphertext, context), context);
+          await updateCredential(trx, row.owner_id, row.id, { ciphertext, key_id: vault.primaryKeyId });
+        });
         report.reencrypted++;
       } catch (err) {
         report.failed.push({ id: row.id, name: row.name, reason: err instanceof Error ? err.message : String(err) });

@@ -48,6 +48,10 @@ export function injectCredential(
     case 'api_key':
       if (credential.query_param) return void url.searchParams.set(credential.query_param, secret);
       return setHeader(credential.header_name ?? DEFAULT_API_KEY_HEADER, secret);
+    case 'oauth2':
+      // Its secret is the sealed token document, never a header value: callers send its access
+      // token as a bearer credential (activities/tools/credential-use.ts).
+      throw new Error(`Credential "${credential.name}" is oauth2: send its access token, not its stored secrets.`);
   }
 }
 
