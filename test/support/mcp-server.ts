@@ -31,6 +31,8 @@ export class TestMcpServer {
   down?: number;
   /** When set, a request whose Authorization header this refuses is answered 401. */
   authorize?: (authorization: string | undefined) => boolean;
+  /** Called when create_issue has created its issue, before the server answers (a crash test kills the caller here). */
+  afterCreate?: (idempotencyKey: string) => void;
   /** tools/call of `flaky` answers 503 this many times per idempotency key before it works. */
   flakyFailures = 2;
   private readonly flakySeen = new Map<string, number>();
@@ -67,6 +69,7 @@ export class TestMcpServer {
         const meta = extra._meta?.[IDEMPOTENCY_META];
         const key = typeof meta === 'string' ? meta : crypto.randomUUID();
         if (!this.created.has(key)) this.created.set(key, { title });
+        this.afterCreate?.(key);
         const id = [...this.created.keys()].indexOf(key) + 1;
         return {
           content: [{ type: 'text', text: `Created issue #${id}: ${title}` }],
