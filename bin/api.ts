@@ -35,6 +35,7 @@ runMain('api', async () => {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
+    prices: config.prices,
     runEvents,
     codecServer: {
       codec: new AesGcmPayloadCodec(payloadKeys, { plain: 'pass' }), // shows a history as it is

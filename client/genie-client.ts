@@ -254,6 +254,13 @@ export class GenieClient {
     return this.#data('inspectMcpServer', { body: request });
   }
 
+  // ── Models ──
+
+  /** What each Claude model costs here (USD per million tokens), and server tools. */
+  listModels(): Promise<T.ModelList> {
+    return this.#data('listModels', {});
+  }
+
   // ── Events ──
 
   /** Sends an event to an event-triggered genie (202). */

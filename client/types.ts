@@ -45,6 +45,7 @@ export type Credential = z.infer<typeof CredentialSchema>;
 export type CredentialDeleted = z.infer<typeof R.CredentialDeletedSchema>;
 export type CredentialTestResult = z.infer<typeof R.CredentialTestSchema>;
 export type McpServerInspection = z.infer<typeof R.McpServerInspectionSchema>;
+export type ModelList = z.infer<typeof R.ModelListSchema>;
 export type Notification = z.infer<typeof R.NotificationSchema>;
 export type MemoryEntry = z.infer<typeof R.MemoryListSchema>['items'][number];
 export type DataRows = z.infer<typeof R.DataRowsSchema>;

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors';
 import { parseKeySpec } from './key-spec';
+import { priceTableFor, readPriceTable } from './prices';
+import type { PriceTable } from '../domain/prices';
 
 const isNetwork = (entry: string) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry);
 
@@ -93,6 +95,8 @@ export const ConfigSchema = z.object({
   /** Bearer token `/metrics` (the API's and the worker's) requires; unset: open to whoever reaches it. */
   GENIE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be 16 characters or more'),
   GENIE_FETCH_ALLOW_HOSTS: csv,
+  /** A JSON price table (`{"items": [{id, input_usd_per_mtok, …}]}`) replacing the shipped one. */
+  GENIE_PRICES_FILE: optionalString,
   /**
    * Reverse proxies in front of the API whose `X-Forwarded-For` gives the client's address: a hop
    * count (`1`: one proxy), or the proxies' addresses and CIDRs. Unset: the socket's address is the
@@ -147,6 +151,8 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema> & {
   dataDir: string;
+  /** The prices runs are costed by (GENIE_PRICES_FILE's, or the shipped table). */
+  prices: PriceTable;
   /** GENIE_PG_PORT was set (not the default): commands must not look for a running stack's port. */
   pgPortGiven: boolean;
 };
@@ -176,6 +182,10 @@ function pemPairMatches(certFile: string, keyFile: string): boolean {
 
 /** Rules across variables: production needs its own encryption keys; TLS files must be readable PEM. */
 const ConfigRules = ConfigSchema.superRefine((config, ctx) => {
+  if (config.GENIE_PRICES_FILE) {
+    const read = readPriceTable(config.GENIE_PRICES_FILE);
+    if ('problem' in read) ctx.addIssue({ code: 'custom', path: ['GENIE_PRICES_FILE'], message: read.problem });
+  }
   for (const name of ['GENIE_ENCRYPTION_KEYS', 'GENIE_PAYLOAD_KEYS'] as const) {
     if (config.NODE_ENV === 'production' && !config[name]) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production' });
@@ -220,6 +230,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     ...result.data,
     dataDir: path.resolve(result.data.GENIE_DATA_DIR),
     pgPortGiven: Boolean(env.GENIE_PG_PORT?.trim()),
+    prices: priceTableFor(result.data.GENIE_PRICES_FILE),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Endpoint } from './define';
 import { eventEndpoints } from './events';
 import { genieEndpoints } from './genies';
 import { mcpEndpoints } from './mcp';
+import { modelEndpoints } from './models';
 import { memoryEndpoints } from './memory';
 import { metaEndpoints } from './meta';
 import { notificationEndpoints } from './notifications';
@@ -30,4 +31,5 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...notificationEndpoints,
   ...apiKeyEndpoints,
   ...catalogueEndpoints,
+  ...modelEndpoints,
 ];

@@ -119,6 +119,7 @@ export function openApiDocument(): unknown {
         { name: 'Events' },
         { name: 'Credentials' },
         { name: 'MCP servers' },
+        { name: 'Models' },
         { name: 'Data' },
         { name: 'Notifications' },
         { name: 'API keys' },

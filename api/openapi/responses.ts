@@ -6,6 +6,7 @@ import { TOOL_NAMES } from '../../domain/tools';
 import { WEBHOOK_EVENTS } from '../../domain/webhooks';
 import { CredentialSchema } from '../../domain/schemas/credential';
 import { MCP_APPROVAL_POLICIES } from '../../domain/mcp';
+import { ModelPriceSchema } from '../../domain/prices';
 import { GenieSchema, McpServerSchema, OVERLAP_POLICIES } from '../../domain/schemas/genie';
 import { z } from '../../domain/schemas/zod';
 
@@ -248,6 +249,13 @@ export const CredentialTestSchema = z
     }),
   })
   .openapi('CredentialTestResult');
+
+export const ModelListSchema = z
+  .object({
+    items: z.array(ModelPriceSchema),
+    server_tools: z.object({ web_search: z.object({ usd_per_search: z.number() }).optional() }),
+  })
+  .openapi('ModelList', { description: 'the prices runs are costed by, USD per million tokens' });
 
 export const McpServerInspectionSchema = z
   .object({

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../../db';
 import type { FetchPolicy } from '../../fetch/ssrf';
 import type { Vault } from '../../security/vault';
+import type { PriceTable } from '../../domain/prices';
+import { DEFAULT_PRICES } from '../../platform/default-prices';
 import { GenieSchedules } from '../../temporal/genie-schedules';
 import { ApiKeyService } from './api-keys';
 import { ApprovalService } from './approvals';
@@ -31,6 +33,8 @@ export interface ServiceDeps {
   vault: Vault;
   /** What test-credential may reach (GENIE_FETCH_ALLOW_HOSTS). */
   fetchPolicy: FetchPolicy;
+  /** The prices runs are costed by (GENIE_PRICES_FILE's); the shipped table unless given. */
+  prices?: PriceTable;
   /** The process's LISTEN connection for run streams (stopped by whoever made it). */
   runEvents: RunEventListener;
   /** Run streams' timings; `liveMs` is also how old the process's LiveCache lets a run's live state get. */
@@ -55,6 +59,7 @@ export function createServices(deps: ServiceDeps) {
     health: new HealthService(deps.db, deps.temporal, deps.logger),
     credentials,
     mcp: new McpService(deps.db, deps.vault, deps.fetchPolicy),
+    prices: deps.prices ?? DEFAULT_PRICES,
     events,
     genies: new GenieService(
       deps.db,

@@ -121,7 +121,7 @@ describe('bodies and dispatch', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
     expect(res.body.error.message).toContain(
-      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, inspect-mcp-server, trigger, rotate-webhook-secret, approvals, approve, deny, memory'
+      'list, all, get, create, update, delete, run, runs, get-run, cancel-run, store-credential, list-credentials, delete-credential, test-credential, inspect-mcp-server, trigger, rotate-webhook-secret, approvals, approve, deny, memory, models'
     );
   });
 
@@ -226,6 +226,7 @@ describe('OpenAPI', () => {
         'POST /v1/approvals/{id}/deny',
         'POST /v1/worker-genies/{id}/rotate-webhook-secret',
         'GET /v1/catalogue',
+        'GET /v1/models',
       ].sort()
     );
     const genie = res.body.components.schemas.GenieCreate;

@@ -1,3 +1,4 @@
+import type { PriceTable } from '../../domain/prices';
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,8 @@ export interface HarnessOptions {
   temporalAddress?: string;
   taskQueue?: string;
   fetchPolicy?: FetchPolicy;
+  /** The price table (the shipped one unless given). */
+  prices?: PriceTable;
   logStream?: DestinationStream;
   /** The suite sends thousands of requests from one address: limits are high unless a test sets them. */
   rateLimits?: RateLimits;
@@ -81,6 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     taskQueue: options.taskQueue ?? 'test-no-worker',
     vault: testVault(),
     fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
+    ...(options.prices ? { prices: options.prices } : {}),
     rateLimits: options.rateLimits ?? { perKeyPerMinute: 1_000_000, failedAuthPerMinute: 1_000_000 },
     runEvents,
     streamTimings: options.streamTimings,
