@@ -3,6 +3,7 @@ import type { RunLinks } from '../db/presenters';
 import type { FetchPolicy } from '../fetch/ssrf';
 import type { Mailer } from '../platform/mailer';
 import type { Vault } from '../security/vault';
+import type { PriceTable } from '../domain/prices';
 import type { GenieSchedules } from '../temporal/genie-schedules';
 import type { GenieMetrics } from '../platform/metrics';
 
@@ -38,6 +39,8 @@ export interface ActivityDeps {
   links: RunLinks;
   /** Genie metrics for Prometheus (the worker's `/metrics`); none in tests that do not look. */
   metrics?: GenieMetrics;
+  /** The prices model calls are costed by (GENIE_PRICES_FILE's); the shipped table unless given. */
+  prices?: PriceTable;
 }
 
 /** What tools need. */

@@ -1,4 +1,7 @@
+import { Context } from '@temporalio/activity';
 import { needsApproval } from '../domain/approvals';
+import { callCostMicroUsd, priceOf, usdOf } from '../domain/prices';
+import { DEFAULT_PRICES } from '../platform/default-prices';
 import { mcpPolicyGates } from '../domain/mcp';
 import { loadRunContext } from '../db/repositories/run-context';
 import { saveModelTurn, toolUsesOf, type ContentBlock } from '../db/repositories/run-records';
@@ -42,8 +45,9 @@ function turnOf(
 }
 
 /** The model activity, bound to its dependencies. */
-export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 'metrics'>) {
+export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 'metrics' | 'prices'>) {
   const { db, model: settings, metrics } = deps;
+  const prices = deps.prices ?? DEFAULT_PRICES;
   const client = createAnthropicClient(settings);
 
   /**
@@ -53,6 +57,7 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
    * honouring `retry-after`; a rejected request or a missing API key throws a permanent one.
    */
   async function callModel({ runId, ownerId, turn }: CallModelInput): Promise<ModelTurn> {
+    const attempt = Context.current().info.attempt;
     const context = await loadRunContext(db, ownerId, runId, { turn });
     if (!context) throw runNotFound(runId);
     const { run, genie } = context;
@@ -118,6 +123,8 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
     const content = response.content as unknown as ContentBlock[];
     const stopReason = response.stop_reason ?? 'unknown';
     const usage = usageOf(response.usage);
+    const price = priceOf(prices, model);
+    const costMicroUsd = price ? callCostMicroUsd(usage, price, 'realtime') : null;
     // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
     await untilRecorded(`turn ${turn} of run ${runId}`, () =>
       saveModelTurn(db, ownerId, {
@@ -135,7 +142,9 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
           usage,
           started_at: startedAt,
           duration_ms: Date.now() - startedAt.getTime(),
+          cost_micro_usd: costMicroUsd,
         },
+        call: { genieId: run.genie_id, attempt, model, mode: 'realtime', costMicroUsd },
       })
     );
     if (metrics) {
@@ -143,6 +152,7 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
       metrics.modelTokens.inc({ model, kind: 'output' }, usage.output_tokens);
       metrics.modelTokens.inc({ model, kind: 'cache_read' }, usage.cache_read_input_tokens);
       metrics.modelTokens.inc({ model, kind: 'cache_creation' }, usage.cache_creation_input_tokens);
+      if (costMicroUsd !== null) metrics.costUsd.inc({ model, mode: 'realtime' }, usdOf(costMicroUsd));
     }
     return turnOf(content, stopReason, usage, summarize, gated);
   }

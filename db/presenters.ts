@@ -1,5 +1,6 @@
 // The public shapes of stored objects, as the API answers them and webhooks send them: no owner
 // ids, no secrets, ISO timestamps.
+import { usdOf } from '../domain/prices';
 import { toPage } from './pagination';
 import { isoOf } from './timestamptz';
 import type { ApiKeyRow } from './repositories/api-keys';
@@ -26,6 +27,10 @@ export function page<T extends { id: string; created_at: Date | string }, P>(
   const { items, nextCursor } = toPage(rows, limit);
   return { items: items.map(present), ...(nextCursor ? { next_cursor: nextCursor } : {}) };
 }
+
+/** Micro-dollars as stored (pg gives bigint as text) in USD; null stays null (no price). */
+const usdOrNull = (micro: string | number | null | undefined): number | null =>
+  micro === null || micro === undefined ? null : usdOf(Number(micro));
 
 /**
  * The stored fields a genie is presented with (a listed row carries no more than these, and its
@@ -117,6 +122,7 @@ export function presentRun(row: RunRow, links: RunLinks) {
     finished_at: iso(row.finished_at),
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
     warnings: row.warnings ?? [],
+    cost_usd: usdOrNull(row.cost_micro_usd),
   };
 }
 
@@ -131,6 +137,7 @@ export function presentStep(step: RunStepRow) {
     output_preview: step.output_preview,
     is_error: step.is_error,
     ...(step.usage ? { usage: step.usage } : {}),
+    ...(step.kind === 'model' ? { cost_usd: usdOrNull(step.cost_micro_usd) } : {}),
     started_at: step.started_at.toISOString(),
     duration_ms: step.duration_ms,
   };

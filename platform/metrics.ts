@@ -34,6 +34,7 @@ export interface GenieMetrics {
   runsFinished: Counter<'status' | 'trigger_type'>;
   runDuration: Histogram<'status' | 'trigger_type'>;
   modelTokens: Counter<'model' | 'kind'>;
+  costUsd: Counter<'model' | 'mode'>;
   toolCalls: Counter<'tool' | 'outcome'>;
   approvals: Counter<'decision'>;
 }
@@ -58,6 +59,12 @@ export function createGenieMetrics(registry = new Registry()): GenieMetrics {
       name: 'genie_model_tokens_total',
       help: 'Tokens of model calls, by model and kind (input, output, cache_read, cache_creation)',
       labelNames: ['model', 'kind'],
+      registers: [registry],
+    }),
+    costUsd: new Counter({
+      name: 'genie_cost_usd_total',
+      help: 'What the model responses the worker received cost, in USD, by model and mode (realtime, batch); unpriced models count nothing',
+      labelNames: ['model', 'mode'],
       registers: [registry],
     }),
     toolCalls: new Counter({

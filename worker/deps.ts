@@ -31,6 +31,7 @@ export function createActivityDeps(config: Config, db: Db, temporal: Client, met
     model: modelSettings(config),
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
+    prices: config.prices,
     mailer: config.SMTP_URL ? createMailer(config.SMTP_URL, config.SMTP_FROM) : undefined,
     notify: { maxPerRun: config.GENIE_NOTIFY_MAX_PER_RUN },
     schedules: new GenieSchedules(temporal, config.TEMPORAL_TASK_QUEUE),

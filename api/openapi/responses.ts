@@ -84,6 +84,10 @@ export const RunSchema = z
       .openapi({
         description: 'why the run goes on without something it was set up with (an MCP server it could not list)',
       }),
+    cost_usd: z
+      .number()
+      .nullable()
+      .openapi({ description: 'what its model calls cost, every response billed (null: its model has no price)' }),
   })
   .openapi('Run');
 
@@ -98,6 +102,11 @@ export const StepSchema = z
     output_preview: z.string().nullable(),
     is_error: z.boolean(),
     usage: UsageSchema.optional(),
+    cost_usd: z
+      .number()
+      .nullable()
+      .optional()
+      .openapi({ description: 'model steps: what the call cost (null: no price)' }),
     started_at: timestamp,
     duration_ms: z.number().int().nullable(),
   })

@@ -21,6 +21,7 @@ import * as webhookPreviousSecret from './20261205100000_webhook_previous_secret
 import * as runStreams from './20261205110000_run_streams';
 import * as mcpServers from './20261206100000_mcp_servers';
 import * as oauth2Credentials from './20261207100000_oauth2_credentials';
+import * as modelCosts from './20261208100000_model_costs';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -49,6 +50,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261205110000_run_streams', runStreams],
   ['20261206100000_mcp_servers', mcpServers],
   ['20261207100000_oauth2_credentials', oauth2Credentials],
+  ['20261208100000_model_costs', modelCosts],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

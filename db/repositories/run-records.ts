@@ -1,3 +1,4 @@
+import type { ModelMode } from '../../domain/prices';
 import { USAGE_FIELDS, type TokenUsage } from '../../domain/runs';
 import type { Knex } from 'knex';
 import { RowNotFoundError } from '../errors';
@@ -38,6 +39,8 @@ export interface RunStepRow {
   usage: TokenUsage | null;
   started_at: Date;
   duration_ms: number | null;
+  /** What the model call cost, in micro-dollars (pg gives bigint as text); null for tool steps and unpriced models. */
+  cost_micro_usd?: string | number | null;
 }
 
 /** Limits a query on a run's records to runs of the owner. */
@@ -126,6 +129,7 @@ const STEP_COLUMNS = {
   usage: 'jsonb',
   started_at: 'timestamptz',
   duration_ms: 'int',
+  cost_micro_usd: 'bigint',
 } as const;
 const STEP_COLUMN_NAMES = Object.keys(STEP_COLUMNS) as Array<keyof typeof STEP_COLUMNS>;
 
@@ -192,12 +196,18 @@ export async function saveStep(db: Queryable, ownerId: string, step: NewStep): P
 export async function saveModelTurn(
   db: Queryable,
   ownerId: string,
-  turn: { content: ContentBlock[]; step: NewStep & { kind: 'model'; usage: TokenUsage } }
+  turn: {
+    content: ContentBlock[];
+    step: NewStep & { kind: 'model'; usage: TokenUsage };
+    /** The response as billed: counted once per activity attempt, whether or not its step was new. */
+    call: ModelCallRecord;
+  }
 ): Promise<void> {
-  const { step } = turn;
+  const { step, call } = turn;
+  const ifSaved = (expression: string) => `CASE WHEN EXISTS (SELECT 1 FROM saved) THEN ${expression} ELSE 0 END`;
   await inTransaction(db, async (trx) => {
     await lockSteps(trx, step.run_id);
-    const sums = USAGE_FIELDS.map((field) => `${field} = ${field} + ?::bigint`).join(', ');
+    const sums = USAGE_FIELDS.map((field) => `${field} = ${field} + ${ifSaved('?::bigint')}`).join(', ');
     await insertStep(trx, ownerId, step, {
       ctes: `,
      reply AS (
@@ -205,13 +215,45 @@ export async function saveModelTurn(
        SELECT owned.id, ?::int, 'assistant', ?::jsonb FROM owned
        ON CONFLICT (run_id, turn, role) DO NOTHING
      ),
+     billed AS (
+       INSERT INTO model_calls (run_id, turn, attempt, owner_id, genie_id, model, mode, ${USAGE_FIELDS.join(', ')}, cost_micro_usd)
+       SELECT owned.id, ?::int, ?::int, ?::uuid, ?::uuid, ?::text, ?::text, ${USAGE_FIELDS.map(() => '?::bigint').join(', ')}, ?::bigint
+         FROM owned
+       ON CONFLICT (run_id, turn, attempt) DO NOTHING
+       RETURNING cost_micro_usd
+     ),
      totals AS (
-       UPDATE runs SET turns = turns + 1, ${sums}
-        WHERE id = (SELECT id FROM owned) AND EXISTS (SELECT 1 FROM saved)
+       UPDATE runs SET turns = turns + ${ifSaved('1')}, ${sums},
+              cost_micro_usd = CASE WHEN (SELECT cost_micro_usd FROM billed) IS NULL THEN cost_micro_usd
+                                    ELSE coalesce(cost_micro_usd, 0) + (SELECT cost_micro_usd FROM billed) END
+        WHERE id = (SELECT id FROM owned) AND (EXISTS (SELECT 1 FROM saved) OR EXISTS (SELECT 1 FROM billed))
      )`,
-      bindings: [step.turn, JSON.stringify(turn.content), ...USAGE_FIELDS.map((field) => step.usage[field])],
+      bindings: [
+        step.turn,
+        JSON.stringify(turn.content),
+        step.turn,
+        call.attempt,
+        ownerId,
+        call.genieId,
+        call.model,
+        call.mode,
+        ...USAGE_FIELDS.map((field) => step.usage[field]),
+        call.costMicroUsd,
+        ...USAGE_FIELDS.map((field) => step.usage[field]),
+      ],
     });
   });
+}
+
+/** One model response as billed (model_calls): which attempt got it, and what it cost. */
+export interface ModelCallRecord {
+  genieId: string;
+  /** The activity attempt that received it (1 first). */
+  attempt: number;
+  model: string;
+  mode: ModelMode;
+  /** Null when the model has no price. */
+  costMicroUsd: number | null;
 }
 
 export async function findToolStep(

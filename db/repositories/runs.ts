@@ -34,6 +34,8 @@ export interface RunRow extends TokenUsage {
   mcp_tools: McpToolEntry[] | null;
   /** Why it goes on without something it was set up with. */
   warnings: RunWarning[];
+  /** What every model response of the run cost, in micro-dollars (text: bigint); null when its model has no price. */
+  cost_micro_usd: string | null;
 }
 
 export interface NewRun {

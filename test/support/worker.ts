@@ -1,3 +1,4 @@
+import type { PriceTable } from '../../domain/prices';
 import path from 'node:path';
 import pino, { type DestinationStream } from 'pino';
 import type { FetchPolicy } from '../../fetch/ssrf';
@@ -35,6 +36,8 @@ export interface TestWorkerOptions {
   anthropicApiKey?: string | null;
   /** What web_fetch may reach (GENIE_FETCH_ALLOW_HOSTS, and a DNS to inject). */
   fetchPolicy?: FetchPolicy;
+  /** The prices model calls are costed by (the shipped table unless given). */
+  prices?: PriceTable;
   /** SMTP_URL of this worker (none: emails are skipped). */
   smtpUrl?: string;
   notifyMaxPerRun?: number;
@@ -83,6 +86,7 @@ export async function startTestWorker(options: TestWorkerOptions): Promise<TestW
       },
       vault: testVault(),
       fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
+      ...(options.prices ? { prices: options.prices } : {}),
       mailer: options.smtpUrl ? createMailer(options.smtpUrl, 'Genies <genies@test.local>') : undefined,
       notify: { maxPerRun: options.notifyMaxPerRun ?? 20 },
       schedules: new GenieSchedules(client, options.taskQueue),

@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import { saveModelTurn } from '../../db/repositories/run-records';
+import type { PriceTable } from '../../domain/prices';
+import { text, toolUse } from '../fakes/anthropic';
+import type { TestUser } from '../support/harness';
+import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
+import { useStack } from '../support/stack';
+
+/** What runs cost: every model response priced by the deployment's table, summed exactly in micro-dollars. */
+const prices: PriceTable = {
+  items: [
+    {
+      id: 'test-model',
+      input_usd_per_mtok: 2,
+      output_usd_per_mtok: 10,
+      cache_write_usd_per_mtok: 2.5,
+      cache_read_usd_per_mtok: 0.1,
+      batch_discount: 0.5,
+    },
+  ],
+};
+const { fake, h, createUser } = useStack({ harness: { prices }, worker: { prices } });
+let user: TestUser;
+
+beforeAll(async () => {
+  user = await createUser('costs');
+});
+
+const usage = (input: number, output: number, cacheWrite = 0, cacheRead = 0) => ({
+  input_tokens: input,
+  output_tokens: output,
+  cache_creation_input_tokens: cacheWrite,
+  cache_read_input_tokens: cacheRead,
+});
+
+it('costs each model step and the run exactly, from the price table', async () => {
+  const { genie, marker } = await createScriptedGenie(h, user, { model: 'test-model', tools: ['memory_write'] });
+  fake.script(marker, [
+    // 1000×2 + 200×10 + 400×2.5 = 5000 µ$
+    toolUse([{ name: 'memory_write', input: { key: 'k', value: 1 } }], { usage: usage(1000, 200, 400) }),
+    // 1500×2 + 100×10 + 500×0.1 = 4050 µ$
+    text('done', usage(1500, 100, 0, 500)),
+  ]);
+  const { run_id } = await startRun(h, user, genie.id);
+  const run = await waitForRun(h, user, run_id);
+  expect(run.status).toBe('succeeded');
+  expect(run.steps.filter((s: any) => s.kind === 'model').map((s: any) => s.cost_usd)).toEqual([0.005, 0.00405]);
+  expect(run.steps.find((s: any) => s.kind === 'tool').cost_usd).toBeUndefined();
+  expect(run.cost_usd).toBe(0.00905);
+  const listed = await h.call('GET', `/v1/worker-genies/${genie.id}/runs`, { key: user.key });
+  expect(listed.body.data.items[0]).toMatchObject({ id: run_id, cost_usd: 0.00905 });
+  const calls = await h.db('model_calls').where({ run_id }).orderBy('turn');
+  expect(calls.map((c: any) => [c.turn, c.attempt, c.model, c.mode, Number(c.cost_micro_usd)])).toEqual([
+    [1, 1, 'test-model', 'realtime', 5000],
+    [2, 1, 'test-model', 'realtime', 4050],
+  ]);
+});
+
+it('has no cost for a model without a price (null, not 0)', async () => {
+  const { genie, marker } = await createScriptedGenie(h, user, { model: 'unpriced-model' });
+  fake.script(marker, [text('hi', usage(100, 10))]);
+  const { run_id } = await startRun(h, user, genie.id);
+  const run = await waitForRun(h, user, run_id);
+  expect(run.status).toBe('succeeded');
+  expect(run.cost_usd).toBeNull();
+  expect(run.steps[0].cost_usd).toBeNull();
+});
+
+it('bills every response the worker received, a retried attempt’s too, once each', async () => {
+  const { genie } = await createScriptedGenie(h, user, { model: 'test-model' });
+  const runId = crypto.randomUUID();
+  await h.db('runs').insert({
+    id: runId,
+    owner_id: user.id,
+    genie_id: genie.id,
+    workflow_id: `genie-run-${runId}`,
+    trigger_type: 'manual',
+    status: 'running',
+    genie_version: genie.version,
+  });
+  const turn = (attempt: number, costMicroUsd: number) => ({
+    content: [{ type: 'text' as const, text: `attempt ${attempt}` }],
+    step: {
+      run_id: runId,
+      turn: 1,
+      kind: 'model' as const,
+      tool: null,
+      tool_use_id: null,
+      input: {},
+      result: { stop_reason: 'end_turn' },
+      output_preview: 'x',
+      is_error: false,
+      usage: usage(1000, 0),
+      started_at: new Date(),
+      duration_ms: 1,
+      cost_micro_usd: costMicroUsd,
+    },
+    call: { genieId: genie.id, attempt, model: 'test-model', mode: 'realtime' as const, costMicroUsd },
+  });
+  await saveModelTurn(h.db, user.id, turn(1, 2000));
+  await saveModelTurn(h.db, user.id, turn(1, 2000)); // the same attempt again (a replayed save): nothing more
+  await saveModelTurn(h.db, user.id, turn(2, 2000)); // attempt 2 got a response too: billed, the turn kept once
+  const row = await h.db('runs').where({ id: runId }).first();
+  expect(Number(row.cost_micro_usd)).toBe(4000);
+  expect(row.turns).toBe(1);
+  expect(Number(row.input_tokens)).toBe(1000);
+  expect(await h.db('model_calls').where({ run_id: runId })).toHaveLength(2);
+  expect(await h.db('run_steps').where({ run_id: runId })).toHaveLength(1);
+});
