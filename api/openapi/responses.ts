@@ -206,7 +206,14 @@ export const RunStartedSchema = z
   .object({ run_id: z.string().uuid(), workflow_id: z.string(), status: z.literal('queued') })
   .openapi('RunStarted');
 
+export const SpendSchema = z
+  .object({
+    today_usd: z.number().openapi({ description: 'since 00:00 UTC today' }),
+    month_usd: z.number().openapi({ description: 'since the first of this month, UTC' }),
+  })
+  .openapi('Spend', { description: 'what Claude cost: every model response of all its runs' });
 export const GenieWithRunsSchema = GenieSchema.extend({
+  spend: SpendSchema,
   recent_runs: z.array(RunSchema),
   next_run_times: z.array(timestamp).nullable().optional().openapi({ description: 'scheduled genies: next 5' }),
   schedule_status: z.enum(['active', 'paused', 'missing', 'unavailable']).optional(),
@@ -220,6 +227,7 @@ export const GenieWithRunsSchema = GenieSchema.extend({
     .optional(),
 }).openapi('GenieWithRecentRuns');
 export const GenieSummarySchema = GenieSchema.extend({
+  spend: SpendSchema,
   last_run: z
     .object({
       id: z.string().uuid(),

@@ -19,6 +19,7 @@ import { terminateIfPresent } from '../../temporal/client';
 import { eventInboxWorkflowId } from '../../temporal/contract';
 import type { GenieSchedules } from '../../temporal/genie-schedules';
 import type { ScheduledGenie } from '../../temporal/schedule-options';
+import { spendByGenie } from '../../db/repositories/spend';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { page, presentGenie, presentRun, type RunLinks } from '../../db/presenters';
 import { parseCursor } from '../validation';
@@ -125,8 +126,15 @@ export class GenieService {
   async get(ownerId: string, id: string) {
     const row = await genies.findGenie(this.db, ownerId, id);
     if (!row) throw new NotFoundError('Genie');
-    const runs = await listRecentRuns(this.db, ownerId, id, RECENT_RUNS_LIMIT);
-    const genie = { ...presentGenie(row), recent_runs: runs.map((run) => presentRun(run, this.links)) };
+    const [runs, spend] = await Promise.all([
+      listRecentRuns(this.db, ownerId, id, RECENT_RUNS_LIMIT),
+      spendByGenie(this.db, ownerId, [id]),
+    ]);
+    const genie = {
+      ...presentGenie(row),
+      spend: spend.get(id)!,
+      recent_runs: runs.map((run) => presentRun(run, this.links)),
+    };
     if (!isScheduled(row)) return genie;
     const schedule = await this.schedules.view(id).catch(() => 'unavailable' as const);
     if (schedule === 'unavailable') return { ...genie, next_run_times: null, schedule_status: 'unavailable' };
@@ -147,9 +155,16 @@ export class GenieService {
   ) {
     const cursor = parseCursor(options.cursor);
     const rows = await genies.listGenies(this.db, ownerId, { ...options, cursor });
+    const spend = await spendByGenie(
+      this.db,
+      ownerId,
+      rows.slice(0, options.limit).map((row) => row.id)
+    );
     // `last_run` is added to the presented genie, not spread into a copy of it: on a page of 100,
     // copying each genie cost more than presenting it.
-    return page(rows, options.limit, (row) => Object.assign(presentGenie(row), { last_run: lastRunOf(row) }));
+    return page(rows, options.limit, (row) =>
+      Object.assign(presentGenie(row), { spend: spend.get(row.id)!, last_run: lastRunOf(row) })
+    );
   }
 
   async update(ownerId: string, id: string, patch: GenieUpdate) {

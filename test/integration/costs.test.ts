@@ -107,3 +107,48 @@ it('bills every response the worker received, a retried attempt’s too, once ea
   expect(await h.db('model_calls').where({ run_id: runId })).toHaveLength(2);
   expect(await h.db('run_steps').where({ run_id: runId })).toHaveLength(1);
 });
+
+it('shows each genie’s spend today and this month (UTC) in get and list, nobody else’s', async () => {
+  const { genie, marker } = await createScriptedGenie(h, user, { model: 'test-model' });
+  fake.script(marker, [text('one', usage(1000, 100))]); // 2000 + 1000 = 3000 µ$ a run
+  for (let i = 0; i < 2; i++) {
+    const { run_id } = await startRun(h, user, genie.id);
+    expect((await waitForRun(h, user, run_id)).status).toBe('succeeded');
+  }
+  // Earlier spend: yesterday (this month unless today is the 1st) and last month.
+  const [run] = await h.db('runs').where({ genie_id: genie.id }).limit(1);
+  const earlier = (createdAt: string, turn: number) => ({
+    run_id: run.id,
+    turn,
+    attempt: 9,
+    owner_id: user.id,
+    genie_id: genie.id,
+    model: 'test-model',
+    mode: 'realtime',
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cost_micro_usd: 1_000_000,
+    created_at: h.db.raw(createdAt),
+  });
+  await h
+    .db('model_calls')
+    .insert([
+      earlier(`date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second'`, 90),
+      earlier(`date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second'`, 91),
+    ]);
+  const firstOfMonth = new Date().getUTCDate() === 1;
+  const expected = { today_usd: 0.006, month_usd: firstOfMonth ? 0.006 : 1.006 };
+  expect((await h.call('GET', `/v1/worker-genies/${genie.id}`, { key: user.key })).body.data.spend).toEqual(expected);
+  const listed = (await h.call('GET', '/v1/worker-genies?limit=100', { key: user.key })).body.data.items;
+  expect(listed.find((g: any) => g.id === genie.id).spend).toEqual(expected);
+  const stranger = await createUser('stranger');
+  const own = await h.call('GET', '/v1/worker-genies', { key: stranger.key });
+  expect(own.body.data.items).toEqual([]);
+  const fresh = await createScriptedGenie(h, stranger, { model: 'test-model' });
+  expect((await h.call('GET', `/v1/worker-genies/${fresh.genie.id}`, { key: stranger.key })).body.data.spend).toEqual({
+    today_usd: 0,
+    month_usd: 0,
+  });
+});

@@ -188,7 +188,7 @@ describe('list and get', () => {
       body: { action: 'get', id: genie.id },
     });
     expect(byAction.status).toBe(200);
-    expect(byAction.body.data).toEqual({ ...genie, recent_runs: [] });
+    expect(byAction.body.data).toEqual({ ...genie, spend: { today_usd: 0, month_usd: 0 }, recent_runs: [] });
     const byPath = await h.call('GET', `/v1/worker-genies/${genie.id}`, { key: alice.key });
     expect(byPath.body).toEqual(byAction.body);
   });
