@@ -44,6 +44,10 @@ function turnOf(
   };
 }
 
+/** The turn with what the run cost so far, when its model has a price (what the workflow's cost cap reads). */
+const withCost = (turn: ModelTurn, runCostMicroUsd: number | null): ModelTurn =>
+  runCostMicroUsd === null ? turn : { ...turn, runCostMicroUsd };
+
 /** The model activity, bound to its dependencies. */
 export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 'metrics' | 'prices'>) {
   const { db, model: settings, metrics } = deps;
@@ -93,7 +97,8 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
     if (context.reply) {
       const step = context.modelStep;
       const stopReason = (step?.result as { stop_reason?: string } | null)?.stop_reason ?? 'end_turn';
-      return turnOf(context.reply, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
+      const stored = turnOf(context.reply, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
+      return withCost(stored, run.cost_micro_usd === null ? null : Number(run.cost_micro_usd));
     }
     if (!client) throw modelNotConfigured();
 
@@ -126,7 +131,7 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
     const price = priceOf(prices, model);
     const costMicroUsd = price ? callCostMicroUsd(usage, price, 'realtime') : null;
     // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
-    await untilRecorded(`turn ${turn} of run ${runId}`, () =>
+    const { runCostMicroUsd } = await untilRecorded(`turn ${turn} of run ${runId}`, () =>
       saveModelTurn(db, ownerId, {
         content,
         step: {
@@ -154,7 +159,7 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
       metrics.modelTokens.inc({ model, kind: 'cache_creation' }, usage.cache_creation_input_tokens);
       if (costMicroUsd !== null) metrics.costUsd.inc({ model, mode: 'realtime' }, usdOf(costMicroUsd));
     }
-    return turnOf(content, stopReason, usage, summarize, gated);
+    return withCost(turnOf(content, stopReason, usage, summarize, gated), runCostMicroUsd);
   }
 
   return { callModel };

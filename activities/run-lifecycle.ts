@@ -57,6 +57,9 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
       runId,
       maxTurns: genie.max_turns,
       maxTokensPerRun: genie.max_tokens_per_run,
+      ...(typeof genie.max_cost_per_run_usd === 'number'
+        ? { maxCostPerRunMicroUsd: Math.round(genie.max_cost_per_run_usd * 1_000_000) }
+        : {}),
       ...(genie.mcp_servers.length ? { mcpServers: genie.mcp_servers.length } : {}),
     };
   }

@@ -36,6 +36,7 @@ runMain('api', async () => {
     vault: new Vault(resolveEncryptionKeys(config)),
     fetchPolicy: { allowHosts: config.GENIE_FETCH_ALLOW_HOSTS },
     prices: config.prices,
+    defaultModel: config.GENIE_MODEL,
     runEvents,
     codecServer: {
       codec: new AesGcmPayloadCodec(payloadKeys, { plain: 'pass' }), // shows a history as it is

@@ -71,6 +71,7 @@ export const RUN_ERROR = {
   timedOut: 'timed_out',
   maxTurns: 'max_turns_exceeded',
   tokenBudget: 'token_budget_exceeded',
+  budgetExceeded: 'budget_exceeded',
   refusal: 'refusal',
   contextWindow: 'context_window_exceeded',
   unexpectedStopReason: 'unexpected_stop_reason',

@@ -12,7 +12,7 @@ import type { PriceTable } from '../domain/prices';
 const isNetwork = (entry: string) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry);
 
 /** Default Claude model for genies that name none. */
-const DEFAULT_MODEL = 'claude-sonnet-5-5';
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 

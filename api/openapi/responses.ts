@@ -162,6 +162,7 @@ export const GenieConfigSchema = z
     model: z.string().nullable(),
     max_turns: z.number().int(),
     max_tokens_per_run: z.number().int().nullable(),
+    max_cost_per_run_usd: z.number().nullable(),
     credential_refs: z.array(z.string()),
     approval_required: z.array(z.string()),
     approval_timeout_seconds: z.number().int(),

@@ -20,6 +20,7 @@ import { eventInboxWorkflowId } from '../../temporal/contract';
 import type { GenieSchedules } from '../../temporal/genie-schedules';
 import type { ScheduledGenie } from '../../temporal/schedule-options';
 import { spendByGenie } from '../../db/repositories/spend';
+import { priceOf, type PriceTable } from '../../domain/prices';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { page, presentGenie, presentRun, type RunLinks } from '../../db/presenters';
 import { parseCursor } from '../validation';
@@ -77,8 +78,20 @@ export class GenieService {
     private readonly schedules: GenieSchedules,
     private readonly events: EventService,
     private readonly vault: Vault,
-    private readonly fetchPolicy: FetchPolicy
+    private readonly fetchPolicy: FetchPolicy,
+    private readonly pricing: { prices: PriceTable; defaultModel: string }
   ) {}
+
+  /** A genie with a cost cap must run a model this deployment has a price for (else 400). */
+  private assertPriced(spec: Pick<GenieSpec, 'model' | 'max_cost_per_run_usd'>): void {
+    if (spec.max_cost_per_run_usd === null || spec.max_cost_per_run_usd === undefined) return;
+    const model = spec.model ?? this.pricing.defaultModel;
+    if (priceOf(this.pricing.prices, model)) return;
+    const message = `model "${model}" has no price here (GET /v1/models), so its runs cannot be held to a cost cap`;
+    throw new ValidationError(`Genie is invalid: max_cost_per_run_usd: ${message}`, [
+      { field: 'max_cost_per_run_usd', message },
+    ]);
+  }
 
   private assertWebhookUrl(url: string | null): void {
     const problem = webhookUrlProblem(url, this.fetchPolicy);
@@ -95,6 +108,7 @@ export class GenieService {
 
   async create(ownerId: string, input: GenieCreate) {
     assertConsistent(input);
+    this.assertPriced(input);
     this.assertWebhookUrl(input.webhook_url);
     await this.credentials.assertExist(ownerId, input.credential_refs);
     await this.credentials.assertMcpCredentials(ownerId, input.mcp_servers);
@@ -174,6 +188,7 @@ export class GenieService {
       const next = mergeGenieUpdate(genies.specOfRow(current), patch);
       // The patch is valid on its own (the schema saw to that); what is left clashes with the genie as it is.
       const problems = genieConsistencyProblems(next);
+      this.assertPriced(next);
       if (problems.length > 0) {
         throw new ConflictError(
           `The update does not fit the genie as it is: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,

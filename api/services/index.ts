@@ -4,6 +4,7 @@ import type { FetchPolicy } from '../../fetch/ssrf';
 import type { Vault } from '../../security/vault';
 import type { PriceTable } from '../../domain/prices';
 import { DEFAULT_PRICES } from '../../platform/default-prices';
+import { DEFAULT_MODEL } from '../../platform/config';
 import { GenieSchedules } from '../../temporal/genie-schedules';
 import { ApiKeyService } from './api-keys';
 import { ApprovalService } from './approvals';
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   fetchPolicy: FetchPolicy;
   /** The prices runs are costed by (GENIE_PRICES_FILE's); the shipped table unless given. */
   prices?: PriceTable;
+  /** The model of genies that name none (GENIE_MODEL). */
+  defaultModel?: string;
   /** The process's LISTEN connection for run streams (stopped by whoever made it). */
   runEvents: RunEventListener;
   /** Run streams' timings; `liveMs` is also how old the process's LiveCache lets a run's live state get. */
@@ -69,7 +72,8 @@ export function createServices(deps: ServiceDeps) {
       schedules,
       events,
       deps.vault,
-      deps.fetchPolicy
+      deps.fetchPolicy,
+      { prices: deps.prices ?? DEFAULT_PRICES, defaultModel: deps.defaultModel ?? DEFAULT_MODEL }
     ),
     runs,
     runStream: new RunStreamService(

@@ -22,6 +22,7 @@ import * as runStreams from './20261205110000_run_streams';
 import * as mcpServers from './20261206100000_mcp_servers';
 import * as oauth2Credentials from './20261207100000_oauth2_credentials';
 import * as modelCosts from './20261208100000_model_costs';
+import * as costCaps from './20261208110000_cost_caps';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -51,6 +52,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261206100000_mcp_servers', mcpServers],
   ['20261207100000_oauth2_credentials', oauth2Credentials],
   ['20261208100000_model_costs', modelCosts],
+  ['20261208110000_cost_caps', costCaps],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

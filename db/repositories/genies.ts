@@ -110,6 +110,7 @@ const PRESENTED_COLUMNS = [
   'model',
   'max_turns',
   'max_tokens_per_run',
+  'max_cost_per_run_usd',
   'max_concurrent_runs',
   'enabled',
   'approval_required',

@@ -48,8 +48,8 @@ function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version:
     webhook_previous_secret_expires_at: dateOrNull(json.webhook_previous_secret_expires_at),
   } as unknown as GenieRow;
   if (!spec || version === null) return genie;
-  // A version kept before a field existed does not have it: the run goes without (mcp_servers).
-  const before: Partial<GenieSpec> = { mcp_servers: [] };
+  // A version kept before a field existed does not have it: the run goes without (MCP servers, a cost cap).
+  const before: Partial<GenieSpec> = { mcp_servers: [], max_cost_per_run_usd: null };
   return { ...genie, ...before, ...spec, version };
 }
 

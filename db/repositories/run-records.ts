@@ -146,11 +146,11 @@ async function insertStep(
   trx: Queryable,
   ownerId: string,
   step: NewStep,
-  extra: { ctes: string; bindings: Knex.RawBinding[] } = { ctes: '', bindings: [] }
-): Promise<{ owned: boolean; seq: number | null }> {
+  extra: { ctes: string; bindings: Knex.RawBinding[]; select?: string } = { ctes: '', bindings: [] }
+): Promise<{ owned: boolean; seq: number | null; extra?: unknown }> {
   const columns = stepColumns(step);
   const values = STEP_COLUMN_NAMES.map((c) => (columns[c] ?? null) as Knex.RawBinding);
-  const { rows } = await trx.raw<{ rows: Array<{ owned: boolean; seq: number | null }> }>(
+  const { rows } = await trx.raw<{ rows: Array<{ owned: boolean; seq: number | null; extra?: unknown }> }>(
     `WITH owned AS (SELECT id FROM runs WHERE id = ? AND owner_id = ?),
      saved AS (
        INSERT INTO run_steps (${STEP_COLUMN_NAMES.join(', ')}, seq)
@@ -162,7 +162,8 @@ async function insertStep(
      )${extra.ctes}
      SELECT EXISTS (SELECT 1 FROM owned) AS owned,
             (SELECT seq FROM saved) AS seq,
-            (SELECT pg_notify(?, json_build_object('run', ?::text, 'step', seq)::text) FROM saved) AS announced`,
+            (SELECT pg_notify(?, json_build_object('run', ?::text, 'step', seq)::text) FROM saved) AS announced
+            ${extra.select ? `, ${extra.select} AS extra` : ''}`,
     [step.run_id, ownerId, ...values, ...extra.bindings, RUN_EVENTS_CHANNEL, step.run_id]
   );
   if (!rows[0]?.owned) throw new RowNotFoundError('runs', step.run_id);
@@ -202,13 +203,13 @@ export async function saveModelTurn(
     /** The response as billed: counted once per activity attempt, whether or not its step was new. */
     call: ModelCallRecord;
   }
-): Promise<void> {
+): Promise<{ runCostMicroUsd: number | null }> {
   const { step, call } = turn;
   const ifSaved = (expression: string) => `CASE WHEN EXISTS (SELECT 1 FROM saved) THEN ${expression} ELSE 0 END`;
-  await inTransaction(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     await lockSteps(trx, step.run_id);
     const sums = USAGE_FIELDS.map((field) => `${field} = ${field} + ${ifSaved('?::bigint')}`).join(', ');
-    await insertStep(trx, ownerId, step, {
+    const saved = await insertStep(trx, ownerId, step, {
       ctes: `,
      reply AS (
        INSERT INTO run_messages (run_id, turn, role, content)
@@ -227,7 +228,10 @@ export async function saveModelTurn(
               cost_micro_usd = CASE WHEN (SELECT cost_micro_usd FROM billed) IS NULL THEN cost_micro_usd
                                     ELSE coalesce(cost_micro_usd, 0) + (SELECT cost_micro_usd FROM billed) END
         WHERE id = (SELECT id FROM owned) AND (EXISTS (SELECT 1 FROM saved) OR EXISTS (SELECT 1 FROM billed))
+        RETURNING cost_micro_usd
      )`,
+      // The run's cost after this response (as it was when nothing changed).
+      select: `coalesce((SELECT cost_micro_usd FROM totals), (SELECT r.cost_micro_usd FROM runs r, owned WHERE r.id = owned.id))`,
       bindings: [
         step.turn,
         JSON.stringify(turn.content),
@@ -242,6 +246,7 @@ export async function saveModelTurn(
         ...USAGE_FIELDS.map((field) => step.usage[field]),
       ],
     });
+    return { runCostMicroUsd: saved.extra === null || saved.extra === undefined ? null : Number(saved.extra) };
   });
 }
 

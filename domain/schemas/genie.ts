@@ -215,6 +215,9 @@ const genieFields = {
   model: z.string().min(1).max(100).nullable().openapi({ description: 'Claude model id; null uses GENIE_MODEL' }),
   max_turns: z.number().int().min(1).max(MAX_TURNS_LIMIT),
   max_tokens_per_run: z.number().int().min(1).max(100_000_000).nullable(),
+  max_cost_per_run_usd: z.number().min(0.000001).max(1_000_000).nullable().openapi({
+    description: 'USD: once a run’s model calls cost this much, it makes no further call and fails (budget_exceeded)',
+  }),
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
   enabled: z.boolean(),
   approval_required: z
@@ -277,6 +280,7 @@ export const GenieCreateSchema = z
     model: genieFields.model.default(null),
     max_turns: genieFields.max_turns.default(MAX_TURNS_DEFAULT),
     max_tokens_per_run: genieFields.max_tokens_per_run.default(null),
+    max_cost_per_run_usd: genieFields.max_cost_per_run_usd.default(null),
     max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
     enabled: genieFields.enabled.default(true),
     approval_required: genieFields.approval_required.default([]),

@@ -23,6 +23,8 @@ export interface RunPlan {
   runId: string;
   maxTurns: number;
   maxTokensPerRun: number | null;
+  /** max_cost_per_run_usd in micro-dollars (absent: no cap, or a run from before caps). */
+  maxCostPerRunMicroUsd?: number;
   /** How many MCP servers the genie has: their tools are listed once, before the first turn (absent: none). */
   mcpServers?: number;
 }
@@ -54,6 +56,8 @@ export interface ModelTurn {
   stopReason: string;
   toolCalls: ToolCallRef[];
   usage: TokenUsage;
+  /** What the run's model calls cost so far, every response billed (absent: unpriced, or from before costs). */
+  runCostMicroUsd?: number;
 }
 
 export interface CallModelInput {

@@ -152,3 +152,49 @@ it('shows each genie’s spend today and this month (UTC) in get and list, nobod
     month_usd: 0,
   });
 });
+
+describe('max_cost_per_run_usd', () => {
+  it('stops the run before the model call after the one that reached the cap, with the last text as output', async () => {
+    // Each turn costs 1000×2 + 100×10 = 3000 µ$; the cap of $0.005 is reached by the second.
+    const { genie, marker } = await createScriptedGenie(h, user, {
+      model: 'test-model',
+      tools: ['memory_write'],
+      max_cost_per_run_usd: 0.005,
+    });
+    expect(genie.max_cost_per_run_usd).toBe(0.005);
+    const write = (n: number) =>
+      toolUse([{ name: 'memory_write', input: { key: `k${n}`, value: n } }], {
+        text: `step ${n}`,
+        usage: usage(1000, 100),
+      });
+    fake.script(marker, [write(1), write(2), write(3), text('never', usage(1000, 100))]);
+    const { run_id } = await startRun(h, user, genie.id);
+    const run = await waitForRun(h, user, run_id);
+    expect(run).toMatchObject({ status: 'failed', error: { type: 'budget_exceeded' }, output: 'step 2' });
+    expect(run.error.message).toMatch(/before turn 3.*max_cost_per_run_usd is \$0\.005/);
+    expect(fake.requestsFor(marker)).toHaveLength(2);
+    expect(run.cost_usd).toBe(0.006);
+    expect(run.genie_config.max_cost_per_run_usd).toBe(0.005);
+  });
+
+  it('refuses a cap on a model without a price (400), and a negative or non-numeric one', async () => {
+    const create = (fields: object) =>
+      h.call('POST', '/v1/worker-genies', { key: user.key, body: { name: 'capped', soul_prompt: 'x', ...fields } });
+    const unpriced = await create({ model: 'unpriced-model', max_cost_per_run_usd: 1 });
+    expect(unpriced.status).toBe(400);
+    expect(unpriced.body.error.details).toEqual([
+      { field: 'max_cost_per_run_usd', message: expect.stringContaining('"unpriced-model" has no price') },
+    ]);
+    expect((await create({ max_cost_per_run_usd: -1 })).status).toBe(400);
+    expect((await create({ max_cost_per_run_usd: '1' })).status).toBe(400);
+    // The default model of this stack (claude-sonnet-5-5) has no price in this file's table either.
+    expect((await create({ max_cost_per_run_usd: 1 })).status).toBe(400);
+    const priced = await create({ model: 'test-model', max_cost_per_run_usd: 1 });
+    expect(priced.status).toBe(201);
+    const moved = await h.call('PATCH', `/v1/worker-genies/${priced.body.data.id}`, {
+      key: user.key,
+      body: { model: 'unpriced-model' },
+    });
+    expect(moved.status).toBe(400);
+  });
+});

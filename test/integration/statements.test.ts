@@ -22,8 +22,12 @@ it(`spends at most ${MAX_STATEMENTS_PER_MODEL_TURN} statements on a model turn a
     expect(modelTurn.result.stopReason).toBe('tool_use');
     expect(toolCall.result).toMatchObject({ isError: false });
     expect(lastTurn.result.stopReason).toBe('end_turn');
-    // A repeated attempt of a stored turn reads, and writes nothing.
-    expect(storedTurn.result).toEqual(modelTurn.result);
+    // A repeated attempt of a stored turn reads, and writes nothing; it reports what the run cost by now.
+    const { runCostMicroUsd: costThen, ...stored } = storedTurn.result;
+    const { runCostMicroUsd: costNow, ...first } = modelTurn.result;
+    expect(stored).toEqual(first);
+    expect(costThen).toBe(lastTurn.result.runCostMicroUsd);
+    expect(costNow).toBeLessThan(costThen!);
 
     expect(modelTurn.statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_PER_MODEL_TURN);
     expect(lastTurn.statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_PER_MODEL_TURN);

@@ -26,6 +26,7 @@ describe('genie create schema', () => {
       model: null,
       max_turns: 20,
       max_tokens_per_run: null,
+      max_cost_per_run_usd: null,
       max_concurrent_runs: 1,
       enabled: true,
       approval_required: [],

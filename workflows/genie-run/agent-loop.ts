@@ -77,13 +77,22 @@ export async function agentLoop(
     return runToolCall(call, turn, { status: outcome.status === 'denied' ? 'denied' : 'expired', note: outcome.note });
   };
 
+  let runCostMicroUsd = 0;
   for (let turn = 1; ; turn++) {
+    // The run's cost cap, from what the model activities reported (deterministic on replay).
+    if (plan.maxCostPerRunMicroUsd !== undefined && runCostMicroUsd >= plan.maxCostPerRunMicroUsd) {
+      return failed(
+        RUN_ERROR.budgetExceeded,
+        `Stopped before turn ${turn}: the run cost $${(runCostMicroUsd / 1_000_000).toFixed(6)}, max_cost_per_run_usd is $${plan.maxCostPerRunMicroUsd / 1_000_000}.`
+      );
+    }
     state.phase = 'calling_model';
     state.turn = turn;
     const reply = await callModel.executeWithOptions({ ...MODEL_ACTIVITY, summary: `Claude, turn ${turn}` }, [
       { runId, ownerId, turn },
     ]);
     addUsage(state.usage, reply.usage);
+    if (reply.runCostMicroUsd !== undefined) runCostMicroUsd = reply.runCostMicroUsd;
     const end = endFor(reply);
     if (end) return end;
     const used = totalTokens(state.usage);
