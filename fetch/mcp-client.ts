@@ -7,7 +7,7 @@ import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelconte
 import { MCP_IDEMPOTENCY_META } from '../domain/mcp';
 import type { FetchCredential } from './guarded-fetch';
 import { guardedWebFetch } from './guarded-web-fetch';
-import { FetchRefusedError, type FetchPolicy } from './ssrf';
+import { FetchRefusedError, HostUnresolvedError, type FetchPolicy } from './ssrf';
 
 const CLIENT_INFO = { name: 'worker-genies', version: '1.0.0' };
 /** Each request to a server (the handshake, a listing page, a call) gets at most this long. */
@@ -73,6 +73,8 @@ function refusedIn(err: unknown): FetchRefusedError | undefined {
 function describeMcpFailure(err: unknown): McpServerError {
   if (err instanceof McpServerError) return err;
   const refused = refusedIn(err);
+  // A name that does not resolve is a server out of reach (DNS may answer later), not a refused address.
+  if (refused instanceof HostUnresolvedError) return new McpServerError(refused.message, true);
   if (refused) return new McpServerError(refused.message, false, false, true);
   if (err instanceof StreamableHTTPError) {
     const status = err.code ?? 0;

@@ -102,6 +102,9 @@ describe('inspect-mcp-server', () => {
     const gone = await inspect({ url: `http://mcp.test:${closedPort}/mcp` });
     expect(gone.status).toBe(409);
     expect(gone.body.error.message).toMatch(/ECONNREFUSED/);
+    const unknown = await inspect({ url: 'http://nowhere.test/mcp' });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.error.message).toMatch(/resolve/);
     const unauthorized = await inspect({ url: serverUrl() });
     expect(unauthorized.status).toBe(409);
     expect(unauthorized.body.error.message).toContain('401');
