@@ -15,7 +15,7 @@ import {
 } from '../client';
 import { cliError } from './client';
 import { PHASE_LABEL, totalTokens } from '../domain/runs';
-import { ago, bold, dim, duration, green, red, spinner, status, table } from './output';
+import { ago, bold, dim, duration, green, red, spinner, status, table, usd } from './output';
 
 export interface CommandContext {
   api: GenieClient;
@@ -54,13 +54,15 @@ function runRows(runs: Run[]): string[][] {
     duration(run.duration_ms),
     String(run.turns),
     totalTokens(run.usage).toLocaleString('en'),
+    usd(run.cost_usd),
   ]);
 }
-const RUN_HEADERS = ['RUN', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION', 'TURNS', 'TOKENS'];
+const RUN_HEADERS = ['RUN', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION', 'TURNS', 'TOKENS', 'COST'];
 
 function stepLine(step: Step): string {
+  const cost = step.kind === 'model' && step.cost_usd !== undefined ? `, ${usd(step.cost_usd, 'no price')}` : '';
   const meta = dim(
-    `(${duration(step.duration_ms)}${step.usage ? `, ${totalTokens(step.usage).toLocaleString('en')} tokens` : ''})`
+    `(${duration(step.duration_ms)}${step.usage ? `, ${totalTokens(step.usage).toLocaleString('en')} tokens` : ''}${cost})`
   );
   const flat = (step.output_preview ?? '').replace(/\s+/g, ' ').trim();
   const preview = flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
@@ -70,7 +72,7 @@ function stepLine(step: Step): string {
 }
 
 function ending(run: Run): string[] {
-  const summary = `${duration(run.duration_ms)} · ${run.turns} turns · ${totalTokens(run.usage).toLocaleString('en')} tokens`;
+  const summary = `${duration(run.duration_ms)} · ${run.turns} turns · ${totalTokens(run.usage).toLocaleString('en')} tokens · ${usd(run.cost_usd, 'cost unknown (no price for its model)')}`;
   const lines = [
     run.status === 'succeeded' ? green(`✓ succeeded in ${summary}`) : red(`✗ ${run.status} after ${summary}`),
   ];
@@ -176,6 +178,8 @@ const COMMANDS: Record<string, Command> = {
     if (genie.next_run_times?.length)
       ctx.out(`${dim('next')}     ${genie.next_run_times.slice(0, 3).map(ago).join(', ')}`);
     ctx.out(`${dim('tools')}    ${genie.tools.join(', ') || 'none'}`);
+    ctx.out(`${dim('spend')}    ${usd(genie.spend.today_usd)} today, ${usd(genie.spend.month_usd)} this month (UTC)`);
+    if (genie.max_cost_per_run_usd !== null) ctx.out(`${dim('cap')}      ${usd(genie.max_cost_per_run_usd)} per run`);
     ctx.out(`${dim('prompt')}   ${genie.soul_prompt.split('\n')[0]!.slice(0, 120)}`);
     if (genie.recent_runs?.length) ctx.out(`\n${table(RUN_HEADERS, runRows(genie.recent_runs))}`);
   },
@@ -227,8 +231,9 @@ const COMMANDS: Record<string, Command> = {
     if (values.follow) return follow(ctx, runId);
     const run = await ctx.api.getRun(runId);
     if (ctx.json) return printJson(ctx, run);
+    const soFar = UNFINISHED.includes(run.status) && run.cost_usd !== null ? `, ${usd(run.cost_usd)} so far` : '';
     ctx.out(
-      `${dim('●')} run ${run.id} ${status(run.status)} ${dim(`${run.trigger_type}, started ${ago(run.started_at ?? run.created_at)}`)}`
+      `${dim('●')} run ${run.id} ${status(run.status)} ${dim(`${run.trigger_type}, started ${ago(run.started_at ?? run.created_at)}${soFar}`)}`
     );
     for (const step of run.steps) ctx.out(stepLine(step));
     for (const approval of run.approvals ?? []) if (approval.status === 'pending') ctx.out(approvalLine(approval));

@@ -59,6 +59,23 @@ export function duration(ms: number | null | undefined): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+const dollars = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/**
+ * USD as people read it: "$1.25", "$0.0091" (four decimals under a dollar, trailing zeros dropped to
+ * two), "<$0.0001" for a tiny amount that is not 0, `empty` for null (a model without a price). The
+ * API's amounts are whole micro-dollars, so rounding goes through them (no float drift).
+ */
+export function usd(value: number | null | undefined, empty = '-'): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return empty;
+  const micro = Math.round(Math.abs(value) * 1e6);
+  const sign = value < 0 ? '-' : '';
+  if (micro === 0) return '$0.00';
+  if (micro < 100) return `${sign}<$0.0001`;
+  if (micro < 1_000_000) return `${sign}$${(Math.round(micro / 100) / 10_000).toFixed(4).replace(/0{1,2}$/, '')}`;
+  return `${sign}$${dollars.format(Math.round(micro / 10_000) / 100)}`;
+}
+
 /** A one-line spinner on stderr while something happens (nothing when stderr is not a terminal). */
 export function spinner(): { text(line: string): void; stop(): void } {
   if (!process.stderr.isTTY) return { text: () => undefined, stop: () => undefined };

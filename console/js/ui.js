@@ -84,6 +84,34 @@ export const tokens = (usage) =>
     ? usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
     : 0;
 
+const dollars = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/**
+ * An amount of USD as people read it: "$1.25", "$0.0091" (four decimals under a dollar, trailing
+ * zeros dropped to two), "<$0.0001" for a tiny one that is not 0, "—" for null (no price).
+ * The API's amounts are whole micro-dollars, so rounding goes through them (no float drift).
+ */
+export function usd(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  const micro = Math.round(Math.abs(value) * 1e6);
+  const sign = value < 0 ? '-' : '';
+  if (micro === 0) return '$0.00';
+  if (micro < 100) return `${sign}<$0.0001`;
+  if (micro < 1_000_000) {
+    const text = (Math.round(micro / 100) / 10_000).toFixed(4).replace(/0{1,2}$/, '');
+    return `${sign}$${text}`;
+  }
+  return `${sign}$${dollars.format(Math.round(micro / 10_000) / 100)}`;
+}
+
+/** A cost: the amount, or "no price" (muted) when the model it was run with has none. */
+export function Cost({ value, empty = 'no price' }) {
+  if (value === null || value === undefined) {
+    return html`<span class="muted no-price" title="This model has no price here (GET /v1/models)">${empty}</span>`;
+  }
+  return html`<span class="cost" title=${`$${value} (USD)`}>${usd(value)}</span>`;
+}
+
 export function EmptyState({ title, children, action }) {
   return html`<div class="empty">
     <h3>${title}</h3>

@@ -5,6 +5,18 @@ import { ErrorBox, Field, go, html, Link, Loading, timeSpan, useLoad } from '../
 import { mcpEntries, McpServers, toMcpServers } from './mcp-servers.js';
 
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+/** The fields under "Limits and model": that section opens when one of them is set or refused. */
+const LIMIT_FIELDS = ['model', 'max_turns', 'max_tokens_per_run', 'max_cost_per_run_usd'];
+
+/** What a model costs here, in a few words (its price from GET /v1/models), or that it has none. */
+function modelPriceHint(models, model) {
+  if (!model.trim()) return 'Empty: the platform default';
+  if (!models) return null;
+  const price = models.items.find((item) => item.id === model.trim());
+  if (!price) return 'No price here (GET /v1/models): its runs are not costed and cannot have a cost cap.';
+  const number = (value) => `$${value.toLocaleString('en-US', { maximumFractionDigits: 4 })}`;
+  return `${number(price.input_usd_per_mtok)} in, ${number(price.output_usd_per_mtok)} out per million tokens`;
+}
 
 /**
  * What the form offers, from the server's catalogue (GET /v1/catalogue): the tools, the approval
@@ -41,6 +53,7 @@ function formCatalogue(catalogue) {
       model: '',
       max_turns: String(defaults.max_turns),
       max_tokens_per_run: '',
+      max_cost_per_run_usd: '',
       max_concurrent_runs: String(defaults.max_concurrent_runs),
       approval_required: defaults.approval_required,
       approval_timeout_minutes: String(Math.round(defaults.approval_timeout_seconds / 60)),
@@ -68,6 +81,7 @@ function fromGenie(genie, blank) {
     model: genie.model ?? '',
     max_turns: String(genie.max_turns),
     max_tokens_per_run: genie.max_tokens_per_run ? String(genie.max_tokens_per_run) : '',
+    max_cost_per_run_usd: genie.max_cost_per_run_usd === null ? '' : String(genie.max_cost_per_run_usd ?? ''),
     max_concurrent_runs: String(genie.max_concurrent_runs),
     approval_timeout_minutes: String(Math.round(genie.approval_timeout_seconds / 60)),
     webhook_url: genie.webhook_url ?? '',
@@ -106,6 +120,7 @@ function toGenie(form) {
     model: form.model.trim() || null,
     max_turns: Number(form.max_turns),
     max_tokens_per_run: form.max_tokens_per_run ? Number(form.max_tokens_per_run) : null,
+    max_cost_per_run_usd: String(form.max_cost_per_run_usd).trim() === '' ? null : Number(form.max_cost_per_run_usd),
     max_concurrent_runs: Number(form.max_concurrent_runs),
     approval_required: form.approval_required,
     approval_timeout_seconds: Math.round(Number(form.approval_timeout_minutes) * 60),
@@ -166,13 +181,20 @@ function GenieEditor({ id, catalogue }) {
   const editing = Boolean(id);
   const existing = useLoad(() => (editing ? get(`/v1/worker-genies/${id}`) : Promise.resolve(null)), [id]);
   const credentials = useLoad(() => get('/v1/credentials'));
+  const models = useLoad(() => get('/v1/models'));
   const [form, setForm] = useState(blank);
+  const [limitsOpen, setLimitsOpen] = useState(false);
   const [error, setError] = useState();
   const [busy, setBusy] = useState(false);
   const [secretShown, setSecretShown] = useState();
   useEffect(() => {
     if (existing.data) setForm(fromGenie(existing.data, blank));
+    const genie = existing.data;
+    if (genie && (genie.model || genie.max_tokens_per_run || genie.max_cost_per_run_usd)) setLimitsOpen(true);
   }, [existing.data]);
+  useEffect(() => {
+    if (LIMIT_FIELDS.some((field) => error?.fieldMessage?.(field))) setLimitsOpen(true);
+  }, [error]);
   const timeout = limits.approval_timeout_seconds;
 
   const set = (field) => (event) => {
@@ -442,11 +464,27 @@ function GenieEditor({ id, catalogue }) {
         />
       </details>
 
-      <details>
+      <details open=${limitsOpen} onToggle=${(e) => setLimitsOpen(e.currentTarget.open)}>
         <summary>Limits and model</summary>
         <div class="grid-2">
-          <${Field} id="model" label="Model" hint="Empty: the platform default" error=${fieldError('model')}>
-            <input id="model" value=${form.model} onInput=${set('model')} class="mono" placeholder="default" />
+          <${Field}
+            id="model"
+            label="Model"
+            hint=${modelPriceHint(models.data, form.model)}
+            error=${fieldError('model')}
+          >
+            <input
+              id="model"
+              value=${form.model}
+              onInput=${set('model')}
+              class="mono"
+              placeholder="default"
+              list="model-prices"
+              autocomplete="off"
+            />
+            <datalist id="model-prices">
+              ${(models.data?.items ?? []).map((m) => html`<option value=${m.id}></option>`)}
+            </datalist>
           <//>
           <${Field} id="max_turns" label="Max turns per run" error=${fieldError('max_turns')}>
             <input
@@ -472,6 +510,27 @@ function GenieEditor({ id, catalogue }) {
               value=${form.max_tokens_per_run}
               onInput=${set('max_tokens_per_run')}
             />
+          <//>
+          <${Field}
+            id="max_cost_per_run_usd"
+            label="Max cost per run (USD)"
+            hint="Once a run's Claude calls have cost this much, it makes no further call and fails (budget exceeded). Needs a model with a price. Empty: no cap."
+            error=${fieldError('max_cost_per_run_usd')}
+          >
+            <div class="money-input">
+              <span aria-hidden="true">$</span>
+              <input
+                id="max_cost_per_run_usd"
+                type="number"
+                min="0"
+                step="any"
+                inputmode="decimal"
+                value=${form.max_cost_per_run_usd}
+                onInput=${set('max_cost_per_run_usd')}
+                placeholder="no cap"
+                aria-describedby=${fieldError('max_cost_per_run_usd') ? 'max_cost_per_run_usd-error' : undefined}
+              />
+            </div>
           <//>
         </div>
       </details>

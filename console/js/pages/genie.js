@@ -10,9 +10,11 @@ import {
   Loading,
   StatusBadge,
   Time,
+  Cost,
   duration,
   timeSpan,
   tokens,
+  usd,
   useLoad,
 } from '../ui.js';
 import { triggerSummary } from './genies.js';
@@ -30,6 +32,7 @@ export function RunRows({ runs, showGenie = false, genieNames = {} }) {
           <th>Duration</th>
           <th class="num">Turns</th>
           <th class="num">Tokens</th>
+          <th class="num">Cost</th>
         </tr>
       </thead>
       <tbody>
@@ -45,6 +48,7 @@ export function RunRows({ runs, showGenie = false, genieNames = {} }) {
               <td>${duration(run.duration_ms)}</td>
               <td class="num">${run.turns}</td>
               <td class="num">${tokens(run.usage).toLocaleString()}</td>
+              <td class="num" data-cost><${Cost} value=${run.cost_usd} empty="—" /></td>
             </tr>`
         )}
       </tbody>
@@ -213,6 +217,15 @@ export function GeniePage({ id }) {
         <${RunNow} genie=${genie} />
         <div class="card facts">
           <dl>
+            <dt>Spend</dt>
+            <dd data-spend title="What its runs' Claude calls cost, by UTC day and month">
+              ${
+                genie.spend
+                  ? html`<div><strong class="spend-today">${usd(genie.spend.today_usd)}</strong> today</div>
+                      <div><span class="spend-month">${usd(genie.spend.month_usd)}</span> this month</div>`
+                  : html`<span class="muted">—</span>`
+              }
+            </dd>
             <dt>Trigger</dt>
             <dd>${triggerSummary(genie)}</dd>
             ${
@@ -250,6 +263,16 @@ export function GeniePage({ id }) {
             <dt>Limits</dt>
             <dd>
               ${`${genie.max_turns} turns`}${genie.max_tokens_per_run ? `, ${genie.max_tokens_per_run.toLocaleString()} tokens` : ''}
+            </dd>
+            <dt>Cost cap</dt>
+            <dd data-cost-cap>
+              ${
+                genie.max_cost_per_run_usd === null || genie.max_cost_per_run_usd === undefined
+                  ? html`<span class="muted">none</span>`
+                  : html`<span title="A run stops (budget exceeded) once its Claude calls cost this much"
+                      >${usd(genie.max_cost_per_run_usd)} per run</span
+                    >`
+              }
             </dd>
             <dt>Version</dt>
             <dd title="Each change makes a new version; a run keeps the version it started with">${genie.version}</dd>

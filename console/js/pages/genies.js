@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, patch, post } from '../api.js';
-import { EmptyState, ErrorBox, go, html, Link, Loading, StatusBadge, Time, useLoad } from '../ui.js';
+import { EmptyState, ErrorBox, go, html, Link, Loading, StatusBadge, Time, usd, useLoad } from '../ui.js';
 
 /** How a genie is started, in a few words. */
 export function triggerSummary(genie) {
@@ -52,6 +52,14 @@ function GenieRow({ genie, onChanged }) {
           : html`<span class="muted">never run</span>`
       }
     </td>
+    <td class="num spend" data-spend title="What its runs' Claude calls cost (UTC)">
+      ${
+        genie.spend
+          ? html`<div>${usd(genie.spend.today_usd)} <span class="muted small">today</span></div>
+              <div class="muted small">${usd(genie.spend.month_usd)} this month</div>`
+          : html`<span class="muted">—</span>`
+      }
+    </td>
     <td class="actions">
       <label class="switch" title=${genie.enabled ? 'Enabled: click to disable' : 'Disabled: click to enable'}>
         <input
@@ -95,6 +103,7 @@ export function GenieList() {
                       <th>Genie</th>
                       <th>Trigger</th>
                       <th>Last run</th>
+                      <th class="num">Spend</th>
                       <th class="actions-head">Enabled</th>
                     </tr>
                   </thead>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
-import { ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens } from '../ui.js';
+import { Cost, ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens, usd } from '../ui.js';
 import { phaseLabel, useCatalogue } from '../catalogue.js';
 import { ApprovalCard, approvalsChanged } from './approvals.js';
 
@@ -33,8 +33,8 @@ function Step({ step }) {
       <span class="step-icon" aria-hidden="true">${isModel ? '✦' : '⚙'}</span>
       <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong> ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
       <span class="muted small step-meta">
-        ${duration(step.duration_ms)}${step.usage ? ` · ${tokens(step.usage).toLocaleString()} tokens` : ''} ·
-        #${step.seq}
+        ${duration(step.duration_ms)}${step.usage ? ` · ${tokens(step.usage).toLocaleString()} tokens` : ''}${isModel && step.cost_usd !== undefined ? html` · <span class="step-cost" title=${step.cost_usd === null ? 'This model has no price here' : `$${step.cost_usd} (USD)`}>${step.cost_usd === null ? 'no price' : usd(step.cost_usd)}</span>` : ''}
+        · #${step.seq}
       </span>
     </div>
     ${step.output_preview ? html`<p class="preview">${step.output_preview}</p>` : null}
@@ -55,10 +55,40 @@ function Step({ step }) {
  */
 function totalsOf(run, steps) {
   const model = steps.filter((step) => step.kind === 'model' && step.usage);
-  if (run.turns > 0 || model.length === 0) return { turns: run.turns, usage: run.usage };
+  const cost = costOf(run, model);
+  if (run.turns > 0 || model.length === 0) return { turns: run.turns, usage: run.usage, cost };
   const usage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
   for (const step of model) for (const field of Object.keys(usage)) usage[field] += step.usage[field] ?? 0;
-  return { turns: Math.max(...model.map((step) => step.turn)), usage };
+  return { turns: Math.max(...model.map((step) => step.turn)), usage, cost };
+}
+
+/**
+ * What the run cost: the run's own amount (every response billed, a retried call's too), or while
+ * it runs the model steps' sum when that is ahead; null when its model has no price.
+ */
+function costOf(run, modelSteps) {
+  const priced = modelSteps.filter((step) => typeof step.cost_usd === 'number');
+  if (priced.length === 0) return run.cost_usd ?? null;
+  const micro = priced.reduce((sum, step) => sum + Math.round(step.cost_usd * 1e6), 0);
+  return Math.max(run.cost_usd ?? 0, micro / 1e6);
+}
+
+/** Why the run ended badly, in words; a run stopped at its cost cap says so and where to change it. */
+function RunError({ run, config, genieId }) {
+  if (!run.error) return null;
+  if (run.error.type === 'budget_exceeded') {
+    const cap = config?.max_cost_per_run_usd;
+    return html`<div class="error-box budget" role="alert" data-error=${run.error.type}>
+      <strong>Cost cap reached</strong>${cap ? ` (${usd(cap)} per run)` : ''}: ${run.error.message}
+      <p class="small">
+        Once its Claude calls had cost that much, the run made no further call and failed.${run.output ? ' Its last answer is below.' : ''}
+        ${genieId ? html` <${Link} to=${`/genies/${genieId}/edit`}>Raise or remove the cap<//> under Limits and model.` : null}
+      </p>
+    </div>`;
+  }
+  return html`<div class="error-box" role="alert" data-error=${run.error.type}>
+    <strong>${run.error.type}</strong>: ${run.error.message}
+  </div>`;
 }
 
 function Elapsed({ since }) {
@@ -213,6 +243,9 @@ export function RunPage({ id }) {
       <div><span class="label">Turns</span>${totals.turns}</div>
       <div><span class="label">Tokens</span>${tokens(totals.usage).toLocaleString()}</div>
       <div><span class="label">Cache reads</span>${totals.usage.cache_read_input_tokens.toLocaleString()}</div>
+      <div data-cost>
+        <span class="label">Cost</span><${Cost} value=${totals.cost} />${detail?.genie_config?.max_cost_per_run_usd ? html`<span class="muted small cap"> of ${usd(detail.genie_config.max_cost_per_run_usd)} cap</span>` : null}
+      </div>
     </div>
     ${active ? html`<${LivePanel} live=${livePhase(run, live, pending.length > 0)} />` : null}
     ${
@@ -224,7 +257,7 @@ export function RunPage({ id }) {
         : null
     }
     <${RunWarnings} warnings=${run.warnings ?? detail?.warnings} />
-    ${run.error ? html`<div class="error-box" role="alert"><strong>${run.error.type}</strong>: ${run.error.message}</div>` : null}
+    <${RunError} run=${run} config=${detail?.genie_config} genieId=${run.genie_id} />
     ${
       run.output
         ? html`<div class="card output">
