@@ -105,6 +105,73 @@ describe('the genie CLI', () => {
     expect(JSON.parse(runs.stdout).items[0]).toMatchObject({ id: runId, status: 'succeeded' });
   }, 60_000);
 
+  it('shows what runs cost: a COST column in runs, each model step’s cost in run, and in the ending line', async () => {
+    // The shipped price of claude-sonnet-5-5 (the stack's model): $2 in, $10 out, $2.5 cache writes,
+    // $0.1 cache reads per million tokens.
+    const usage = (input: number, output: number, cacheWrite = 0, cacheRead = 0) => ({
+      input_tokens: input,
+      output_tokens: output,
+      cache_creation_input_tokens: cacheWrite,
+      cache_read_input_tokens: cacheRead,
+    });
+    const { genie, marker } = await createScriptedGenie(h, user, { name: 'Costed', tools: ['memory_write'] });
+    fake.script(marker, [
+      // 1000×2 + 200×10 + 400×2.5 = 5000 µ$
+      toolUse([{ name: 'memory_write', input: { key: 'k', value: 1 } }], { usage: usage(1000, 200, 400) }),
+      // 1500×2 + 100×10 + 500×0.1 = 4050 µ$
+      text('Costed.', usage(1500, 100, 0, 500)),
+    ]);
+    const followed = await cli(['genies', 'run', genie.id, '--follow']);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/✓ succeeded in [\d.]+ m?s · 2 turns · 3,700 tokens · \$0\.0091\n/);
+    const runId = /run ([0-9a-f-]{36}) /.exec(followed.stdout)![1]!;
+
+    const runs = await cli(['runs', genie.id]);
+    expect(runs.code).toBe(0);
+    const [header, row] = runs.stdout.split('\n');
+    expect(header).toMatch(/TURNS\s+TOKENS\s+COST$/);
+    expect(row).toMatch(new RegExp(`^${runId}\\s+succeeded\\s.*\\s2\\s+3,700\\s+\\$0\\.0091$`));
+
+    const shown = await cli(['run', runId]);
+    expect(shown.code).toBe(0);
+    const steps = shown.stdout.split('\n').filter((line) => /^\s+(✦|⚙)/.test(line));
+    expect(steps[0]).toMatch(/✦ Claude · turn 1 .*\([\d.]+ m?s, 1,600 tokens, \$0\.005\)$/);
+    expect(steps[1]).toMatch(/⚙ memory_write .*\([\d.]+ m?s\)$/);
+    expect(steps[2]).toMatch(/✦ Claude · turn 2 .*\([\d.]+ m?s, 2,100 tokens, \$0\.0041\)$/);
+    expect(shown.stdout).toMatch(/✓ succeeded in .* · 3,700 tokens · \$0\.0091\n/);
+
+    // --json is the API's JSON, unchanged.
+    expect(JSON.parse((await cli(['run', runId, '--json'])).stdout)).toMatchObject({ id: runId, cost_usd: 0.00905 });
+    expect(JSON.parse((await cli(['runs', genie.id, '--json'])).stdout).items[0]).toMatchObject({ cost_usd: 0.00905 });
+    const got = await cli(['genies', 'get', genie.id]);
+    expect(got.stdout).toMatch(/^spend\s+\$0\.0091 today, \$0\.0091 this month \(UTC\)$/m);
+  }, 60_000);
+
+  it('says when a run has no cost because its model has no price, and shows a run stopped at its cost cap', async () => {
+    const unpriced = await createScriptedGenie(h, user, { name: 'Unpriced', model: 'unpriced-model' });
+    fake.script(unpriced.marker, [text('Free, as far as we know.')]);
+    const { run_id: unpricedRun } = await startRun(h, user, unpriced.genie.id);
+    await waitForRun(h, user, unpricedRun);
+    const shown = await cli(['run', unpricedRun]);
+    expect(shown.stdout).toMatch(/✦ Claude · turn 1 .*, no price\)$/m);
+    expect(shown.stdout).toMatch(/✓ succeeded in .* tokens · cost unknown \(no price for its model\)\n/);
+    const runs = await cli(['runs', unpriced.genie.id]);
+    expect(runs.stdout.split('\n')[1]).toMatch(/\s-$/);
+
+    // Each turn costs 1000×2 + 100×10 = 3000 µ$; the cap of $0.005 is reached by the second.
+    const capped = await createScriptedGenie(h, user, { tools: ['memory_write'], max_cost_per_run_usd: 0.005 });
+    const write = (n: number) =>
+      toolUse([{ name: 'memory_write', input: { key: `k${n}`, value: n } }], {
+        usage: { input_tokens: 1000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      });
+    fake.script(capped.marker, [write(1), write(2), write(3)]);
+    const followed = await cli(['genies', 'run', capped.genie.id, '--follow']);
+    expect(followed.code).toBe(1);
+    expect(followed.stdout).toMatch(/✗ failed after .* · 2 turns · .* tokens · \$0\.006\n/);
+    expect(followed.stdout).toContain('budget_exceeded: Stopped before turn 3');
+    expect((await cli(['genies', 'get', capped.genie.id])).stdout).toMatch(/^cap\s+\$0\.005 per run$/m);
+  }, 60_000);
+
   it('exits 1 when the followed run does not succeed, saying why', async () => {
     const marker = `cli-refusal-${Date.now()}`;
     fake.script(marker, [stopWith('refusal')]);

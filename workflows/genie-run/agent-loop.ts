@@ -83,7 +83,7 @@ export async function agentLoop(
     if (plan.maxCostPerRunMicroUsd !== undefined && runCostMicroUsd >= plan.maxCostPerRunMicroUsd) {
       return failed(
         RUN_ERROR.budgetExceeded,
-        `Stopped before turn ${turn}: the run cost $${(runCostMicroUsd / 1_000_000).toFixed(6)}, max_cost_per_run_usd is $${plan.maxCostPerRunMicroUsd / 1_000_000}.`
+        `Stopped before turn ${turn}: the run cost $${runCostMicroUsd / 1_000_000}, max_cost_per_run_usd is $${plan.maxCostPerRunMicroUsd / 1_000_000}.`
       );
     }
     state.phase = 'calling_model';

@@ -33,8 +33,8 @@ function Step({ step }) {
       <span class="step-icon" aria-hidden="true">${isModel ? '✦' : '⚙'}</span>
       <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong> ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
       <span class="muted small step-meta">
-        ${duration(step.duration_ms)}${step.usage ? ` · ${tokens(step.usage).toLocaleString()} tokens` : ''}${isModel && step.cost_usd !== undefined ? html` · <span class="step-cost" title=${step.cost_usd === null ? 'This model has no price here' : `$${step.cost_usd} (USD)`}>${step.cost_usd === null ? 'no price' : usd(step.cost_usd)}</span>` : ''}
-        · #${step.seq}
+        ${duration(step.duration_ms)}${step.usage ? ` · ${tokens(step.usage).toLocaleString()} tokens` : ''}${isModel && step.cost_usd !== undefined ? html` · <span class="step-cost" title=${step.cost_usd === null ? 'This model has no price here' : `$${step.cost_usd} (USD)`}>${step.cost_usd === null ? 'no price' : usd(step.cost_usd)}</span>` : ''} ·
+        #${step.seq}
       </span>
     </div>
     ${step.output_preview ? html`<p class="preview">${step.output_preview}</p>` : null}
