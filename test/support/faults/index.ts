@@ -11,3 +11,11 @@ export function spawnWorkerDyingAfterEmail(env: NodeJS.ProcessEnv): ChildHandle 
     ipc: true,
   });
 }
+
+/** The real worker, as a process that dies (SIGKILL) once its first billed model response is committed. */
+export function spawnWorkerDyingAfterBilling(env: NodeJS.ProcessEnv): ChildHandle {
+  return spawnChild('worker', process.execPath, tsxArgs(path.join(__dirname, 'worker-dies-after-billing.ts')), {
+    env,
+    ipc: true,
+  });
+}
