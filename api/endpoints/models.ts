@@ -14,7 +14,11 @@ export const modelEndpoints = [
     action: 'models',
     responses: { 200: { description: 'the prices', schema: R.ok(R.ModelListSchema) } },
     handler: ({ services }) => ({
-      data: { items: services.prices.items, server_tools: services.prices.server_tools ?? {} },
+      data: {
+        items: services.prices.items,
+        server_tools: services.prices.server_tools ?? {},
+        default_model: services.defaultModel,
+      },
     }),
   }),
 ];

@@ -272,6 +272,7 @@ export const ModelListSchema = z
   .object({
     items: z.array(ModelPriceSchema),
     server_tools: z.object({ web_search: z.object({ usd_per_search: z.number() }).optional() }),
+    default_model: z.string().openapi({ description: 'the model of genies that name none (GENIE_MODEL)' }),
   })
   .openapi('ModelList', { description: 'the prices runs are costed by, USD per million tokens' });
 

@@ -63,6 +63,7 @@ export function createServices(deps: ServiceDeps) {
     credentials,
     mcp: new McpService(deps.db, deps.vault, deps.fetchPolicy),
     prices: deps.prices ?? DEFAULT_PRICES,
+    defaultModel: deps.defaultModel ?? DEFAULT_MODEL,
     events,
     genies: new GenieService(
       deps.db,

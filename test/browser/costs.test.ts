@@ -156,6 +156,8 @@ describe('costs in the owner console', () => {
     await page.locator('#max_cost_per_run_usd').waitFor();
     expect(await page.locator('#max_cost_per_run_usd').getAttribute('placeholder')).toBe('no cap');
     await page.getByText('Empty: no cap.', { exact: false }).waitFor();
+    // The form says before saving that the platform's default model has no price here.
+    await page.getByText('Empty: the platform default, claude-sonnet-5-5. No price here', { exact: false }).waitFor();
     await page.fill('#max_cost_per_run_usd', '0.5');
     // The platform's default model (claude-sonnet-5-5) has no price in this table: 400 at the field.
     await page.getByRole('button', { name: 'Create genie' }).click();

@@ -12,6 +12,7 @@ it('answers the shipped price table (REST and action), behind a key', async () =
   expect(res.body.data).toEqual({
     items: DEFAULT_PRICES.items,
     server_tools: { web_search: { usd_per_search: 0.01 } },
+    default_model: 'claude-sonnet-5-5',
   });
   expect(res.body.data.items.find((m: any) => m.id === 'claude-sonnet-5-5')).toMatchObject({
     input_usd_per_mtok: 2,
@@ -45,6 +46,7 @@ it('answers the table the deployment gives instead', async () => {
     expect(res.body.data).toEqual({
       items: [expect.objectContaining({ id: 'house-model', input_usd_per_mtok: 1 })],
       server_tools: {},
+      default_model: 'claude-sonnet-5-5',
     });
   } finally {
     await own?.close();

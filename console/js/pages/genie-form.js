@@ -10,12 +10,13 @@ const LIMIT_FIELDS = ['model', 'max_turns', 'max_tokens_per_run', 'max_cost_per_
 
 /** What a model costs here, in a few words (its price from GET /v1/models), or that it has none. */
 function modelPriceHint(models, model) {
-  if (!model.trim()) return 'Empty: the platform default';
-  if (!models) return null;
-  const price = models.items.find((item) => item.id === model.trim());
-  if (!price) return 'No price here (GET /v1/models): its runs are not costed and cannot have a cost cap.';
+  if (!models) return model.trim() ? null : 'Empty: the platform default';
+  const id = model.trim() || models.default_model;
+  const price = models.items.find((item) => item.id === id);
+  const what = model.trim() ? '' : `Empty: the platform default, ${id}. `;
+  if (!price) return `${what}No price here (GET /v1/models): its runs are not costed and cannot have a cost cap.`;
   const number = (value) => `$${value.toLocaleString('en-US', { maximumFractionDigits: 4 })}`;
-  return `${number(price.input_usd_per_mtok)} in, ${number(price.output_usd_per_mtok)} out per million tokens`;
+  return `${what}${number(price.input_usd_per_mtok)} in, ${number(price.output_usd_per_mtok)} out per million tokens`;
 }
 
 /**
