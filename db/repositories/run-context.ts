@@ -31,22 +31,21 @@ interface ContextRow extends RunRow {
   approval_status: ApprovalStatus | null;
 }
 
-/** A timestamp from `to_jsonb` (ISO text) as a date. */
-const dateOf = (value: unknown): Date => new Date(value as string);
-const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : dateOf(value));
-
-/** A step as jsonb (`to_jsonb`) turned back into its row: timestamps as dates. */
-function stepOf(json: Record<string, unknown> | null): RunStepRow | undefined {
-  return json ? ({ ...json, started_at: dateOf(json.started_at) } as unknown as RunStepRow) : undefined;
+/** A row as jsonb (`to_jsonb`) turned back into the row pg would give: its `…_at` times as dates. */
+function withDates<T>(json: Record<string, unknown>): T {
+  const row: Record<string, unknown> = { ...json };
+  for (const [key, value] of Object.entries(row)) {
+    if (key.endsWith('_at') && typeof value === 'string') row[key] = new Date(value);
+  }
+  return row as T;
 }
 
+/** A step as jsonb (`to_jsonb`) turned back into its row. */
+const stepOf = (json: Record<string, unknown> | null): RunStepRow | undefined =>
+  json ? withDates<RunStepRow>(json) : undefined;
+
 function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version: number | null): GenieRow {
-  const genie = {
-    ...json,
-    created_at: dateOf(json.created_at),
-    updated_at: dateOf(json.updated_at),
-    webhook_previous_secret_expires_at: dateOrNull(json.webhook_previous_secret_expires_at),
-  } as unknown as GenieRow;
+  const genie = withDates<GenieRow>(json);
   if (!spec || version === null) return genie;
   // A version kept before a field existed does not have it: the run goes without (MCP servers, a cost cap).
   const before: Partial<GenieSpec> = { mcp_servers: [], max_cost_per_run_usd: null };
@@ -115,15 +114,6 @@ interface DetailRow extends RunRow {
   steps: Array<Record<string, unknown>>;
   approvals: Array<Record<string, unknown>>;
   deliveries: Array<Record<string, unknown>>;
-}
-
-/** A row as jsonb (`to_jsonb`) turned back into the row pg would give: its `…_at` times as dates. */
-function withDates<T>(json: Record<string, unknown>): T {
-  const row: Record<string, unknown> = { ...json };
-  for (const [key, value] of Object.entries(row)) {
-    if (key.endsWith('_at') && typeof value === 'string') row[key] = new Date(value);
-  }
-  return row as T;
 }
 
 /**
