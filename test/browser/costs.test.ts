@@ -1,10 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
-import type { PriceTable } from '../../domain/prices';
 import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
 import { launchBrowser } from '../support/browser';
 import { startHarness, type Harness, type TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { TEST_PRICES, usage } from '../support/prices';
 
 /**
  * Money in the owner console (headless Chromium, real API, worker, Postgres and Temporal): what a
@@ -13,26 +13,7 @@ import { startTestWorker, type TestWorker } from '../support/worker';
  * without a price; a run stopped at its cap.
  */
 
-/** test-model has a price; the stack's default model (claude-sonnet-5-5) and unpriced-model have none. */
-const prices: PriceTable = {
-  items: [
-    {
-      id: 'test-model',
-      input_usd_per_mtok: 2,
-      output_usd_per_mtok: 10,
-      cache_write_usd_per_mtok: 2.5,
-      cache_read_usd_per_mtok: 0.1,
-      batch_discount: 0.5,
-    },
-  ],
-};
-const usage = (input: number, output: number, cacheWrite = 0, cacheRead = 0) => ({
-  input_tokens: input,
-  output_tokens: output,
-  cache_creation_input_tokens: cacheWrite,
-  cache_read_input_tokens: cacheRead,
-});
-
+const prices = TEST_PRICES;
 let fake: FakeAnthropic;
 let h: Harness;
 let worker: TestWorker;

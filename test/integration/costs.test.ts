@@ -1,36 +1,18 @@
 import crypto from 'node:crypto';
 import { saveModelTurn } from '../../db/repositories/run-records';
-import type { PriceTable } from '../../domain/prices';
 import { text, toolUse } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { useStack } from '../support/stack';
+import { TEST_PRICES, usage } from '../support/prices';
 
 /** What runs cost: every model response priced by the deployment's table, summed exactly in micro-dollars. */
-const prices: PriceTable = {
-  items: [
-    {
-      id: 'test-model',
-      input_usd_per_mtok: 2,
-      output_usd_per_mtok: 10,
-      cache_write_usd_per_mtok: 2.5,
-      cache_read_usd_per_mtok: 0.1,
-      batch_discount: 0.5,
-    },
-  ],
-};
+const prices = TEST_PRICES;
 const { fake, h, createUser } = useStack({ harness: { prices }, worker: { prices } });
 let user: TestUser;
 
 beforeAll(async () => {
   user = await createUser('costs');
-});
-
-const usage = (input: number, output: number, cacheWrite = 0, cacheRead = 0) => ({
-  input_tokens: input,
-  output_tokens: output,
-  cache_creation_input_tokens: cacheWrite,
-  cache_read_input_tokens: cacheRead,
 });
 
 it('costs each model step and the run exactly, from the price table', async () => {
