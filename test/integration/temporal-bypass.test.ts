@@ -89,19 +89,9 @@ describe('a decision sent straight to Temporal', () => {
     const decision = JSON.stringify({ approvalId: approval.id, decision: 'approved', note: 'forged' });
     const codec = ['--codec-endpoint', `${h.url}/codec`];
 
-    // The signal the API falls back to, and the update it sends: both encoded as the service's own.
-    const signal = await temporalCli(
-      'workflow',
-      'signal',
-      '--workflow-id',
-      workflowId,
-      '--name',
-      'approvalDecided',
-      '--input',
-      decision,
-      ...codec
-    );
-    expect(signal.code).toBe(0);
+    // The update the API sends and the signal it falls back to, both encoded as the service's own.
+    // The update first: while the workflow is still settling a forged signal it refuses a second
+    // decision (already decided) instead of answering what Postgres holds.
     const update = await temporalCli(
       'workflow',
       'update',
@@ -117,6 +107,18 @@ describe('a decision sent straight to Temporal', () => {
       ...codec
     );
     expect(update.out).toContain('"pending"'); // the run answers what Postgres holds: still pending
+    const signal = await temporalCli(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      workflowId,
+      '--name',
+      'approvalDecided',
+      '--input',
+      decision,
+      ...codec
+    );
+    expect(signal.code).toBe(0);
     await sleep(1500);
 
     const row = await h.db('approvals').where({ id: approval.id }).first();
