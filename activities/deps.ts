@@ -41,6 +41,8 @@ export interface ActivityDeps {
   metrics?: GenieMetrics;
   /** The prices model calls are costed by (GENIE_PRICES_FILE's); the shipped table unless given. */
   prices?: PriceTable;
+  /** The clock monthly budgets go by (the system's unless given: tests turn the month with it). */
+  clock?: () => Date;
 }
 
 /** What tools need. */

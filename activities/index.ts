@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { createEventActivities } from './events';
 import { withPermanentFailures } from './failures';
 import { createModelActivities } from './model';
+import { createModelBatchActivities } from './model-batch';
 import { createRunLifecycleActivities } from './run-lifecycle';
 import { createScheduleActivities } from './schedules';
 import { createToolActivities } from './tools/run-tool';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
   return withPermanentFailures({
     ...createRunLifecycleActivities(deps),
     ...createModelActivities(deps),
+    ...createModelBatchActivities(deps),
     ...createToolActivities(deps),
     ...createEventActivities(deps),
     ...createScheduleActivities(deps),

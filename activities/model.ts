@@ -1,13 +1,16 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { Context } from '@temporalio/activity';
 import { needsApproval } from '../domain/approvals';
-import { callCostMicroUsd, priceOf, usdOf } from '../domain/prices';
+import { monthOf, type BudgetScope } from '../domain/budgets';
+import { callCostMicroUsd, priceOf, usdOf, type ModelMode } from '../domain/prices';
 import { DEFAULT_PRICES } from '../platform/default-prices';
 import { mcpPolicyGates } from '../domain/mcp';
-import { loadRunContext } from '../db/repositories/run-context';
+import { loadRunContext, type RunContext } from '../db/repositories/run-context';
 import { saveModelTurn, toolUsesOf, type ContentBlock } from '../db/repositories/run-records';
 import { usageOf, zeroUsage, type TokenUsage } from '../domain/runs';
 import type { CallModelInput, ModelTurn } from '../temporal/contract';
 import { createAnthropicClient, EPHEMERAL, toModelFailure, toolDefinitions } from './anthropic';
+import { budgetGate, raiseBudgetAlerts, systemClock } from './budgets';
 import { buildConversation, textOf, withConversationBreakpoint } from './conversation';
 import type { ActivityDeps } from './deps';
 import { modelNotConfigured, runNotFound } from './failures';
@@ -48,21 +51,52 @@ function turnOf(
 const withCost = (turn: ModelTurn, runCostMicroUsd: number | null): ModelTurn =>
   runCostMicroUsd === null ? turn : { ...turn, runCostMicroUsd };
 
-/** The model activity, bound to its dependencies. */
-export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 'metrics' | 'prices'>) {
+/** A turn not taken: a monthly budget is spent (nothing was called, nothing billed). */
+const budgetWaitTurn = (wait: { scope: BudgetScope; releaseInMs: number }): ModelTurn => ({
+  stopReason: 'budget_wait',
+  toolCalls: [],
+  usage: zeroUsage(),
+  budgetWait: wait,
+});
+
+/** One model call ready to send: the request, and how its reply is summarised for the workflow. */
+export interface PreparedCall {
+  context: RunContext;
+  turn: number;
+  month: string;
+  model: string;
+  params: Anthropic.MessageCreateParamsNonStreaming;
+  messages: number;
+  summarize: (name: string, input: unknown) => string;
+  gated: (name: string, input: unknown) => boolean;
+}
+
+/** A reply as Claude gave it (a Messages API message, from either API). */
+export interface ModelReply {
+  id: string;
+  content: ContentBlock[];
+  stopReason: string;
+  usage: TokenUsage;
+}
+
+export type ModelDeps = Pick<ActivityDeps, 'db' | 'model' | 'metrics' | 'prices' | 'mailer' | 'clock'>;
+
+/**
+ * The model calls of a run, for both APIs: `prepare` answers a turn already stored (a repeated
+ * attempt never calls Claude twice for one turn) or a wait for a spent budget, else the request;
+ * `record` stores a reply with its step and bills it (once per `billingKey`).
+ */
+export function createModelCalls(deps: ModelDeps) {
   const { db, model: settings, metrics } = deps;
   const prices = deps.prices ?? DEFAULT_PRICES;
-  const client = createAnthropicClient(settings);
+  const clock = deps.clock ?? systemClock;
 
-  /**
-   * `callModel`: loads the transcript, calls Claude once, stores the reply and the step, and
-   * returns only what steers the loop. A turn already stored is returned as stored (a repeated
-   * attempt never calls Claude twice for one turn). Transient API errors throw retryable failures
-   * honouring `retry-after`; a rejected request or a missing API key throws a permanent one.
-   */
-  async function callModel({ runId, ownerId, turn }: CallModelInput): Promise<ModelTurn> {
-    const attempt = Context.current().info.attempt;
-    const context = await loadRunContext(db, ownerId, runId, { turn });
+  async function prepare(
+    { runId, ownerId, turn }: CallModelInput,
+    options: { budgetGate: boolean } = { budgetGate: true }
+  ): Promise<{ reply: ModelTurn } | PreparedCall> {
+    const month = monthOf(clock());
+    const context = await loadRunContext(db, ownerId, runId, { turn, budgetMonth: month });
     if (!context) throw runNotFound(runId);
     const { run, genie } = context;
     const tools = offeredTools(genie.tools);
@@ -98,68 +132,125 @@ export function createModelActivities(deps: Pick<ActivityDeps, 'db' | 'model' | 
       const step = context.modelStep;
       const stopReason = (step?.result as { stop_reason?: string } | null)?.stop_reason ?? 'end_turn';
       const stored = turnOf(context.reply, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
-      return withCost(stored, run.cost_micro_usd === null ? null : Number(run.cost_micro_usd));
+      return { reply: withCost(stored, run.cost_micro_usd === null ? null : Number(run.cost_micro_usd)) };
     }
-    if (!client) throw modelNotConfigured();
+    const wait = options.budgetGate ? await budgetGate(deps, run, context.budgets!, month, clock()) : undefined;
+    if (wait) return { reply: budgetWaitTurn(wait) };
 
     const toolDefs = toolDefinitions(tools, mcpTools);
     const model = genie.model ?? settings.defaultModel;
     const messages = withConversationBreakpoint(await buildConversation(db, ownerId, runId));
     const system = systemPrompt(genie, run, [...tools.map((t) => t.name), ...mcpTools.map((t) => t.name)]);
-    const startedAt = new Date();
-    const response = await withHeartbeat((signal) =>
-      client.messages
-        .create(
-          {
-            model,
-            max_tokens: settings.maxOutputTokens,
-            system: [{ type: 'text', text: system, cache_control: EPHEMERAL }],
-            ...(toolDefs.length ? { tools: toolDefs } : {}),
-            messages,
-            metadata: { user_id: ownerId },
-          },
-          { signal }
-        )
-        .catch((err: unknown) => {
-          throw toModelFailure(err);
-        })
-    );
+    return {
+      context,
+      turn,
+      month,
+      model,
+      messages: messages.length,
+      summarize,
+      gated,
+      params: {
+        model,
+        max_tokens: settings.maxOutputTokens,
+        system: [{ type: 'text', text: system, cache_control: EPHEMERAL }],
+        ...(toolDefs.length ? { tools: toolDefs } : {}),
+        messages,
+        metadata: { user_id: ownerId },
+      },
+    };
+  }
 
-    const content = response.content as unknown as ContentBlock[];
-    const stopReason = response.stop_reason ?? 'unknown';
-    const usage = usageOf(response.usage);
+  /**
+   * Stores the reply as the turn (once) and bills it: `billingKey` is the activity attempt that
+   * received a realtime reply, or the batch submission that produced a batch one. Raises the budget
+   * alerts the new spend calls for; answers the turn for the workflow.
+   */
+  async function record(
+    call: PreparedCall,
+    reply: ModelReply,
+    billing: { mode: ModelMode; billingKey: number; startedAt: Date }
+  ): Promise<ModelTurn> {
+    const { context, turn, model, month } = call;
+    const { run } = context;
     const price = priceOf(prices, model);
-    const costMicroUsd = price ? callCostMicroUsd(usage, price, 'realtime') : null;
+    const costMicroUsd = price ? callCostMicroUsd(reply.usage, price, billing.mode) : null;
     // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
-    const { runCostMicroUsd } = await untilRecorded(`turn ${turn} of run ${runId}`, () =>
-      saveModelTurn(db, ownerId, {
-        content,
+    const { runCostMicroUsd } = await untilRecorded(`turn ${turn} of run ${run.id}`, () =>
+      saveModelTurn(db, run.owner_id, {
+        content: reply.content,
         step: {
-          run_id: runId,
+          run_id: run.id,
           turn,
           kind: 'model',
           tool: null,
           tool_use_id: null,
-          input: { model, messages: messages.length },
-          result: { stop_reason: stopReason, message_id: response.id },
-          output_preview: replyPreview(content, stopReason),
+          input: { model, messages: call.messages, ...(billing.mode === 'batch' ? { mode: 'batch' } : {}) },
+          result: { stop_reason: reply.stopReason, message_id: reply.id },
+          output_preview: replyPreview(reply.content, reply.stopReason),
           is_error: false,
-          usage,
-          started_at: startedAt,
-          duration_ms: Date.now() - startedAt.getTime(),
+          usage: reply.usage,
+          started_at: billing.startedAt,
+          duration_ms: Date.now() - billing.startedAt.getTime(),
           cost_micro_usd: costMicroUsd,
         },
-        call: { genieId: run.genie_id, attempt, model, mode: 'realtime', costMicroUsd },
+        call: { genieId: run.genie_id, attempt: billing.billingKey, model, mode: billing.mode, costMicroUsd, month },
       })
     );
     if (metrics) {
-      metrics.modelTokens.inc({ model, kind: 'input' }, usage.input_tokens);
-      metrics.modelTokens.inc({ model, kind: 'output' }, usage.output_tokens);
-      metrics.modelTokens.inc({ model, kind: 'cache_read' }, usage.cache_read_input_tokens);
-      metrics.modelTokens.inc({ model, kind: 'cache_creation' }, usage.cache_creation_input_tokens);
-      if (costMicroUsd !== null) metrics.costUsd.inc({ model, mode: 'realtime' }, usdOf(costMicroUsd));
+      metrics.modelTokens.inc({ model, kind: 'input' }, reply.usage.input_tokens);
+      metrics.modelTokens.inc({ model, kind: 'output' }, reply.usage.output_tokens);
+      metrics.modelTokens.inc({ model, kind: 'cache_read' }, reply.usage.cache_read_input_tokens);
+      metrics.modelTokens.inc({ model, kind: 'cache_creation' }, reply.usage.cache_creation_input_tokens);
+      if (costMicroUsd !== null) metrics.costUsd.inc({ model, mode: billing.mode }, usdOf(costMicroUsd));
     }
-    return withCost(turnOf(content, stopReason, usage, summarize, gated), runCostMicroUsd);
+    const budgets = context.budgets!;
+    const spent = costMicroUsd ?? 0;
+    const webhookDeliveryIds = await raiseBudgetAlerts(deps, { ...context, budgets }, month, {
+      genie: budgets.spent.genie + spent,
+      account: budgets.spent.account + spent,
+    });
+    const next = withCost(
+      turnOf(reply.content, reply.stopReason, reply.usage, call.summarize, call.gated),
+      runCostMicroUsd
+    );
+    return webhookDeliveryIds.length ? { ...next, webhookDeliveryIds } : next;
+  }
+
+  return { prepare, record };
+}
+
+/** A Messages API message as a {@link ModelReply}. */
+export const replyOf = (message: Anthropic.Message): ModelReply => ({
+  id: message.id,
+  content: message.content as unknown as ContentBlock[],
+  stopReason: message.stop_reason ?? 'unknown',
+  usage: usageOf(message.usage),
+});
+
+/** The model activity, bound to its dependencies. */
+export function createModelActivities(deps: ModelDeps) {
+  const client = createAnthropicClient(deps.model);
+  const calls = createModelCalls(deps);
+
+  /**
+   * `callModel`: loads the transcript, calls Claude once, stores the reply and the step, and
+   * returns only what steers the loop. A turn already stored is returned as stored (a repeated
+   * attempt never calls Claude twice for one turn); a spent monthly budget is answered as a wait
+   * (`budgetWait`) without calling. Transient API errors throw retryable failures honouring
+   * `retry-after`; a rejected request or a missing API key throws a permanent one.
+   */
+  async function callModel(input: CallModelInput): Promise<ModelTurn> {
+    const attempt = Context.current().info.attempt;
+    const prepared = await calls.prepare(input);
+    if ('reply' in prepared) return prepared.reply;
+    if (!client) throw modelNotConfigured();
+    const startedAt = new Date();
+    const response = await withHeartbeat((signal) =>
+      client.messages.create(prepared.params, { signal }).catch((err: unknown) => {
+        throw toModelFailure(err);
+      })
+    );
+    return calls.record(prepared, replyOf(response), { mode: 'realtime', billingKey: attempt, startedAt });
   }
 
   return { callModel };

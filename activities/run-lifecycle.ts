@@ -61,6 +61,7 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
         ? { maxCostPerRunMicroUsd: Math.round(genie.max_cost_per_run_usd * 1_000_000) }
         : {}),
       ...(genie.mcp_servers.length ? { mcpServers: genie.mcp_servers.length } : {}),
+      ...(genie.model_mode === 'batch' ? { modelMode: 'batch' as const } : {}),
     };
   }
 

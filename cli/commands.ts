@@ -81,7 +81,7 @@ function ending(run: Run): string[] {
   return lines;
 }
 
-const UNFINISHED = ['queued', 'running', 'waiting_approval'];
+const UNFINISHED = ['queued', 'running', 'waiting_approval', 'waiting_budget'];
 
 /** One line of what a gated call wants, e.g. `web_fetch {"method":"POST","url":"…"}`. */
 function callText(approval: Approval, width = 100): string {

@@ -5,6 +5,7 @@ const STATUS_COLOUR: Record<string, (text: string) => string> = {
   queued: pc.gray,
   running: pc.blue,
   waiting_approval: pc.yellow,
+  waiting_budget: pc.yellow,
   succeeded: pc.green,
   failed: pc.red,
   cancelled: pc.gray,

@@ -261,6 +261,18 @@ export class GenieClient {
     return this.#data('listModels', {});
   }
 
+  // ── Account ──
+
+  /** Your monthly budget (all genies together) and what was spent today and this month. */
+  getAccount(): Promise<T.Account> {
+    return this.#data('getAccount', {});
+  }
+
+  /** Sets (or with null removes) the monthly budget of all your genies together. */
+  updateAccount(patch: T.AccountUpdate): Promise<T.Account> {
+    return this.#data('updateAccount', { body: patch });
+  }
+
   // ── Events ──
 
   /** Sends an event to an event-triggered genie (202). */

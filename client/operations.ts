@@ -45,6 +45,8 @@ export const OPERATIONS = {
   inspectMcpServer: op('inspectMcpServer', 'POST', '/v1/mcp-servers/inspect'),
 
   listModels: op('listModels', 'GET', '/v1/models'),
+  getAccount: op('getAccount', 'GET', '/v1/account'),
+  updateAccount: op('updateAccount', 'PATCH', '/v1/account'),
 
   sendGenieEvent: op('sendGenieEvent', 'POST', '/v1/worker-genies/{id}/events'),
   sendEvent: op('sendEvent', 'POST', '/v1/events'),

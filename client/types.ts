@@ -14,6 +14,7 @@ import type { DataTableName } from '../domain/data-tables';
 import type { APPROVAL_STATUSES } from '../domain/approvals';
 import type { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import type { CredentialSchema, StoreCredentialSchema } from '../domain/schemas/credential';
+import type { AccountUpdateSchema } from '../api/schemas';
 
 // ── Answers (`data` of the success envelope) ────────────────────────────────────────────────────
 
@@ -46,6 +47,8 @@ export type CredentialDeleted = z.infer<typeof R.CredentialDeletedSchema>;
 export type CredentialTestResult = z.infer<typeof R.CredentialTestSchema>;
 export type McpServerInspection = z.infer<typeof R.McpServerInspectionSchema>;
 export type ModelList = z.infer<typeof R.ModelListSchema>;
+export type Account = z.infer<typeof R.AccountSchema>;
+export type AccountUpdate = z.input<typeof AccountUpdateSchema>;
 export type Notification = z.infer<typeof R.NotificationSchema>;
 export type MemoryEntry = z.infer<typeof R.MemoryListSchema>['items'][number];
 export type DataRows = z.infer<typeof R.DataRowsSchema>;

@@ -44,7 +44,9 @@ export const PriceTableSchema = z
   .strict();
 export type PriceTable = z.infer<typeof PriceTableSchema>;
 
-export type ModelMode = 'realtime' | 'batch';
+/** How a genie's model calls go: the Messages API, or the Message Batches API (cheaper, slower). */
+export const MODEL_MODES = ['realtime', 'batch'] as const;
+export type ModelMode = (typeof MODEL_MODES)[number];
 
 /**
  * The cost of one model call in micro-dollars: (input × input price + output × output price +

@@ -18,6 +18,7 @@ export const RUN_STATUSES = [
   'queued',
   'running',
   'waiting_approval',
+  'waiting_budget',
   'succeeded',
   'failed',
   'cancelled',
@@ -31,6 +32,8 @@ export const RUN_PHASES = [
   'calling_model',
   'running_tools',
   'waiting_approval',
+  'waiting_budget',
+  'waiting_batch',
   'finishing',
   'done',
 ] as const;
@@ -42,6 +45,8 @@ export const PHASE_LABEL: Record<RunPhase, string> = {
   calling_model: 'Claude is thinking',
   running_tools: 'Running tools',
   waiting_approval: 'Waiting for your approval',
+  waiting_budget: 'Waiting for budget',
+  waiting_batch: 'Waiting for the batch',
   finishing: 'Recording the result',
   done: 'Done',
 };

@@ -7,6 +7,8 @@ export const WEBHOOK_EVENTS = [
   'run.cancelled',
   'run.timed_out',
   'approval.requested',
+  'budget.warning',
+  'budget.reached',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

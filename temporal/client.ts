@@ -6,7 +6,7 @@ import type { KeyEntry } from '../platform/key-spec';
 import { resolvePayloadKeys } from '../security/encryption-keys';
 import { AesGcmPayloadCodec } from '../security/payload-codec';
 import { rememberConnectionOptions, temporalConnectionOptions } from './connection';
-import { SEARCH_ATTRIBUTE_KEYS } from './contract';
+import { budgetChangedSignal, SEARCH_ATTRIBUTE_KEYS } from './contract';
 
 /**
  * How the service's payloads cross Temporal: encrypted by the payload codec (the client, every
@@ -81,4 +81,20 @@ export async function terminateIfPresent(client: Client, workflowId: string, rea
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
+}
+
+/**
+ * Tells every run in `workflowIds` that a monthly budget changed (the `budgetChanged` signal), so
+ * one waiting for its budget asks again at once. A run that ended meanwhile is skipped.
+ */
+export async function signalBudgetChanged(client: Client, workflowIds: string[]): Promise<void> {
+  await Promise.all(
+    workflowIds.map(async (workflowId) => {
+      try {
+        await withTemporalDeadline(client, () => client.workflow.getHandle(workflowId).signal(budgetChangedSignal));
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    })
+  );
 }

@@ -1,6 +1,7 @@
 // The endpoint table: every endpoint of the API, declared once in its resource's file. The Express
 // routes, the `POST /v1/worker-genies {action}` dispatcher and the OpenAPI document come from it.
 // Its order is the order the OpenAPI document lists paths in and the action names are listed in.
+import { accountEndpoints } from './account';
 import { apiKeyEndpoints } from './api-keys';
 import { approvalEndpoints } from './approvals';
 import { catalogueEndpoints } from './catalogue';
@@ -32,4 +33,5 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...apiKeyEndpoints,
   ...catalogueEndpoints,
   ...modelEndpoints,
+  ...accountEndpoints,
 ];

@@ -6,7 +6,7 @@ import { TOOL_NAMES } from '../../domain/tools';
 import { WEBHOOK_EVENTS } from '../../domain/webhooks';
 import { CredentialSchema } from '../../domain/schemas/credential';
 import { MCP_APPROVAL_POLICIES } from '../../domain/mcp';
-import { ModelPriceSchema } from '../../domain/prices';
+import { MODEL_MODES, ModelPriceSchema } from '../../domain/prices';
 import { GenieSchema, McpServerSchema, OVERLAP_POLICIES } from '../../domain/schemas/genie';
 import { z } from '../../domain/schemas/zod';
 
@@ -163,6 +163,7 @@ export const GenieConfigSchema = z
     max_turns: z.number().int(),
     max_tokens_per_run: z.number().int().nullable(),
     max_cost_per_run_usd: z.number().nullable(),
+    model_mode: z.enum(MODEL_MODES),
     credential_refs: z.array(z.string()),
     approval_required: z.array(z.string()),
     approval_timeout_seconds: z.number().int(),
@@ -275,6 +276,13 @@ export const ModelListSchema = z
     default_model: z.string().openapi({ description: 'the model of genies that name none (GENIE_MODEL)' }),
   })
   .openapi('ModelList', { description: 'the prices runs are costed by, USD per million tokens' });
+
+export const AccountSchema = z
+  .object({
+    monthly_budget_usd: z.number().nullable().openapi({ description: 'USD per UTC month, all genies together' }),
+    spend: SpendSchema,
+  })
+  .openapi('Account');
 
 export const McpServerInspectionSchema = z
   .object({

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
 import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
+import { runsWaitingForBudget } from '../../db/repositories/budgets';
 import type { Db, Queryable } from '../../db';
 import { checkUrl, compilePolicy, FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
 import { newWebhookSecret, sealWebhookSecret } from '../../security/webhook-secrets';
@@ -15,7 +16,7 @@ import {
   type GenieSpec,
   type GenieUpdate,
 } from '../../domain/schemas/genie';
-import { terminateIfPresent } from '../../temporal/client';
+import { signalBudgetChanged, terminateIfPresent } from '../../temporal/client';
 import { eventInboxWorkflowId } from '../../temporal/contract';
 import type { GenieSchedules } from '../../temporal/genie-schedules';
 import type { ScheduledGenie } from '../../temporal/schedule-options';
@@ -82,15 +83,17 @@ export class GenieService {
     private readonly pricing: { prices: PriceTable; defaultModel: string }
   ) {}
 
-  /** A genie with a cost cap must run a model this deployment has a price for (else 400). */
-  private assertPriced(spec: Pick<GenieSpec, 'model' | 'max_cost_per_run_usd'>): void {
-    if (spec.max_cost_per_run_usd === null || spec.max_cost_per_run_usd === undefined) return;
+  /** A genie with a cost cap or a monthly budget must run a model this deployment has a price for (else 400). */
+  private assertPriced(spec: Pick<GenieSpec, 'model' | 'max_cost_per_run_usd' | 'monthly_budget_usd'>): void {
+    const field = (['max_cost_per_run_usd', 'monthly_budget_usd'] as const).find(
+      (name) => spec[name] !== null && spec[name] !== undefined
+    );
+    if (!field) return;
     const model = spec.model ?? this.pricing.defaultModel;
     if (priceOf(this.pricing.prices, model)) return;
-    const message = `model "${model}" has no price here (GET /v1/models), so its runs cannot be held to a cost cap`;
-    throw new ValidationError(`Genie is invalid: max_cost_per_run_usd: ${message}`, [
-      { field: 'max_cost_per_run_usd', message },
-    ]);
+    const what = field === 'max_cost_per_run_usd' ? 'a cost cap' : 'a monthly budget';
+    const message = `model "${model}" has no price here (GET /v1/models), so its runs cannot be held to ${what}`;
+    throw new ValidationError(`Genie is invalid: ${field}: ${message}`, [{ field, message }]);
   }
 
   private assertWebhookUrl(url: string | null): void {
@@ -182,7 +185,7 @@ export class GenieService {
   }
 
   async update(ownerId: string, id: string, patch: GenieUpdate) {
-    return this.db.transaction(async (trx) => {
+    const saved = await this.db.transaction(async (trx) => {
       const current = await genies.findGenieForUpdate(trx, ownerId, id);
       if (!current) throw new NotFoundError('Genie');
       const next = mergeGenieUpdate(genies.specOfRow(current), patch);
@@ -211,6 +214,11 @@ export class GenieService {
       }
       return { ...presentGenie(row), ...(secret ? { webhook_secret: secret } : {}) };
     });
+    // A changed budget frees the genie's runs waiting for it within seconds (they ask again).
+    if (patch.monthly_budget_usd !== undefined) {
+      await signalBudgetChanged(this.temporal, await runsWaitingForBudget(this.db, ownerId, id));
+    }
+    return saved;
   }
 
   /**

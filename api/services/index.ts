@@ -6,6 +6,7 @@ import type { PriceTable } from '../../domain/prices';
 import { DEFAULT_PRICES } from '../../platform/default-prices';
 import { DEFAULT_MODEL } from '../../platform/config';
 import { GenieSchedules } from '../../temporal/genie-schedules';
+import { AccountService } from './account';
 import { ApiKeyService } from './api-keys';
 import { ApprovalService } from './approvals';
 import { CredentialService } from './credentials';
@@ -60,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
   const runs = new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }, liveCache);
   return {
     health: new HealthService(deps.db, deps.temporal, deps.logger),
+    account: new AccountService(deps.db, deps.temporal),
     credentials,
     mcp: new McpService(deps.db, deps.vault, deps.fetchPolicy),
     prices: deps.prices ?? DEFAULT_PRICES,

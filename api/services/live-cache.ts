@@ -32,7 +32,8 @@ const IDLE_MS = 60_000;
 /** Runs remembered at once; the least recently read go first. */
 const MAX_ENTRIES = 10_000;
 
-export const isActive = (status: string): boolean => status === 'running' || status === 'waiting_approval';
+export const isActive = (status: string): boolean =>
+  status === 'running' || status === 'waiting_approval' || status === 'waiting_budget';
 
 /**
  * Asks Temporal about a run's workflow: `describe` (its execution status and pending activities)

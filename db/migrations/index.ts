@@ -23,6 +23,7 @@ import * as mcpServers from './20261206100000_mcp_servers';
 import * as oauth2Credentials from './20261207100000_oauth2_credentials';
 import * as modelCosts from './20261208100000_model_costs';
 import * as costCaps from './20261208110000_cost_caps';
+import * as monthlyBudgets from './20261209100000_monthly_budgets';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -53,6 +54,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261207100000_oauth2_credentials', oauth2Credentials],
   ['20261208100000_model_costs', modelCosts],
   ['20261208110000_cost_caps', costCaps],
+  ['20261209100000_monthly_budgets', monthlyBudgets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

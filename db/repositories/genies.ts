@@ -111,6 +111,8 @@ const PRESENTED_COLUMNS = [
   'max_turns',
   'max_tokens_per_run',
   'max_cost_per_run_usd',
+  'monthly_budget_usd',
+  'model_mode',
   'max_concurrent_runs',
   'enabled',
   'approval_required',

@@ -2,6 +2,7 @@ import type { ApprovalStatus } from '../../domain/approvals';
 import type { GenieSpec } from '../../domain/schemas/genie';
 import type { Queryable } from '../index';
 import type { ApprovalRow } from './approvals';
+import { RUN_BUDGET_COLUMNS, runBudgetsOf, type RunBudgetColumns, type RunBudgets } from './budgets';
 import type { GenieRow } from './genies';
 import type { WebhookDeliveryRow } from './webhook-deliveries';
 import type { ContentBlock, RunStepRow } from './run-records';
@@ -20,9 +21,11 @@ export interface RunContext {
   toolStep?: RunStepRow;
   /** The approval of the asked tool call: its status, or undefined when none was asked. */
   approval?: ApprovalStatus;
+  /** The run's budgets in the asked month, when asked. */
+  budgets?: RunBudgets;
 }
 
-interface ContextRow extends RunRow {
+interface ContextRow extends RunRow, Partial<RunBudgetColumns> {
   genie: Record<string, unknown> | null;
   version_spec: GenieSpec | null;
   reply: ContentBlock[] | null;
@@ -48,7 +51,7 @@ function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version:
   const genie = withDates<GenieRow>(json);
   if (!spec || version === null) return genie;
   // A version kept before a field existed does not have it: the run goes without (MCP servers, a cost cap).
-  const before: Partial<GenieSpec> = { mcp_servers: [], max_cost_per_run_usd: null };
+  const before: Partial<GenieSpec> = { mcp_servers: [], max_cost_per_run_usd: null, model_mode: 'realtime' };
   return { ...genie, ...before, ...spec, version };
 }
 
@@ -61,7 +64,7 @@ export async function loadRunContext(
   db: Queryable,
   ownerId: string,
   runId: string,
-  at: { turn?: number; toolUseId?: string } = {}
+  at: { turn?: number; toolUseId?: string; budgetMonth?: string } = {}
 ): Promise<RunContext | undefined> {
   const turn = at.turn ?? -1;
   const toolUseId = at.toolUseId ?? '';
@@ -77,17 +80,40 @@ export async function loadRunContext(
               WHERE s.run_id = r.id AND s.tool_use_id = :toolUseId) AS tool_step,
             (SELECT a.status FROM approvals a
               WHERE a.run_id = r.id AND a.tool_use_id = :toolUseId) AS approval_status
+            ${at.budgetMonth ? `, ${RUN_BUDGET_COLUMNS}` : ''}
        FROM runs r
        JOIN genies g ON g.id = r.genie_id AND g.owner_id = r.owner_id
        LEFT JOIN genie_versions v
          ON v.genie_id = r.genie_id AND v.owner_id = r.owner_id AND v.version = r.genie_version
         AND r.genie_version <> g.version
       WHERE r.id = :runId AND r.owner_id = :ownerId`,
-    { turn, toolUseId, runId, ownerId }
+    { turn, toolUseId, runId, ownerId, ...(at.budgetMonth ? { month: at.budgetMonth } : {}) }
   );
   const row = rows[0];
   if (!row?.genie) return undefined;
-  const { genie, version_spec, reply, model_step, tool_step, approval_status, ...run } = row;
+  const {
+    genie,
+    version_spec,
+    reply,
+    model_step,
+    tool_step,
+    approval_status,
+    genie_budget_usd,
+    account_budget_usd,
+    account_spent,
+    genie_spent,
+    alerts_sent,
+    ...run
+  } = row;
+  const budgets = at.budgetMonth
+    ? runBudgetsOf({
+        genie_budget_usd: genie_budget_usd ?? null,
+        account_budget_usd: account_budget_usd ?? null,
+        account_spent: account_spent ?? 0,
+        genie_spent: genie_spent ?? 0,
+        alerts_sent: alerts_sent ?? [],
+      })
+    : undefined;
   return {
     run,
     genie: genieOf(genie, version_spec, run.genie_version),
@@ -95,6 +121,7 @@ export async function loadRunContext(
     ...(model_step ? { modelStep: stepOf(model_step) } : {}),
     ...(tool_step ? { toolStep: stepOf(tool_step) } : {}),
     ...(approval_status ? { approval: approval_status } : {}),
+    ...(budgets ? { budgets } : {}),
   };
 }
 

@@ -223,6 +223,12 @@ export async function saveModelTurn(
        ON CONFLICT (run_id, turn, attempt) DO NOTHING
        RETURNING cost_micro_usd
      ),
+     spent AS (
+       INSERT INTO monthly_spend (owner_id, genie_id, month, cost_micro_usd)
+       SELECT ?::uuid, ?::uuid, ?::text, cost_micro_usd FROM billed WHERE cost_micro_usd IS NOT NULL
+       ON CONFLICT (owner_id, month, genie_id)
+       DO UPDATE SET cost_micro_usd = monthly_spend.cost_micro_usd + excluded.cost_micro_usd
+     ),
      totals AS (
        UPDATE runs SET turns = turns + ${ifSaved('1')}, ${sums},
               cost_micro_usd = CASE WHEN (SELECT cost_micro_usd FROM billed) IS NULL THEN cost_micro_usd
@@ -243,6 +249,9 @@ export async function saveModelTurn(
         call.mode,
         ...USAGE_FIELDS.map((field) => step.usage[field]),
         call.costMicroUsd,
+        ownerId,
+        call.genieId,
+        call.month,
         ...USAGE_FIELDS.map((field) => step.usage[field]),
       ],
     });
@@ -259,6 +268,8 @@ export interface ModelCallRecord {
   mode: ModelMode;
   /** Null when the model has no price. */
   costMicroUsd: number | null;
+  /** The UTC month (`YYYY-MM`) whose budgets it counts toward. */
+  month: string;
 }
 
 export async function findToolStep(

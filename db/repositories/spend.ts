@@ -29,3 +29,12 @@ export async function spendByGenie(db: Queryable, ownerId: string, genieIds: str
   );
   return new Map(genieIds.map((id) => [id, spendOf(rows.find((row) => row.genie_id === id))]));
 }
+
+/** What all the owner's genies spent (every model response of all runs). */
+export async function spendOfOwner(db: Queryable, ownerId: string): Promise<Spend> {
+  const { rows } = await db.raw<{ rows: Array<{ today: string; month: string }> }>(
+    `SELECT ${SPEND_SQL} FROM model_calls WHERE owner_id = ? AND ${THIS_MONTH}`,
+    [ownerId]
+  );
+  return spendOf(rows[0]);
+}

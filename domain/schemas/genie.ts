@@ -10,6 +10,7 @@ import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks';
 import { TRIGGER_TYPES } from '../runs';
 import { MAX_MCP_SERVERS, MCP_APPROVAL_DEFAULT, MCP_APPROVAL_POLICIES, MCP_SERVER_NAME_PATTERN } from '../mcp';
 import { TOOL_NAMES } from '../tools';
+import { MODEL_MODES } from '../prices';
 import { CredentialNameSchema } from './credential';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
 
@@ -197,6 +198,9 @@ export const McpInspectRequestSchema = z
   .strict()
   .openapi('McpInspectRequest');
 
+/** A monthly budget in USD (a genie's, or an account's); null: none. */
+export const MonthlyBudgetSchema = z.number().min(0.000001).max(1_000_000_000).nullable();
+
 const genieFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),
   description: z.string().max(2000),
@@ -217,6 +221,14 @@ const genieFields = {
   max_tokens_per_run: z.number().int().min(1).max(100_000_000).nullable(),
   max_cost_per_run_usd: z.number().min(0.000001).max(1_000_000).nullable().openapi({
     description: 'USD: once a run’s model calls cost this much, it makes no further call and fails (budget_exceeded)',
+  }),
+  monthly_budget_usd: MonthlyBudgetSchema.openapi({
+    description:
+      'USD per UTC month for all this genie’s runs: once spent, its runs wait (waiting_budget) before their next model call until the budget is raised or the month ends',
+  }),
+  model_mode: z.enum(MODEL_MODES).openapi({
+    description:
+      'realtime: the Messages API; batch: every model call through the Message Batches API (cheaper, slower)',
   }),
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
   enabled: z.boolean(),
@@ -281,6 +293,8 @@ export const GenieCreateSchema = z
     max_turns: genieFields.max_turns.default(MAX_TURNS_DEFAULT),
     max_tokens_per_run: genieFields.max_tokens_per_run.default(null),
     max_cost_per_run_usd: genieFields.max_cost_per_run_usd.default(null),
+    monthly_budget_usd: genieFields.monthly_budget_usd.default(null),
+    model_mode: genieFields.model_mode.default('realtime'),
     max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
     enabled: genieFields.enabled.default(true),
     approval_required: genieFields.approval_required.default([]),

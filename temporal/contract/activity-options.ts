@@ -105,6 +105,21 @@ export const MCP_LIST_ACTIVITY: ActivityOptions = {
   retry: LIFECYCLE_ACTIVITY.retry,
 };
 
+/**
+ * Asking Anthropic how a submitted batch is doing (pollModelBatch): short, and retried without limit
+ * (an outage delays the run); the workflow itself waits between polls, on timers.
+ */
+export const BATCH_POLL_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: LIFECYCLE_ACTIVITY.retry,
+};
+
+/** Cancelling a batch the run no longer needs (cancelModelBatch): a few tries, then it is left to expire. */
+export const BATCH_CANCEL_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_FAILURES },
+};
+
 /** A tool call the platform has no tool for still runs (to answer the model with an error). */
 export const UNKNOWN_TOOL_ACTIVITY: ActivityOptions = DATABASE_TOOL;
 

@@ -28,6 +28,12 @@ export const APPROVAL_REFUSAL = {
   expired: 'ApprovalExpired',
 } as const;
 
+/**
+ * `genieRun`: a monthly budget of the run's genie or owner changed. A run waiting for its budget
+ * asks again at once (sent by genie updates and account PATCHes to the runs found waiting).
+ */
+export const budgetChangedSignal = defineSignal('budgetChanged');
+
 /** `genieEvents`: delivers one event (sent by POST /v1/worker-genies/:id/events and POST /v1/events). */
 export const eventSignal = defineSignal<[InboxEvent]>('event');
 /** `genieEvents`: stop once running children finish (the genie was disabled or is no longer event-triggered). */

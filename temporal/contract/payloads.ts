@@ -27,6 +27,8 @@ export interface RunPlan {
   maxCostPerRunMicroUsd?: number;
   /** How many MCP servers the genie has: their tools are listed once, before the first turn (absent: none). */
   mcpServers?: number;
+  /** Every model call through the Message Batches API (absent: realtime). */
+  modelMode?: 'batch';
 }
 
 /** Input of listMcpTools. */
@@ -58,12 +60,42 @@ export interface ModelTurn {
   usage: TokenUsage;
   /** What the run's model calls cost so far, every response billed (absent: unpriced, or from before costs). */
   runCostMicroUsd?: number;
+  /**
+   * Nothing was called: a monthly budget is spent. The run waits (status `waiting_budget`) for the
+   * `budgetChanged` signal or `releaseInMs`, when the next UTC month begins, then asks again.
+   */
+  budgetWait?: { scope: 'genie' | 'account'; releaseInMs: number };
+  /** Webhook deliveries (budget alerts) for the workflow to start. */
+  webhookDeliveryIds?: string[];
 }
 
 export interface CallModelInput {
   runId: string;
   ownerId: string;
   turn: number;
+}
+
+/** One Message Batches submission of a turn (1 first; one more each time a batch is resubmitted). */
+export interface ModelBatchInput extends CallModelInput {
+  submission: number;
+}
+
+/** A submitted batch (its Anthropic id). */
+export interface ModelBatchRef extends ModelBatchInput {
+  batchId: string;
+}
+
+/** What submitModelBatch did: submitted a batch, or answered without one (the turn stored, or a budget wait). */
+export interface ModelBatchSubmitted {
+  batchId?: string;
+  reply?: ModelTurn;
+}
+
+/** What collectModelBatch found: the turn (its reply stored and billed), or no reply (submit again). */
+export interface ModelBatchCollected {
+  /** The batch's result type for the request: succeeded, errored, expired or canceled. */
+  resultType: string;
+  reply?: ModelTurn;
 }
 
 export interface RunToolInput {

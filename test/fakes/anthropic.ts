@@ -7,6 +7,11 @@ import type { AddressInfo } from 'node:net';
  * with an API key, replies with `content` blocks (`text`, `tool_use`), `stop_reason` and `usage`
  * (cache fields included), and errors as `{type: "error", error: {type, message}}` with the real
  * status codes and `retry-after`. Tests script it per genie and read back what it received.
+ *
+ * It also speaks the Message Batches API as `@anthropic-ai/sdk` calls it (`messages.batches.create`,
+ * `.retrieve`, `.results`, `.cancel`): `POST /v1/messages/batches`, `GET /v1/messages/batches/:id`,
+ * `GET /v1/messages/batches/:id/results` (JSONL) and `POST /v1/messages/batches/:id/cancel`. Each
+ * request of a batch is answered by the same scripts as a realtime one, when the batch is created.
  */
 
 export type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
@@ -18,16 +23,80 @@ export interface FakeUsage {
   cache_creation_input_tokens: number;
 }
 
+/**
+ * One scripted answer. `batchErrored` and `batchExpired` are outcomes only a request of a batch can
+ * have (see {@link batchErrored}, {@link batchExpired}); a realtime request that meets one gets a 500.
+ */
 export type FakeReply =
   | { kind: 'message'; content: Block[]; stop_reason: string; usage?: Partial<FakeUsage>; latencyMs?: number }
-  | { kind: 'error'; status: number; type: string; message: string; retryAfter?: number; latencyMs?: number };
+  | { kind: 'error'; status: number; type: string; message: string; retryAfter?: number; latencyMs?: number }
+  | { kind: 'batchErrored'; message: string; latencyMs?: number }
+  | { kind: 'batchExpired'; latencyMs?: number };
 
 export interface RecordedRequest {
   at: number;
   headers: http.IncomingHttpHeaders;
+  /** The Messages API request body (for a request of a batch: its `params`). */
   body: any;
   /** The script that answered it, if any. */
   marker?: string;
+  /** The batch it came in, if it came in one. */
+  batchId?: string;
+  /** Its `custom_id` in that batch. */
+  customId?: string;
+}
+
+/** A message as the API answers it (realtime, or in a `succeeded` batch result). */
+export interface FakeMessage {
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  model: string;
+  content: Block[];
+  stop_reason: string;
+  stop_sequence: null;
+  usage: FakeUsage;
+}
+
+/** The outcome of one request of a batch, as the results JSONL carries it. */
+export type FakeBatchResult =
+  | { type: 'succeeded'; message: FakeMessage }
+  | { type: 'errored'; error: { type: 'error'; error: { type: string; message: string } } }
+  | { type: 'canceled' }
+  | { type: 'expired' };
+
+/** One line of a batch's results JSONL. */
+export interface FakeBatchResultLine {
+  custom_id: string;
+  result: FakeBatchResult;
+}
+
+/**
+ * What the fake knows of a Message Batch (tests read it from {@link FakeAnthropic.batches}). Its
+ * state moves only when the batch is retrieved (`GET /v1/messages/batches/:id`, which the SDK's
+ * `results()` also does first).
+ */
+export interface FakeBatch {
+  readonly id: string;
+  /** The `custom_id`s of its requests, in order. */
+  readonly customIds: string[];
+  /** The script marker each request carried (undefined: none), in order. */
+  readonly markers: Array<string | undefined>;
+  /** When it was created (ms since the epoch). */
+  readonly createdAt: number;
+  status: 'in_progress' | 'canceling' | 'ended';
+  /** Whether cancel was called for it (even after it ended). */
+  cancelled: boolean;
+  /** When cancelling began (ms since the epoch), if it did. */
+  cancelInitiatedAt?: number;
+  /** When it ended (ms since the epoch), if it did. */
+  endedAt?: number;
+  /** How many times it was retrieved. */
+  retrieves: number;
+  /** Each request's result type, in order, once it ended (empty before). */
+  resultTypes: Array<FakeBatchResult['type']>;
+  /** Its results JSONL lines, once it ended (empty before). */
+  results: FakeBatchResultLine[];
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -84,6 +153,20 @@ export const apiError = (status: number, options: { retryAfter?: number; message
   message: options.message ?? `fake ${status}`,
   retryAfter: options.retryAfter,
 });
+
+/** A batch-only outcome: the request of a batch fails with an `api_error` (`errored` result). */
+export const batchErrored = (message = 'fake batch request error'): FakeReply => ({ kind: 'batchErrored', message });
+
+/** A batch-only outcome: the request of a batch is not processed in time (`expired` result). */
+export const batchExpired = (): FakeReply => ({ kind: 'batchExpired' });
+
+const notFound = (message: string) => ({ type: 'error', error: { type: 'not_found_error', message } });
+
+const BATCHES_PATH = /^\/v1\/messages\/batches(?:\/([^/]+)(?:\/(results|cancel))?)?\/?$/;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 const systemText = (body: any): string =>
   typeof body?.system === 'string'
@@ -176,10 +259,21 @@ function defaultReply(body: any): FakeReply {
 
 export class FakeAnthropic {
   readonly requests: RecordedRequest[] = [];
+  /** The Message Batches created, by id. */
+  readonly batches = new Map<string, FakeBatch>();
   /** Added to every answer (ms). */
   latencyMs = 0;
+  /**
+   * How long a batch takes (ms): it ends at the first retrieve once this much time has passed since
+   * it was created (0: at the first retrieve).
+   */
+  batchLatencyMs = 0;
+  /** While true, batches in progress never end (a cancelled one still ends at its next retrieve). */
+  holdBatches = false;
   /** Whether requests are kept in {@link requests} (a long benchmark turns it off). */
   record = true;
+  /** Each batch's results decided when it was created, by batch id. */
+  private readonly planned = new Map<string, FakeBatchResultLine[]>();
   private readonly scripts = new Map<string, FakeReply[]>();
   private readonly conversations = new Map<string, FakeReply[]>();
   private server?: http.Server;
@@ -203,9 +297,14 @@ export class FakeAnthropic {
     this.conversations.set(marker, [...replies]);
   }
 
-  /** Requests answered for `marker`, in order. */
+  /** Requests answered for `marker`, in order (those of batches included). */
   requestsFor(marker: string): RecordedRequest[] {
     return this.requests.filter((r) => r.marker === marker);
+  }
+
+  /** Batches with at least one request answered for `marker`, in the order they were created. */
+  batchesFor(marker: string): FakeBatch[] {
+    return [...this.batches.values()].filter((b) => b.markers.includes(marker));
   }
 
   async start(port = 0): Promise<this> {
@@ -230,55 +329,33 @@ export class FakeAnthropic {
     res.end(JSON.stringify(body));
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
-      return this.send(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
-    }
-    let body: any;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return this.send(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'bad JSON' } });
-    }
-    const system = systemText(body);
+  /** The script (or conversation script) whose marker the system prompt contains. */
+  private markersOf(system: string): { marker?: string; conversation?: string } {
     const marker = [...this.scripts.keys()].find((m) => system.includes(m));
     const conversation = marker ? undefined : [...this.conversations.keys()].find((m) => system.includes(m));
-    if (this.record) this.requests.push({ at: Date.now(), headers: req.headers, body, marker: marker ?? conversation });
-    if (!apiKeyOf(req.headers)) {
-      return this.send(res, 401, {
-        type: 'error',
-        error: { type: 'authentication_error', message: 'an x-api-key or Authorization: Bearer header is required' },
-      });
-    }
-    if (!body.model || !Array.isArray(body.messages) || typeof body.max_tokens !== 'number') {
-      return this.send(res, 400, {
-        type: 'error',
-        error: { type: 'invalid_request_error', message: 'model, messages and max_tokens are required' },
-      });
-    }
+    return { marker, conversation };
+  }
+
+  /** The next reply for a request: from its script, its conversation script, or the demo genie. */
+  private nextReply(body: any, marker: string | undefined, conversation: string | undefined): FakeReply {
     const queue = marker ? this.scripts.get(marker)! : undefined;
     const byTurn = conversation ? this.conversations.get(conversation)! : undefined;
-    const reply = queue
+    return queue
       ? queue.length > 1
         ? queue.shift()!
         : (queue[0] ?? defaultReply(body))
       : byTurn
         ? (byTurn[Math.min(assistantTurns(body), byTurn.length - 1)] ?? defaultReply(body))
         : defaultReply(body);
-    const latency = (reply.latencyMs ?? 0) + this.latencyMs;
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-    if (res.destroyed) return;
+  }
 
-    if (reply.kind === 'error') {
-      return this.send(
-        res,
-        reply.status,
-        { type: 'error', error: { type: reply.type, message: reply.message } },
-        reply.retryAfter === undefined ? {} : { 'retry-after': String(reply.retryAfter) }
-      );
-    }
+  /** The message answering `body` with `reply`, its usage reported as the API does. */
+  private message(
+    body: any,
+    reply: Extract<FakeReply, { kind: 'message' }>,
+    marker: string | undefined,
+    system: string
+  ): FakeMessage {
     // Prompt caching as the API reports it: what an earlier request of this conversation already
     // wrote to the cache is read back; the rest is written now.
     const promptTokens = estimateTokens(body.system) + estimateTokens(body.tools) + estimateTokens(body.messages);
@@ -292,7 +369,7 @@ export class FakeAnthropic {
       output_tokens: estimateTokens(reply.content),
       ...reply.usage,
     };
-    this.send(res, 200, {
+    return {
       id: `msg_fake_${crypto.randomBytes(8).toString('hex')}`,
       type: 'message',
       role: 'assistant',
@@ -301,6 +378,250 @@ export class FakeAnthropic {
       stop_reason: reply.stop_reason,
       stop_sequence: null,
       usage,
+    };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const path = (req.url ?? '').split('?')[0]!;
+    if (path === '/v1/messages/batches' || path.startsWith('/v1/messages/batches/')) {
+      return this.handleBatches(req, res, path, Buffer.concat(chunks));
+    }
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
+      return this.send(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
+    }
+    let body: any;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return this.send(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'bad JSON' } });
+    }
+    const system = systemText(body);
+    const { marker, conversation } = this.markersOf(system);
+    if (this.record) this.requests.push({ at: Date.now(), headers: req.headers, body, marker: marker ?? conversation });
+    if (!apiKeyOf(req.headers)) {
+      return this.send(res, 401, {
+        type: 'error',
+        error: { type: 'authentication_error', message: 'an x-api-key or Authorization: Bearer header is required' },
+      });
+    }
+    if (!body.model || !Array.isArray(body.messages) || typeof body.max_tokens !== 'number') {
+      return this.send(res, 400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'model, messages and max_tokens are required' },
+      });
+    }
+    const reply = this.nextReply(body, marker, conversation);
+    const latency = (reply.latencyMs ?? 0) + this.latencyMs;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (res.destroyed) return;
+
+    if (reply.kind === 'error') {
+      return this.send(
+        res,
+        reply.status,
+        { type: 'error', error: { type: reply.type, message: reply.message } },
+        reply.retryAfter === undefined ? {} : { 'retry-after': String(reply.retryAfter) }
+      );
+    }
+    if (reply.kind === 'batchErrored' || reply.kind === 'batchExpired') {
+      return this.send(res, 500, {
+        type: 'error',
+        error: { type: 'api_error', message: `fake: a batch-only reply (${reply.kind}) met a realtime request` },
+      });
+    }
+    this.send(res, 200, this.message(body, reply, marker, system));
+  }
+
+  /** A batch as the API shows it (a `MessageBatch`). */
+  private batchObject(batch: FakeBatch) {
+    const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
+    if (batch.status === 'ended') for (const type of batch.resultTypes) counts[type]++;
+    else counts.processing = batch.customIds.length;
+    return {
+      id: batch.id,
+      type: 'message_batch',
+      processing_status: batch.status,
+      request_counts: counts,
+      ended_at: iso(batch.endedAt),
+      created_at: iso(batch.createdAt),
+      expires_at: iso(batch.createdAt + DAY_MS),
+      archived_at: null,
+      cancel_initiated_at: iso(batch.cancelInitiatedAt),
+      results_url: batch.status === 'ended' ? `${this.url}/v1/messages/batches/${batch.id}/results` : null,
+    };
+  }
+
+  /**
+   * Ends `batch` if it is due: a cancelled one at once (each request `canceled`), one in progress
+   * once {@link batchLatencyMs} has passed since it was created, unless {@link holdBatches}.
+   */
+  private settle(batch: FakeBatch): void {
+    if (batch.status === 'ended') return;
+    if (batch.status === 'in_progress' && (this.holdBatches || Date.now() - batch.createdAt < this.batchLatencyMs)) {
+      return;
+    }
+    const planned = this.planned.get(batch.id) ?? [];
+    batch.results =
+      batch.status === 'canceling'
+        ? planned.map((line) => ({ custom_id: line.custom_id, result: { type: 'canceled' } }))
+        : planned;
+    batch.resultTypes = batch.results.map((line) => line.result.type);
+    batch.status = 'ended';
+    batch.endedAt = Date.now();
+  }
+
+  /** The result a request of a batch will have, given its reply. */
+  private batchResult(body: any, reply: FakeReply, marker: string | undefined, system: string): FakeBatchResult {
+    switch (reply.kind) {
+      case 'message':
+        return { type: 'succeeded', message: this.message(body, reply, marker, system) };
+      case 'error':
+        return { type: 'errored', error: { type: 'error', error: { type: reply.type, message: reply.message } } };
+      case 'batchErrored':
+        return { type: 'errored', error: { type: 'error', error: { type: 'api_error', message: reply.message } } };
+      case 'batchExpired':
+        return { type: 'expired' };
+    }
+  }
+
+  /**
+   * The Message Batches API. A batch's replies are taken from the scripts when it is created (in the
+   * order of its requests), so replies scripted before then answer it in order; a reply's own
+   * `latencyMs` does not apply (the batch's time is {@link batchLatencyMs}).
+   */
+  private async handleBatches(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    raw: Buffer
+  ): Promise<void> {
+    const match = BATCHES_PATH.exec(path);
+    const id = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+    const action = match?.[2];
+    const route = !match
+      ? undefined
+      : req.method === 'POST' && !id
+        ? 'create'
+        : req.method === 'GET' && id && !action
+          ? 'retrieve'
+          : req.method === 'GET' && action === 'results'
+            ? 'results'
+            : req.method === 'POST' && action === 'cancel'
+              ? 'cancel'
+              : undefined;
+    if (!route) return this.send(res, 404, notFound('Not found'));
+    let body: any;
+    if (route === 'create') {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return this.send(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'bad JSON' } });
+      }
+    }
+    if (!apiKeyOf(req.headers)) {
+      return this.send(res, 401, {
+        type: 'error',
+        error: { type: 'authentication_error', message: 'an x-api-key or Authorization: Bearer header is required' },
+      });
+    }
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (res.destroyed) return;
+
+    if (route === 'create') return this.createBatch(req, res, body);
+    const batch = this.batches.get(id!);
+    if (!batch) return this.send(res, 404, notFound(`No message batch with id ${id}`));
+    if (route === 'retrieve') {
+      batch.retrieves++;
+      this.settle(batch);
+      return this.send(res, 200, this.batchObject(batch));
+    }
+    if (route === 'cancel') {
+      batch.cancelled = true;
+      if (batch.status === 'in_progress') {
+        batch.status = 'canceling';
+        batch.cancelInitiatedAt = Date.now();
+      }
+      return this.send(res, 200, this.batchObject(batch));
+    }
+    if (batch.status !== 'ended') {
+      return this.send(res, 404, notFound(`Message batch ${batch.id} has not ended: no results yet`));
+    }
+    res.writeHead(200, {
+      'content-type': 'application/x-jsonl',
+      'content-disposition': `attachment; filename*=utf-8''${batch.id}_results.jsonl`,
+      'request-id': `req_fake_${crypto.randomBytes(6).toString('hex')}`,
     });
+    res.end(batch.results.map((line) => `${JSON.stringify(line)}\n`).join(''));
+  }
+
+  /** `POST /v1/messages/batches`: checks the requests, records them and decides their results. */
+  private createBatch(req: http.IncomingMessage, res: http.ServerResponse, body: any): void {
+    const requests: unknown = body?.requests;
+    if (!Array.isArray(requests) || requests.length === 0) {
+      return this.send(res, 400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'requests: a non-empty array is required' },
+      });
+    }
+    const bad = requests.findIndex(
+      (r: any) =>
+        typeof r?.custom_id !== 'string' ||
+        !r.params?.model ||
+        !Array.isArray(r.params.messages) ||
+        typeof r.params.max_tokens !== 'number'
+    );
+    if (bad >= 0) {
+      return this.send(res, 400, {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: `requests.${bad}: custom_id, and params with model, messages and max_tokens, are required`,
+        },
+      });
+    }
+    const customIds = requests.map((r: any) => r.custom_id as string);
+    if (new Set(customIds).size !== customIds.length) {
+      return this.send(res, 400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'requests: each custom_id must be unique' },
+      });
+    }
+    const id = `msgbatch_fake_${crypto.randomBytes(12).toString('hex')}`;
+    const createdAt = Date.now();
+    const markers: Array<string | undefined> = [];
+    const planned = requests.map((r: any): FakeBatchResultLine => {
+      const params = r.params;
+      const system = systemText(params);
+      const { marker, conversation } = this.markersOf(system);
+      markers.push(marker ?? conversation);
+      if (this.record) {
+        this.requests.push({
+          at: createdAt,
+          headers: req.headers,
+          body: params,
+          marker: marker ?? conversation,
+          batchId: id,
+          customId: r.custom_id,
+        });
+      }
+      const reply = this.nextReply(params, marker, conversation);
+      return { custom_id: r.custom_id, result: this.batchResult(params, reply, marker, system) };
+    });
+    const batch: FakeBatch = {
+      id,
+      customIds,
+      markers,
+      createdAt,
+      status: 'in_progress',
+      cancelled: false,
+      retrieves: 0,
+      resultTypes: [],
+      results: [],
+    };
+    this.batches.set(id, batch);
+    this.planned.set(id, planned);
+    this.send(res, 200, this.batchObject(batch));
   }
 }

@@ -77,7 +77,7 @@ it('bills every response the worker received, a retried attempt’s too, once ea
       duration_ms: 1,
       cost_micro_usd: costMicroUsd,
     },
-    call: { genieId: genie.id, attempt, model: 'test-model', mode: 'realtime' as const, costMicroUsd },
+    call: { genieId: genie.id, attempt, model: 'test-model', mode: 'realtime' as const, costMicroUsd, month: '2026-12' },
   });
   await saveModelTurn(h.db, user.id, turn(1, 2000));
   await saveModelTurn(h.db, user.id, turn(1, 2000)); // the same attempt again (a replayed save): nothing more
@@ -88,6 +88,9 @@ it('bills every response the worker received, a retried attempt’s too, once ea
   expect(Number(row.input_tokens)).toBe(1000);
   expect(await h.db('model_calls').where({ run_id: runId })).toHaveLength(2);
   expect(await h.db('run_steps').where({ run_id: runId })).toHaveLength(1);
+  // The month's spend (what budgets read) counts both responses, once each.
+  const spent = await h.db('monthly_spend').where({ owner_id: user.id, genie_id: genie.id, month: '2026-12' }).first();
+  expect(Number(spent.cost_micro_usd)).toBe(4000);
 });
 
 it('shows each genie’s spend today and this month (UTC) in get and list, nobody else’s', async () => {

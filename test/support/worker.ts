@@ -38,6 +38,8 @@ export interface TestWorkerOptions {
   fetchPolicy?: FetchPolicy;
   /** The prices model calls are costed by (the shipped table unless given). */
   prices?: PriceTable;
+  /** The clock monthly budgets go by (the system's unless given). */
+  clock?: () => Date;
   /** SMTP_URL of this worker (none: emails are skipped). */
   smtpUrl?: string;
   notifyMaxPerRun?: number;
@@ -87,6 +89,7 @@ export async function startTestWorker(options: TestWorkerOptions): Promise<TestW
       vault: testVault(),
       fetchPolicy: options.fetchPolicy ?? { allowHosts: [] },
       ...(options.prices ? { prices: options.prices } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       mailer: options.smtpUrl ? createMailer(options.smtpUrl, 'Genies <genies@test.local>') : undefined,
       notify: { maxPerRun: options.notifyMaxPerRun ?? 20 },
       schedules: new GenieSchedules(client, options.taskQueue),

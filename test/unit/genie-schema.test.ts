@@ -27,6 +27,8 @@ describe('genie create schema', () => {
       max_turns: 20,
       max_tokens_per_run: null,
       max_cost_per_run_usd: null,
+      monthly_budget_usd: null,
+      model_mode: 'realtime',
       max_concurrent_runs: 1,
       enabled: true,
       approval_required: [],

@@ -5,7 +5,6 @@ import { isMcpToolName } from '../../domain/mcp';
 import { isToolName } from '../../domain/tools';
 import {
   MCP_TOOL_ACTIVITY,
-  MODEL_ACTIVITY,
   TOOL_ACTIVITY,
   UNKNOWN_TOOL_ACTIVITY,
   type GenieRunInput,
@@ -16,8 +15,8 @@ import {
   type ToolCallRef,
 } from '../../temporal/contract';
 import { awaitApproval, type Approvals } from './approvals';
+import { askModel, type BudgetChanges, type Pause } from './model-turn';
 
-const { callModel } = proxyActivities<Activities>(MODEL_ACTIVITY);
 const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
 
 const failed = (type: string, message: string): RunEnd => ({ status: 'failed', error: { type, message } });
@@ -52,7 +51,8 @@ export async function agentLoop(
   input: GenieRunInput,
   plan: RunPlan,
   state: RunStatusView,
-  approvals: Approvals
+  approvals: Approvals,
+  waits: { pause: Pause; budget: BudgetChanges }
 ): Promise<RunEnd> {
   const { ownerId, genieId } = input;
   const { runId } = plan;
@@ -86,11 +86,8 @@ export async function agentLoop(
         `Stopped before turn ${turn}: the run cost $${runCostMicroUsd / 1_000_000}, max_cost_per_run_usd is $${plan.maxCostPerRunMicroUsd / 1_000_000}.`
       );
     }
-    state.phase = 'calling_model';
     state.turn = turn;
-    const reply = await callModel.executeWithOptions({ ...MODEL_ACTIVITY, summary: `Claude, turn ${turn}` }, [
-      { runId, ownerId, turn },
-    ]);
+    const reply = await askModel({ input, plan, state, ...waits }, turn);
     addUsage(state.usage, reply.usage);
     if (reply.runCostMicroUsd !== undefined) runCostMicroUsd = reply.runCostMicroUsd;
     const end = endFor(reply);

@@ -15,6 +15,7 @@ import { RUN_ERROR, zeroUsage, type RunEnd, type RunError } from '../../domain/r
 import {
   APPROVAL_REFUSAL,
   approvalDecidedSignal,
+  budgetChangedSignal,
   decideApprovalUpdate,
   LIFECYCLE_ACTIVITY,
   LIFECYCLE_LOCAL_ACTIVITY,
@@ -26,12 +27,13 @@ import {
 } from '../../temporal/contract';
 import { agentLoop } from './agent-loop';
 import { Approvals } from './approvals';
+import { BudgetChanges, Pause } from './model-turn';
 import { startWebhookDelivery } from './webhook';
 import { withWorkingDeadline } from './working-deadline';
 
 /**
  * A run that has not ended after this long is stopped and recorded as `timed_out`. Time spent
- * waiting for an owner's approval does not count.
+ * waiting for an owner's approval, a monthly budget or a batch does not count.
  */
 const RUN_TIMEOUT_MS = 60 * 60 * 1000;
 
@@ -68,6 +70,17 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
     lifecycle.settleApproval({ ownerId: input.ownerId, runId: runId!, approvalId, status, note })
   );
   setHandler(runStatusQuery, () => state);
+  // Waiting for a budget or a batch stops the run's clock, as waiting for an approval does.
+  const waits = { pause: new Pause(), budget: new BudgetChanges() };
+  setHandler(budgetChangedSignal, () => waits.budget.notice());
+  const clock = {
+    get waiting() {
+      return approvals.waiting || waits.pause.waiting;
+    },
+    get pausedMs() {
+      return approvals.pausedMs + waits.pause.pausedMs;
+    },
+  };
 
   setHandler(approvalDecidedSignal, ({ approvalId, decision, note }) =>
     approvals.decideLater(approvalId, { status: decision, note: note ?? null })
@@ -117,14 +130,14 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
         { runId: plan.runId, ownerId: input.ownerId },
       ]);
     }
-    return agentLoop(input, plan, state, approvals);
+    return agentLoop(input, plan, state, approvals, waits);
   };
 
   const deadlineMs = input.testing?.deadlineMs ?? input.deadlineMs ?? RUN_TIMEOUT_MS;
   let end: RunEnd;
   try {
     end = patched(DEADLINE_PAUSES_FOR_APPROVALS)
-      ? await withWorkingDeadline(approvals, deadlineMs, work)
+      ? await withWorkingDeadline(clock, deadlineMs, work)
       : await CancellationScope.withTimeout(deadlineMs, work);
   } catch (err) {
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
