@@ -7,7 +7,6 @@ import { APPROVAL_STATUSES } from '../domain/approvals';
 import { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import { WEB_FETCH_TIMEOUT_MAX_MS } from '../fetch/guarded-fetch';
 import { CREDENTIAL_TYPE_RULES, CredentialNameSchema, definitionFields } from '../domain/schemas/credential';
-import { MonthlyBudgetSchema } from '../domain/schemas/genie';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from '../domain/schemas/zod';
 
 /** The resource every `/v1/worker-genies` action body may name. */
@@ -98,13 +97,6 @@ export const ListNotificationsSchema = z
   .object({ unread: BooleanParam.optional(), limit: limit(), cursor })
   .strict()
   .openapi('ListNotificationsQuery');
-
-export const AccountUpdateSchema = z
-  .object({ monthly_budget_usd: MonthlyBudgetSchema.optional() })
-  .strict()
-  .openapi('AccountUpdate', {
-    description: 'monthly_budget_usd: USD per UTC month, all genies together; null removes it',
-  });
 
 export const TestCredentialSchema = z
   .object({

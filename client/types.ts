@@ -14,7 +14,7 @@ import type { DataTableName } from '../domain/data-tables';
 import type { APPROVAL_STATUSES } from '../domain/approvals';
 import type { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import type { CredentialSchema, StoreCredentialSchema } from '../domain/schemas/credential';
-import type { AccountUpdateSchema } from '../api/schemas';
+import type { AccountUpdateSchema } from '../domain/schemas/account';
 
 // ── Answers (`data` of the success envelope) ────────────────────────────────────────────────────
 

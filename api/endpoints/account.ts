@@ -1,5 +1,5 @@
 // The caller's account: its monthly budget across all genies, and what it spent.
-import { AccountUpdateSchema } from '../schemas';
+import { AccountUpdateSchema } from '../../domain/schemas/account';
 import * as R from '../openapi/responses';
 import { endpoint } from './define';
 

@@ -77,7 +77,14 @@ it('bills every response the worker received, a retried attempt’s too, once ea
       duration_ms: 1,
       cost_micro_usd: costMicroUsd,
     },
-    call: { genieId: genie.id, attempt, model: 'test-model', mode: 'realtime' as const, costMicroUsd, month: '2026-12' },
+    call: {
+      genieId: genie.id,
+      attempt,
+      model: 'test-model',
+      mode: 'realtime' as const,
+      costMicroUsd,
+      month: '2026-12',
+    },
   });
   await saveModelTurn(h.db, user.id, turn(1, 2000));
   await saveModelTurn(h.db, user.id, turn(1, 2000)); // the same attempt again (a replayed save): nothing more
