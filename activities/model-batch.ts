@@ -42,10 +42,11 @@ export function createModelBatchActivities(deps: ModelDeps) {
    */
   async function submitModelBatch(input: ModelBatchInput): Promise<ModelBatchSubmitted> {
     const { runId, ownerId, turn, submission } = input;
-    const prepared = await calls.prepare(input);
-    if ('reply' in prepared) return { reply: prepared.reply };
+    // A batch already submitted for this submission is the one to wait for (it is paid for).
     const claimed = await claimModelBatch(db, ownerId, { runId, turn, submission });
     if (claimed.batch_id) return { batchId: claimed.batch_id };
+    const prepared = await calls.prepare(input);
+    if ('reply' in prepared) return { reply: prepared.reply };
     const batch = await withHeartbeat((signal) =>
       api()
         .messages.batches.create(
@@ -96,12 +97,13 @@ export function createModelBatchActivities(deps: ModelDeps) {
       }
     });
     const resultType = result?.type ?? 'missing';
-    await markModelBatchEnded(db, ownerId, key, 'ended', resultType);
+    const { submittedAt } = await markModelBatchEnded(db, ownerId, key, 'ended', resultType);
     if (result?.type === 'succeeded') {
+      // The step's time is the batch's: from its submission to its result.
       const reply = await calls.record(prepared, replyOf(result.message), {
         mode: 'batch',
         billingKey: submission,
-        startedAt: new Date(),
+        startedAt: submittedAt ?? new Date(),
       });
       return { resultType, reply };
     }

@@ -180,6 +180,8 @@ const COMMANDS: Record<string, Command> = {
     ctx.out(`${dim('tools')}    ${genie.tools.join(', ') || 'none'}`);
     ctx.out(`${dim('spend')}    ${usd(genie.spend.today_usd)} today, ${usd(genie.spend.month_usd)} this month (UTC)`);
     if (genie.max_cost_per_run_usd !== null) ctx.out(`${dim('cap')}      ${usd(genie.max_cost_per_run_usd)} per run`);
+    if (genie.monthly_budget_usd !== null) ctx.out(`${dim('budget')}   ${budgetLine(genie.spend, genie.monthly_budget_usd)}`);
+    if (genie.model_mode === 'batch') ctx.out(`${dim('mode')}     batch (Message Batches API: half price, slower)`);
     ctx.out(`${dim('prompt')}   ${genie.soul_prompt.split('\n')[0]!.slice(0, 120)}`);
     if (genie.recent_runs?.length) ctx.out(`\n${table(RUN_HEADERS, runRows(genie.recent_runs))}`);
   },
@@ -276,6 +278,26 @@ const COMMANDS: Record<string, Command> = {
       )
     );
   },
+  account: async (ctx) => {
+    const { values } = parseArgs({
+      args: ctx.args,
+      options: { budget: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    let account;
+    if (values.budget === undefined) account = await ctx.api.getAccount();
+    else {
+      const budget = values.budget === 'none' ? null : Number(values.budget);
+      if (budget !== null && !(Number.isFinite(budget) && budget > 0)) {
+        throw new StartupError('--budget needs an amount in USD greater than 0 (e.g. 25), or none to remove it');
+      }
+      account = await ctx.api.updateAccount({ monthly_budget_usd: budget });
+    }
+    if (ctx.json) return printJson(ctx, account);
+    ctx.out(`${dim('spend')}    ${usd(account.spend.today_usd)} today, ${usd(account.spend.month_usd)} this month (UTC)`);
+    ctx.out(
+      `${dim('budget')}   ${account.monthly_budget_usd === null ? 'none (set one with --budget USD)' : budgetLine(account.spend, account.monthly_budget_usd)}`
+    );
+  },
   approve: (ctx) => decide(ctx, 'approve'),
   deny: (ctx) => decide(ctx, 'deny'),
   'mcp inspect': async (ctx) => {
@@ -303,6 +325,13 @@ const COMMANDS: Record<string, Command> = {
     for (const line of inspectionLines(found)) ctx.out(line);
   },
 };
+
+/** A monthly budget and how much of it this month's spend used. */
+function budgetLine(spend: { month_usd: number }, budget: number): string {
+  const share = Math.round((spend.month_usd / budget) * 100);
+  const line = `${usd(spend.month_usd)} of ${usd(budget)} this month (${share} %)`;
+  return share >= 100 ? red(`${line}: spent, runs wait until it is raised or the month ends`) : line;
+}
 
 /** What an MCP server offers: its name, version and protocol, then its tools as a table. */
 function inspectionLines(found: McpServerInspection): string[] {
@@ -369,6 +398,8 @@ default the dev key of GENIE_DATA_DIR):
   approvals [--all]                            calls waiting for your approval (--all: decided too)
   approve APPROVAL_ID [--note TEXT]            let the waiting call run (once)
   deny APPROVAL_ID [--note TEXT]               refuse it; the genie is told, with your note
+  account [--budget USD|none]                  what all your genies spent; set or remove their
+                                               monthly budget
   mcp inspect URL [--credential NAME]          an MCP server's name, version and tools (read-only or
                                                not), before a genie uses it (mcp_servers)
 Options: --json prints the API's JSON (one JSON event per line with --follow).`;

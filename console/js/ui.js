@@ -18,6 +18,7 @@ const STATUS_LABELS = {
   queued: 'Queued',
   running: 'Running',
   waiting_approval: 'Waiting for approval',
+  waiting_budget: 'Waiting for budget',
   succeeded: 'Succeeded',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -29,8 +30,11 @@ const STATUS_LABELS = {
   expired: 'Expired',
 };
 
+/** A run's (or an approval's) status as people read it: "Waiting for budget". */
+export const statusLabel = (status) => STATUS_LABELS[status] ?? status;
+
 export function StatusBadge({ status }) {
-  return html`<span class=${`badge status-${status}`} title=${status}>${STATUS_LABELS[status] ?? status}</span>`;
+  return html`<span class=${`badge status-${status}`} title=${status}>${statusLabel(status)}</span>`;
 }
 
 const UNITS = [
@@ -112,6 +116,44 @@ export function Cost({ value, empty = 'no price' }) {
   return html`<span class="cost" title=${`$${value} (USD)`}>${usd(value)}</span>`;
 }
 
+/**
+ * This month's spend against a monthly budget: the amounts in words ("$0.006 of $0.005 this
+ * month"), and a bar that turns amber at 80 % and red at 100 %, where runs wait (`whose`: "this
+ * genie's runs").
+ */
+export function BudgetBar({ spent, budget, whose = 'runs' }) {
+  const share = budget > 0 ? spent / budget : 0;
+  const percent = Math.round(share * 100);
+  const level = share >= 1 ? 'stop' : share >= 0.8 ? 'warn' : 'ok';
+  const text = `${usd(spent)} of ${usd(budget)} this month`;
+  return html`<div class=${`budget-bar level-${level}`} data-level=${level}>
+    <div class="budget-text">
+      <span class="budget-amounts">${text}</span>
+      <span class="budget-percent">${percent > 999 ? '>999' : percent} %</span>
+    </div>
+    <div
+      class="budget-track"
+      role="meter"
+      aria-label="Monthly budget spent"
+      aria-valuemin="0"
+      aria-valuemax="100"
+      aria-valuenow=${Math.min(percent, 100)}
+      aria-valuetext=${`${percent} % (${text})`}
+    >
+      <span class="budget-fill" style=${`width: ${Math.min(share, 1) * 100}%`}></span>
+    </div>
+    ${
+      level === 'stop'
+        ? html`<p class="budget-note">
+            Budget spent: ${whose} wait until the budget is raised or the month ends (UTC).
+          </p>`
+        : level === 'warn'
+          ? html`<p class="budget-note">Nearly spent: ${whose} will wait once it is all spent.</p>`
+          : null
+    }
+  </div>`;
+}
+
 export function EmptyState({ title, children, action }) {
   return html`<div class="empty">
     <h3>${title}</h3>
@@ -148,8 +190,8 @@ export function useLoad(load, deps = []) {
 }
 
 /** A labelled form field with the API's message for it, when it refused it. */
-export function Field({ label, hint, error, children, id }) {
-  return html`<div class=${`field${error ? ' has-error' : ''}`}>
+export function Field({ label, hint, error, children, id, className }) {
+  return html`<div class=${`field${error ? ' has-error' : ''}${className ? ` ${className}` : ''}`}>
     <label for=${id}>${label}</label>
     ${children}
     ${error ? html`<p class="field-error" id=${`${id}-error`}>${error}</p>` : hint ? html`<p class="hint">${hint}</p>` : null}

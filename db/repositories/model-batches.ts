@@ -42,8 +42,10 @@ export async function markModelBatchEnded(
   key: Key,
   status: 'ended' | 'cancelled',
   resultType: string | null
-): Promise<void> {
-  await db('model_batches')
+): Promise<{ submittedAt?: Date }> {
+  const [row] = (await db('model_batches')
     .where(where(ownerId, key))
-    .update({ status, result_type: resultType, ended_at: db.fn.now() });
+    .update({ status, result_type: resultType, ended_at: db.fn.now() })
+    .returning('created_at')) as Array<{ created_at: Date }>;
+  return { submittedAt: row?.created_at };
 }

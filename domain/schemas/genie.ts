@@ -199,7 +199,11 @@ export const McpInspectRequestSchema = z
   .openapi('McpInspectRequest');
 
 /** A monthly budget in USD (a genie's, or an account's); null: none. */
-export const MonthlyBudgetSchema = z.number().min(0.000001).max(1_000_000_000).nullable();
+export const MonthlyBudgetSchema = z
+  .number()
+  .min(0.000001, 'must be more than $0 (null for no budget)')
+  .max(1_000_000_000, 'must be at most $1,000,000,000')
+  .nullable();
 
 const genieFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Daily lead digest', pattern: NOT_BLANK_PATTERN }),

@@ -172,6 +172,25 @@ describe('the genie CLI', () => {
     expect((await cli(['genies', 'get', capped.genie.id])).stdout).toMatch(/^cap\s+\$0\.005 per run$/m);
   }, 60_000);
 
+  it('shows and sets the account’s monthly budget, and a genie’s budget and batch mode', async () => {
+    const shown = await cli(['account']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^spend\s+\$[\d.]+ today, \$[\d.]+ this month \(UTC\)$/m);
+    expect(shown.stdout).toMatch(/^budget\s+none \(set one with --budget USD\)$/m);
+    const set = await cli(['account', '--budget', '1000']);
+    expect(set.stdout).toMatch(/^budget\s+\$[\d.]+ of \$1,?000(\.00)? this month \(\d+ %\)$/m);
+    expect((await h.call('GET', '/v1/account', { key: user.key })).body.data.monthly_budget_usd).toBe(1000);
+    const bad = await cli(['account', '--budget=-1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--budget needs an amount in USD greater than 0');
+    const json = await cli(['account', '--budget', 'none', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ monthly_budget_usd: null });
+    const budgeted = await createScriptedGenie(h, user, { monthly_budget_usd: 20, model_mode: 'batch' });
+    const genie = (await cli(['genies', 'get', budgeted.genie.id])).stdout;
+    expect(genie).toMatch(/^budget\s+\$0(\.00)? of \$20(\.00)? this month \(0 %\)$/m);
+    expect(genie).toMatch(/^mode\s+batch/m);
+  });
+
   it('exits 1 when the followed run does not succeed, saying why', async () => {
     const marker = `cli-refusal-${Date.now()}`;
     fake.script(marker, [stopWith('refusal')]);

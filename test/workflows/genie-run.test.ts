@@ -6,6 +6,7 @@ import type { RunEnd } from '../../domain/runs';
 import { genieRun } from '../../workflows/genie-run';
 import {
   approvalDecidedSignal,
+  budgetChangedSignal,
   decideApprovalUpdate,
   runStatusQuery,
   type GenieRunInput,
@@ -107,7 +108,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => env.stop());
 
-function start(script: Script) {
+function start(script: Script, testing?: GenieRunInput['testing']) {
   const runId = crypto.randomUUID();
   scripts.set(runId, script);
   const input: GenieRunInput = {
@@ -115,6 +116,7 @@ function start(script: Script) {
     genieId: crypto.randomUUID(),
     ownerId: crypto.randomUUID(),
     trigger: { type: 'manual' },
+    ...(testing ? { testing } : {}),
   };
   return {
     runId,
@@ -164,6 +166,30 @@ describe('genieRun', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe(type);
     expect(ends.get(runId)).toEqual({ status: 'failed', error: { type, message: expect.any(String) } });
+  });
+
+  it('waits for a spent budget until budgetChanged, the wait not counting toward its deadline', async () => {
+    const wait: ModelTurn = { ...reply('budget_wait'), budgetWait: { scope: 'genie', releaseInMs: 3_600_000 } };
+    const { runId, handle } = start({ replies: [wait, reply('end_turn')] }, { deadlineMs: 2_000 });
+    const run = await handle;
+    for (let i = 0; i < 50 && (await run.query(runStatusQuery)).phase !== 'waiting_budget'; i++) await sleep(100);
+    expect((await run.query(runStatusQuery)).phase).toBe('waiting_budget');
+    await sleep(3_000); // past the 2 s deadline: waiting for a budget does not count
+    expect(callsOf(runId, 'callModel')).toHaveLength(1);
+    await run.signal(budgetChangedSignal);
+    expect(await run.result()).toEqual({ status: 'succeeded', error: null });
+    expect(callsOf(runId, 'callModel').map((c) => c.arg)).toEqual([1, 1]); // the same turn, asked again
+  });
+
+  it('asks again when the month turns (its timer), with no signal', async () => {
+    const wait: ModelTurn = { ...reply('budget_wait'), budgetWait: { scope: 'account', releaseInMs: 1_500 } };
+    const { runId, handle } = start({ replies: [wait, wait, reply('end_turn')] });
+    const run = await handle;
+    expect(await run.result()).toEqual({ status: 'succeeded', error: null });
+    const asked = callsOf(runId, 'callModel');
+    expect(asked).toHaveLength(3);
+    expect(asked[1]!.at - asked[0]!.at).toBeGreaterThanOrEqual(1_400);
+    expect(asked[2]!.at - asked[1]!.at).toBeGreaterThanOrEqual(1_400);
   });
 
   it('stops at max_turns without running the last turn’s tools', async () => {

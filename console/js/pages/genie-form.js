@@ -6,17 +6,35 @@ import { mcpEntries, McpServers, toMcpServers } from './mcp-servers.js';
 
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
 /** The fields under "Limits and model": that section opens when one of them is set or refused. */
-const LIMIT_FIELDS = ['model', 'max_turns', 'max_tokens_per_run', 'max_cost_per_run_usd'];
+const LIMIT_FIELDS = [
+  'model',
+  'model_mode',
+  'max_turns',
+  'max_tokens_per_run',
+  'max_cost_per_run_usd',
+  'monthly_budget_usd',
+];
+/** How the genie's model calls are made (`model_mode`), as the select offers them. */
+const MODEL_MODES = [
+  ['realtime', 'Realtime'],
+  ['batch', 'Batch — half price, replies can take minutes to hours'],
+];
+/** A money field's text as the API takes it: a number, or null for empty. */
+const money = (value) => (String(value).trim() === '' ? null : Number(value));
 
 /** What a model costs here, in a few words (its price from GET /v1/models), or that it has none. */
-function modelPriceHint(models, model) {
+function modelPriceHint(models, model, mode) {
   if (!models) return model.trim() ? null : 'Empty: the platform default';
   const id = model.trim() || models.default_model;
   const price = models.items.find((item) => item.id === id);
   const what = model.trim() ? '' : `Empty: the platform default, ${id}. `;
-  if (!price) return `${what}No price here (GET /v1/models): its runs are not costed and cannot have a cost cap.`;
+  if (!price) {
+    return `${what}No price here (GET /v1/models): its runs are not costed and cannot have a cost cap or a monthly budget.`;
+  }
   const number = (value) => `$${value.toLocaleString('en-US', { maximumFractionDigits: 4 })}`;
-  return `${what}${number(price.input_usd_per_mtok)} in, ${number(price.output_usd_per_mtok)} out per million tokens`;
+  const batch =
+    mode === 'batch' && price.batch_discount ? `, ${Math.round(price.batch_discount * 100)} % less in batch mode` : '';
+  return `${what}${number(price.input_usd_per_mtok)} in, ${number(price.output_usd_per_mtok)} out per million tokens${batch}`;
 }
 
 /**
@@ -55,6 +73,8 @@ function formCatalogue(catalogue) {
       max_turns: String(defaults.max_turns),
       max_tokens_per_run: '',
       max_cost_per_run_usd: '',
+      monthly_budget_usd: '',
+      model_mode: defaults.model_mode ?? 'realtime',
       max_concurrent_runs: String(defaults.max_concurrent_runs),
       approval_required: defaults.approval_required,
       approval_timeout_minutes: String(Math.round(defaults.approval_timeout_seconds / 60)),
@@ -83,6 +103,8 @@ function fromGenie(genie, blank) {
     max_turns: String(genie.max_turns),
     max_tokens_per_run: genie.max_tokens_per_run ? String(genie.max_tokens_per_run) : '',
     max_cost_per_run_usd: genie.max_cost_per_run_usd === null ? '' : String(genie.max_cost_per_run_usd ?? ''),
+    monthly_budget_usd: genie.monthly_budget_usd === null ? '' : String(genie.monthly_budget_usd ?? ''),
+    model_mode: genie.model_mode ?? 'realtime',
     max_concurrent_runs: String(genie.max_concurrent_runs),
     approval_timeout_minutes: String(Math.round(genie.approval_timeout_seconds / 60)),
     webhook_url: genie.webhook_url ?? '',
@@ -121,7 +143,9 @@ function toGenie(form) {
     model: form.model.trim() || null,
     max_turns: Number(form.max_turns),
     max_tokens_per_run: form.max_tokens_per_run ? Number(form.max_tokens_per_run) : null,
-    max_cost_per_run_usd: String(form.max_cost_per_run_usd).trim() === '' ? null : Number(form.max_cost_per_run_usd),
+    max_cost_per_run_usd: money(form.max_cost_per_run_usd),
+    monthly_budget_usd: money(form.monthly_budget_usd),
+    model_mode: form.model_mode,
     max_concurrent_runs: Number(form.max_concurrent_runs),
     approval_required: form.approval_required,
     approval_timeout_seconds: Math.round(Number(form.approval_timeout_minutes) * 60),
@@ -191,7 +215,8 @@ function GenieEditor({ id, catalogue }) {
   useEffect(() => {
     if (existing.data) setForm(fromGenie(existing.data, blank));
     const genie = existing.data;
-    if (genie && (genie.model || genie.max_tokens_per_run || genie.max_cost_per_run_usd)) setLimitsOpen(true);
+    const limited = genie?.max_tokens_per_run || genie?.max_cost_per_run_usd || genie?.monthly_budget_usd;
+    if (genie && (genie.model || limited || genie.model_mode === 'batch')) setLimitsOpen(true);
   }, [existing.data]);
   useEffect(() => {
     if (LIMIT_FIELDS.some((field) => error?.fieldMessage?.(field))) setLimitsOpen(true);
@@ -471,7 +496,7 @@ function GenieEditor({ id, catalogue }) {
           <${Field}
             id="model"
             label="Model"
-            hint=${modelPriceHint(models.data, form.model)}
+            hint=${modelPriceHint(models.data, form.model, form.model_mode)}
             error=${fieldError('model')}
           >
             <input
@@ -486,6 +511,21 @@ function GenieEditor({ id, catalogue }) {
             <datalist id="model-prices">
               ${(models.data?.items ?? []).map((m) => html`<option value=${m.id}></option>`)}
             </datalist>
+          <//>
+          <${Field}
+            id="model_mode"
+            className="wide"
+            label="Model calls"
+            hint=${
+              form.model_mode === 'batch'
+                ? 'Every call goes through the Message Batches API at half price; each turn can take minutes to hours.'
+                : 'Each call is answered at once, at the full price.'
+            }
+            error=${fieldError('model_mode')}
+          >
+            <select id="model_mode" value=${form.model_mode} onChange=${set('model_mode')}>
+              ${MODEL_MODES.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
+            </select>
           <//>
           <${Field} id="max_turns" label="Max turns per run" error=${fieldError('max_turns')}>
             <input
@@ -514,6 +554,7 @@ function GenieEditor({ id, catalogue }) {
           <//>
           <${Field}
             id="max_cost_per_run_usd"
+            className="row-start"
             label="Max cost per run (USD)"
             hint="Once a run's Claude calls have cost this much, it makes no further call and fails (budget exceeded). Needs a model with a price. Empty: no cap."
             error=${fieldError('max_cost_per_run_usd')}
@@ -530,6 +571,27 @@ function GenieEditor({ id, catalogue }) {
                 onInput=${set('max_cost_per_run_usd')}
                 placeholder="no cap"
                 aria-describedby=${fieldError('max_cost_per_run_usd') ? 'max_cost_per_run_usd-error' : undefined}
+              />
+            </div>
+          <//>
+          <${Field}
+            id="monthly_budget_usd"
+            label="Monthly budget (USD)"
+            hint="For all this genie's runs in a UTC month. Once spent, its runs wait before their next Claude call until you raise it or the month ends. Needs a model with a price. Empty: no budget."
+            error=${fieldError('monthly_budget_usd')}
+          >
+            <div class="money-input">
+              <span aria-hidden="true">$</span>
+              <input
+                id="monthly_budget_usd"
+                type="number"
+                min="0"
+                step="any"
+                inputmode="decimal"
+                value=${form.monthly_budget_usd}
+                onInput=${set('monthly_budget_usd')}
+                placeholder="no budget"
+                aria-describedby=${fieldError('monthly_budget_usd') ? 'monthly_budget_usd-error' : undefined}
               />
             </div>
           <//>

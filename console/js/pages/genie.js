@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api.js';
 import {
+  BudgetBar,
   EmptyState,
   ErrorBox,
   go,
@@ -159,6 +160,19 @@ function RotateWebhookSecret({ genie }) {
   </div>`;
 }
 
+const hasBudget = (genie) => genie.monthly_budget_usd !== null && genie.monthly_budget_usd !== undefined;
+
+/** The genie's monthly budget: this month's spend against it, and where to change it. */
+function GenieBudget({ genie }) {
+  return html`<div class="card genie-budget" data-budget>
+    <div class="card-head">
+      <h2>Monthly budget</h2>
+      <${Link} to=${`/genies/${genie.id}/edit`} class="small">Change<//>
+    </div>
+    <${BudgetBar} spent=${genie.spend?.month_usd ?? 0} budget=${genie.monthly_budget_usd} whose="its runs" />
+  </div>`;
+}
+
 export function GeniePage({ id }) {
   const { data: genie, error, loading } = useLoad(() => get(`/v1/worker-genies/${id}`), [id]);
   const [tab, setTab] = useState('runs');
@@ -175,7 +189,16 @@ export function GeniePage({ id }) {
     <p class="crumbs"><${Link} to="/genies">Genies<//></p>
     <div class="page-head">
       <div>
-        <h1>${genie.name} ${genie.enabled ? null : html`<span class="badge status-cancelled">Disabled</span>`}</h1>
+        <h1>
+          ${genie.name} ${genie.enabled ? null : html`<span class="badge status-cancelled">Disabled</span>`}
+          ${
+            genie.model_mode === 'batch'
+              ? html` <span class="badge mode-batch" title="Its model calls go through the Message Batches API: half price, slower"
+                  >Batch mode</span
+                >`
+              : null
+          }
+        </h1>
         <p class="muted">${genie.description || triggerSummary(genie)}</p>
       </div>
       <div class="buttons">
@@ -215,6 +238,7 @@ export function GeniePage({ id }) {
       </div>
       <aside class="side-col">
         <${RunNow} genie=${genie} />
+        ${hasBudget(genie) ? html`<${GenieBudget} genie=${genie} />` : null}
         <div class="card facts">
           <dl>
             <dt>Spend</dt>
@@ -226,6 +250,12 @@ export function GeniePage({ id }) {
                   : html`<span class="muted">—</span>`
               }
             </dd>
+            ${
+              hasBudget(genie)
+                ? null
+                : html`<dt>Monthly budget</dt>
+                    <dd data-budget><span class="muted">none</span></dd>`
+            }
             <dt>Trigger</dt>
             <dd>${triggerSummary(genie)}</dd>
             ${
@@ -259,7 +289,16 @@ export function GeniePage({ id }) {
               ${genie.webhook_url ? html`<div class="mono small approval-url">${genie.webhook_url}</div>${genie.webhook_events.map((e) => html`<code class="tag">${e}</code>`)}<${RotateWebhookSecret} genie=${genie} />` : html`<span class="muted">none</span>`}
             </dd>
             <dt>Model</dt>
-            <dd class="mono">${genie.model ?? 'platform default'}</dd>
+            <dd>
+              <span class="mono">${genie.model ?? 'platform default'}</span>
+              ${
+                genie.model_mode === 'batch'
+                  ? html`<div class="small" data-model-mode="batch">
+                      Batch mode <span class="muted">· half price, turns can take minutes to hours</span>
+                    </div>`
+                  : null
+              }
+            </dd>
             <dt>Limits</dt>
             <dd>
               ${`${genie.max_turns} turns`}${genie.max_tokens_per_run ? `, ${genie.max_tokens_per_run.toLocaleString()} tokens` : ''}

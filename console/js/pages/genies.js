@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, patch, post } from '../api.js';
-import { EmptyState, ErrorBox, go, html, Link, Loading, StatusBadge, Time, usd, useLoad } from '../ui.js';
+import { BudgetBar, EmptyState, ErrorBox, go, html, Link, Loading, StatusBadge, Time, usd, useLoad } from '../ui.js';
 
 /** How a genie is started, in a few words. */
 export function triggerSummary(genie) {
@@ -76,6 +76,97 @@ function GenieRow({ genie, onChanged }) {
   </tr>`;
 }
 
+/**
+ * The account's spend (all genies together, UTC) and its monthly budget: a bar when there is one,
+ * and a small form to set, change or remove it (PATCH /v1/account).
+ */
+function AccountSpend() {
+  const loaded = useLoad(() => get('/v1/account'));
+  const [account, setAccount] = useState();
+  const [value, setValue] = useState('');
+  const [error, setError] = useState();
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState('');
+  const current = account ?? loaded.data;
+  const budget = current?.monthly_budget_usd ?? null;
+  useEffect(() => {
+    if (loaded.data) setValue(loaded.data.monthly_budget_usd === null ? '' : String(loaded.data.monthly_budget_usd));
+  }, [loaded.data]);
+
+  const save = async (monthly_budget_usd) => {
+    setBusy(true);
+    setError(undefined);
+    setSaved('');
+    try {
+      const updated = await patch('/v1/account', { monthly_budget_usd });
+      setAccount(updated);
+      setValue(updated.monthly_budget_usd === null ? '' : String(updated.monthly_budget_usd));
+      setSaved(updated.monthly_budget_usd === null ? 'Budget removed' : 'Budget saved');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = (event) => {
+    event.preventDefault();
+    void save(value.trim() === '' ? null : Number(value));
+  };
+
+  if (loaded.error) return html`<${ErrorBox} error=${loaded.error} />`;
+  if (!current) return null;
+  const message = error ? (error.fieldMessage?.('monthly_budget_usd') ?? error.message) : undefined;
+  return html`<div class="card account-spend" data-account-spend>
+    <div class="account-numbers">
+      <h2>Your spend <span class="muted small">all genies, UTC</span></h2>
+      <div class="account-amounts">
+        <div><strong class="spend-month">${usd(current.spend.month_usd)}</strong> this month</div>
+        <div class="muted"><span class="spend-today">${usd(current.spend.today_usd)}</span> today</div>
+      </div>
+      ${
+        budget === null
+          ? html`<p class="muted small">No monthly budget: runs are not held back by what they cost.</p>`
+          : html`<${BudgetBar} spent=${current.spend.month_usd} budget=${budget} whose="all your genies’ runs" />`
+      }
+    </div>
+    <form class="account-budget-form" onSubmit=${submit} novalidate>
+      <label for="account-budget">Monthly budget (USD)</label>
+      <div class="inline-form">
+        <div class="money-input">
+          <span aria-hidden="true">$</span>
+          <input
+            id="account-budget"
+            type="number"
+            min="0"
+            step="any"
+            inputmode="decimal"
+            value=${value}
+            onInput=${(e) => setValue(e.currentTarget.value)}
+            placeholder="no budget"
+            aria-invalid=${message ? 'true' : undefined}
+            aria-describedby=${message ? 'account-budget-error' : 'account-budget-hint'}
+          />
+        </div>
+        <button type="submit" disabled=${busy}>${busy ? 'Saving…' : budget === null ? 'Set' : 'Save'}</button>
+        ${
+          budget !== null
+            ? html`<button type="button" class="link" onClick=${() => save(null)} disabled=${busy}>Remove</button>`
+            : null
+        }
+      </div>
+      ${
+        message
+          ? html`<p class="field-error" id="account-budget-error" role="alert">${message}</p>`
+          : html`<p class="hint" id="account-budget-hint">
+              For all your genies together. Once spent, runs wait before their next Claude call until you raise it or the
+              month ends. Empty: none.
+            </p>`
+      }
+      ${saved && !message ? html`<p class="ok small" role="status">${saved}</p>` : null}
+    </form>
+  </div>`;
+}
+
 export function GenieList() {
   const { data, error, loading, reload } = useLoad(() => get('/v1/worker-genies?limit=100'));
   return html`<section>
@@ -86,6 +177,7 @@ export function GenieList() {
       </div>
       <button class="primary" onClick=${() => go('/genies/new')}>New genie</button>
     </div>
+    <${AccountSpend} />
     <${ErrorBox} error=${error} />
     ${
       loading && !data

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
-import { Cost, ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens, usd } from '../ui.js';
+import { Cost, ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens, usd, useLoad } from '../ui.js';
 import { phaseLabel, useCatalogue } from '../catalogue.js';
 import { ApprovalCard, approvalsChanged } from './approvals.js';
 
@@ -32,6 +32,11 @@ function Step({ step }) {
     <div class="step-head">
       <span class="step-icon" aria-hidden="true">${isModel ? '✦' : '⚙'}</span>
       <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong> ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
+      ${
+        isModel && step.input?.mode === 'batch'
+          ? html`<span class="badge mode-batch" title="Sent through the Message Batches API, at half price">batch</span>`
+          : null
+      }
       <span class="muted small step-meta">
         ${duration(step.duration_ms)}${step.usage ? ` · ${tokens(step.usage).toLocaleString()} tokens` : ''}${isModel && step.cost_usd !== undefined ? html` · <span class="step-cost" title=${step.cost_usd === null ? 'This model has no price here' : `$${step.cost_usd} (USD)`}>${step.cost_usd === null ? 'no price' : usd(step.cost_usd)}</span>` : ''} ·
         #${step.seq}
@@ -105,9 +110,48 @@ function Elapsed({ since }) {
  * the run says so (the two arrive a moment apart), and a guess before the first account.
  */
 function livePhase(run, live, waiting) {
-  const phase = run.status === 'queued' ? 'starting' : waiting ? 'waiting_approval' : 'calling_model';
+  const phase =
+    run.status === 'queued'
+      ? 'starting'
+      : waiting
+        ? 'waiting_approval'
+        : run.status === 'waiting_budget'
+          ? 'waiting_budget'
+          : 'calling_model';
   if (!live) return { phase, turn: 0, attempt: 1 };
+  // The row says "waiting for budget" a moment before the workflow's own account does.
+  if (run.status === 'waiting_budget' && live.phase === 'calling_model') return { ...live, phase: 'waiting_budget' };
   return waiting && live.phase === 'running_tools' ? { ...live, phase: 'waiting_approval' } : live;
+}
+
+/** Whether a monthly budget is spent: `spend.month_usd` has reached `monthly_budget_usd`. */
+const spentOut = (holder) =>
+  typeof holder?.monthly_budget_usd === 'number' && (holder.spend?.month_usd ?? 0) >= holder.monthly_budget_usd;
+
+/**
+ * Why a `waiting_budget` run waits: the genie's or the account's monthly budget is spent (which one,
+ * when the amounts say so), what releases it, and where to raise it.
+ */
+function BudgetWait({ run, genie }) {
+  const account = useLoad(() => get('/v1/account'), [run.id]);
+  const genieSpent = spentOut(genie);
+  const accountSpent = spentOut(account.data);
+  const whose =
+    genieSpent && accountSpent
+      ? 'This genie’s and your account’s monthly budgets are spent'
+      : genieSpent
+        ? `This genie’s monthly budget (${usd(genie.monthly_budget_usd)}) is spent`
+        : accountSpent
+          ? `Your account’s monthly budget (${usd(account.data.monthly_budget_usd)}) is spent`
+          : 'This genie’s (or your account’s) monthly budget is spent';
+  return html`<div class="warning-box budget-wait" role="status" data-wait="budget">
+    <p><strong>Waiting for budget.</strong> ${whose}; the run goes on when you raise ${genieSpent && accountSpent ? 'them' : 'it'} or when the month ends (UTC).</p>
+    <p class="small">
+      <${Link} to=${`/genies/${run.genie_id}`}>${genie ? `Open ${genie.name}` : 'Open the genie'}<//>${' · '}
+      <${Link} to=${`/genies/${run.genie_id}/edit`}>Change its budget<//>${' · '}
+      <${Link} to="/genies">Change your account’s budget<//>
+    </p>
+  </div>`;
 }
 
 /** What the run went without (an MCP server it could not list when it started), in plain words. */
@@ -151,6 +195,9 @@ function WebhookDeliveries({ deliveries }) {
     </table>
   </details>`;
 }
+
+/** The statuses of a run that has not ended: it can be cancelled and is followed live. */
+const ACTIVE = ['queued', 'running', 'waiting_approval', 'waiting_budget'];
 
 export function RunPage({ id }) {
   const [run, setRun] = useState();
@@ -210,7 +257,7 @@ export function RunPage({ id }) {
 
   if (error && !run) return html`<${ErrorBox} error=${error} />`;
   if (!run) return html`<${Loading} what="Connecting to the run" />`;
-  const active = run.status === 'queued' || run.status === 'running' || run.status === 'waiting_approval';
+  const active = ACTIVE.includes(run.status);
   const totals = totalsOf(run, steps);
   const pending = approvals.filter((a) => a.status === 'pending');
   const decided = approvals.filter((a) => a.status !== 'pending');
@@ -256,6 +303,7 @@ export function RunPage({ id }) {
           </div>`
         : null
     }
+    ${run.status === 'waiting_budget' ? html`<${BudgetWait} run=${run} genie=${genie} />` : null}
     <${RunWarnings} warnings=${run.warnings ?? detail?.warnings} />
     <${RunError} run=${run} config=${detail?.genie_config} genieId=${run.genie_id} />
     ${

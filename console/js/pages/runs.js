@@ -1,9 +1,19 @@
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
-import { EmptyState, ErrorBox, html, Link, Loading, useLoad } from '../ui.js';
+import { EmptyState, ErrorBox, html, Link, Loading, statusLabel, useLoad } from '../ui.js';
 import { RunRows } from './genie.js';
 
-const STATUSES = ['', 'queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'cancelled', 'timed_out'];
+const STATUSES = [
+  '',
+  'queued',
+  'running',
+  'waiting_approval',
+  'waiting_budget',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+];
 
 /** Every run of yours (or of one genie), newest first, with a status filter and paging. */
 export function RunList({ genie }) {
@@ -27,7 +37,7 @@ export function RunList({ genie }) {
       <label class="inline"
         >Status
         <select value=${status} onChange=${(e) => setStatus(e.currentTarget.value)}>
-          ${STATUSES.map((s) => html`<option value=${s}>${s ? s.replace('_', ' ') : 'any'}</option>`)}
+          ${STATUSES.map((s) => html`<option value=${s}>${s ? statusLabel(s) : 'any'}</option>`)}
         </select>
       </label>
     </div>
@@ -36,7 +46,7 @@ export function RunList({ genie }) {
       first.loading && !first.data
         ? html`<${Loading} what="Loading runs" />`
         : runs.length === 0
-          ? html`<${EmptyState} title=${status ? `No ${status.replace('_', ' ')} runs` : 'No runs yet'}>
+          ? html`<${EmptyState} title=${status ? `No runs “${statusLabel(status)}”` : 'No runs yet'}>
               Runs appear here when a genie runs: on demand (<${Link} to="/genies">Run now<//>), on its schedule, or on an event.
             <//>`
           : html`<${RunRows} runs=${runs} showGenie=${!genie} genieNames=${names} />
