@@ -15,10 +15,10 @@ import { withHeartbeat } from './heartbeat';
 import { createModelCalls, replyOf, type ModelDeps } from './model';
 
 /** A batch's one request: the run and the turn it answers. */
-export const batchCustomId = (runId: string, turn: number): string => `${runId}-${turn}`;
+const batchCustomId = (runId: string, turn: number): string => `${runId}-${turn}`;
 
 /** Batches a turn may go through (errored or expired ones submitted again) before the run fails. */
-export const MAX_BATCH_SUBMISSIONS = 5;
+const MAX_BATCH_SUBMISSIONS = 5;
 
 /**
  * The model call of a batch-mode run, in three short activities around the workflow's own waiting:

@@ -180,7 +180,8 @@ const COMMANDS: Record<string, Command> = {
     ctx.out(`${dim('tools')}    ${genie.tools.join(', ') || 'none'}`);
     ctx.out(`${dim('spend')}    ${usd(genie.spend.today_usd)} today, ${usd(genie.spend.month_usd)} this month (UTC)`);
     if (genie.max_cost_per_run_usd !== null) ctx.out(`${dim('cap')}      ${usd(genie.max_cost_per_run_usd)} per run`);
-    if (genie.monthly_budget_usd !== null) ctx.out(`${dim('budget')}   ${budgetLine(genie.spend, genie.monthly_budget_usd)}`);
+    if (genie.monthly_budget_usd !== null)
+      ctx.out(`${dim('budget')}   ${budgetLine(genie.spend, genie.monthly_budget_usd)}`);
     if (genie.model_mode === 'batch') ctx.out(`${dim('mode')}     batch (Message Batches API: half price, slower)`);
     ctx.out(`${dim('prompt')}   ${genie.soul_prompt.split('\n')[0]!.slice(0, 120)}`);
     if (genie.recent_runs?.length) ctx.out(`\n${table(RUN_HEADERS, runRows(genie.recent_runs))}`);
@@ -293,7 +294,9 @@ const COMMANDS: Record<string, Command> = {
       account = await ctx.api.updateAccount({ monthly_budget_usd: budget });
     }
     if (ctx.json) return printJson(ctx, account);
-    ctx.out(`${dim('spend')}    ${usd(account.spend.today_usd)} today, ${usd(account.spend.month_usd)} this month (UTC)`);
+    ctx.out(
+      `${dim('spend')}    ${usd(account.spend.today_usd)} today, ${usd(account.spend.month_usd)} this month (UTC)`
+    );
     ctx.out(
       `${dim('budget')}   ${account.monthly_budget_usd === null ? 'none (set one with --budget USD)' : budgetLine(account.spend, account.monthly_budget_usd)}`
     );

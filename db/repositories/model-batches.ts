@@ -43,9 +43,9 @@ export async function markModelBatchEnded(
   status: 'ended' | 'cancelled',
   resultType: string | null
 ): Promise<{ submittedAt?: Date }> {
-  const [row] = (await db('model_batches')
+  const rows: Array<{ created_at: Date }> = await db('model_batches')
     .where(where(ownerId, key))
     .update({ status, result_type: resultType, ended_at: db.fn.now() })
-    .returning('created_at')) as Array<{ created_at: Date }>;
-  return { submittedAt: row?.created_at };
+    .returning('created_at');
+  return { submittedAt: rows[0]?.created_at };
 }

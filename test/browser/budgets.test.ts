@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { FakeAnthropic, text, toolUse } from '../fakes/anthropic';
-import { launchBrowser } from '../support/browser';
-import { startHarness, type Harness, type TestUser } from '../support/harness';
+import type { Page } from 'playwright-core';
+import { text, toolUse, type FakeAnthropic } from '../fakes/anthropic';
+import { startConsoleStack, type ConsoleStack } from '../support/browser';
+import type { Harness, TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
-import { startTestWorker, type TestWorker } from '../support/worker';
 import { TEST_PRICES, usage } from '../support/prices';
 
 /**
@@ -15,35 +14,18 @@ import { TEST_PRICES, usage } from '../support/prices';
  * raising the budget.
  */
 
-const prices = TEST_PRICES;
 let fake: FakeAnthropic;
 let h: Harness;
-let worker: TestWorker;
 let user: TestUser;
-let browser: Browser;
 let page: Page;
-const taskQueue = `browser-budgets-${Date.now()}`;
-const errors: string[] = [];
+let errors: string[];
+let stack: ConsoleStack | undefined;
 
 beforeAll(async () => {
-  fake = await new FakeAnthropic().start();
-  h = await startHarness({ taskQueue, prices });
-  worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, prices });
-  user = await h.createUser('console-budgets');
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (message) => {
-    // A refused save is logged by the browser as a failed request: expected here.
-    if (message.type() === 'error' && !/400|Bad Request/.test(message.text())) errors.push(message.text());
-  });
+  stack = await startConsoleStack({ name: 'budgets', prices: TEST_PRICES });
+  ({ fake, h, user, page, errors } = stack);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await worker?.stop();
-  await h?.close();
-  await fake?.close();
-});
+afterAll(() => stack?.stop());
 
 const getGenie = async (id: string) => (await h.call('GET', `/v1/worker-genies/${id}`, { key: user.key })).body.data;
 const getAccount = async () => (await h.call('GET', '/v1/account', { key: user.key })).body.data;

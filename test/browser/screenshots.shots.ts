@@ -227,6 +227,35 @@ it('photographs the console', async () => {
   await page.waitForTimeout(300);
   await shot(page, 'approvals');
 
+  // A genie whose looping runs spent its monthly budget: its runs wait (claude-sonnet-5-5 is priced).
+  const looper = await createGenie({
+    name: 'Price watcher',
+    description: 'Checks competitor prices (it loops: its budget stops it)',
+    soul_prompt: 'Check the competitors’ prices and remember them. looper-marker',
+    tools: ['memory_write'],
+    monthly_budget_usd: 1,
+  });
+  const spend = {
+    input_tokens: 200_000,
+    output_tokens: 20_000,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+  };
+  fake.script('looper-marker', [
+    toolUse([{ name: 'memory_write', input: { key: 'prices', value: { acme: 19 } } }], { usage: spend }),
+  ]);
+  const looperRun = await run(looper.id);
+  for (let i = 0; i < 300; i++) {
+    const res = await h.call('GET', `/v1/runs/${looperRun}`, { key: user.key });
+    if (res.body.data.status === 'waiting_budget') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.goto(`${h.url}/#/genies/${looper.id}`);
+  await page.locator('.genie-budget .budget-bar').waitFor();
+  await page.waitForTimeout(300);
+  await shot(page, 'genie-budget');
+  await h.call('POST', `/v1/runs/${looperRun}/cancel`, { key: user.key });
+
   await page.goto(`${h.url}/#/data/leads`);
   await page.locator('table.dense').waitFor();
   await shot(page, 'data');

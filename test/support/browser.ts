@@ -1,7 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { PriceTable } from '../../domain/prices';
+import { FakeAnthropic } from '../fakes/anthropic';
+import { startHarness, type Harness, type TestUser } from './harness';
+import { startTestWorker, type TestWorker } from './worker';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -35,4 +39,52 @@ export function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
+}
+
+/** A console test's stack: the fake model, the API, a worker, one signed-up user and a browser page. */
+export interface ConsoleStack {
+  fake: FakeAnthropic;
+  h: Harness;
+  worker: TestWorker;
+  user: TestUser;
+  browser: Browser;
+  page: Page;
+  /** Script errors and console errors of the page (a refused save's 400 is expected, not counted). */
+  errors: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what a console test drives: the fake Messages API, the real API and worker on their own
+ * task queue (with `prices`, when given), a user, and a 1280×900 Chromium page whose errors are kept.
+ */
+export async function startConsoleStack(options: { name: string; prices?: PriceTable }): Promise<ConsoleStack> {
+  const taskQueue = `browser-${options.name}-${Date.now()}`;
+  const prices = options.prices ? { prices: options.prices } : {};
+  const fake = await new FakeAnthropic().start();
+  const h = await startHarness({ taskQueue, ...prices });
+  const worker = await startTestWorker({ taskQueue, anthropicBaseUrl: fake.url, ...prices });
+  const user = await h.createUser(`console-${options.name}`);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/400|Bad Request/.test(message.text())) errors.push(message.text());
+  });
+  return {
+    fake,
+    h,
+    worker,
+    user,
+    browser,
+    page,
+    errors,
+    async stop() {
+      await browser.close();
+      await worker.stop();
+      await h.close();
+      await fake.close();
+    },
+  };
 }
