@@ -227,6 +227,8 @@ describe('OpenAPI', () => {
         'POST /v1/worker-genies/{id}/rotate-webhook-secret',
         'GET /v1/catalogue',
         'GET /v1/models',
+        'GET /v1/account',
+        'PATCH /v1/account',
       ].sort()
     );
     const genie = res.body.components.schemas.GenieCreate;
