@@ -183,7 +183,8 @@ describe('monthly budgets in the owner console', () => {
 
     await page.goto(`${h.url}/#/runs/${runId}`);
     const box = page.locator('.warning-box[data-wait="budget"]');
-    await box.waitFor();
+    // Which budget is named once the genie and the account have loaded (a general sentence before).
+    await page.locator('.warning-box[data-wait="budget"]', { hasText: 'This genie’s monthly budget' }).waitFor();
     expect(await textOf('.run-title .badge')).toBe('Waiting for budget');
     expect(await box.innerText()).toContain(
       'This genie’s monthly budget ($0.005) is spent; the run goes on when you raise it or when the month ends'
