@@ -24,11 +24,9 @@ export class AccountService {
    * at once and ask again: those the new budget frees go on within seconds. If Temporal cannot be
    * reached the budget is still saved and the caller gets 503 (repeating the request tells them).
    */
-  async update(ownerId: string, patch: { monthly_budget_usd?: number | null }) {
-    if (patch.monthly_budget_usd !== undefined) {
-      await setAccountBudget(this.db, ownerId, patch.monthly_budget_usd);
-      await signalBudgetChanged(this.temporal, await runsWaitingForBudget(this.db, ownerId));
-    }
+  async update(ownerId: string, patch: { monthly_budget_usd: number | null }) {
+    await setAccountBudget(this.db, ownerId, patch.monthly_budget_usd);
+    await signalBudgetChanged(this.temporal, await runsWaitingForBudget(this.db, ownerId));
     return this.get(ownerId);
   }
 }

@@ -3,7 +3,7 @@ import { MonthlyBudgetSchema } from './genie';
 import { z } from './zod';
 
 export const AccountUpdateSchema = z
-  .object({ monthly_budget_usd: MonthlyBudgetSchema.optional() })
+  .object({ monthly_budget_usd: MonthlyBudgetSchema })
   .strict()
   .openapi('AccountUpdate', {
     description: 'monthly_budget_usd: USD per UTC month, all genies together; null removes it',

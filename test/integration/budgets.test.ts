@@ -193,6 +193,7 @@ describe('the account’s monthly budget', () => {
       { monthly_budget_usd: 'ten' },
       { monthly_budget_usd: 0 },
       { other: 1 },
+      {},
     ]) {
       const res = await h.call('PATCH', '/v1/account', { key: user.key, body });
       expect(res.status).toBe(400);
