@@ -11,8 +11,16 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
     }
-    return [{ field: base || '(body)', message: issue.message }];
+    return [{ field: base || '(body)', message: plainMessage(issue) }];
   });
+}
+
+/** zod's wording for a missing or mistyped value, said plainly: `required`, `must be a number`. */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_type') return issue.message;
+  if (/received undefined$/.test(issue.message)) return 'required';
+  const expected = String(issue.expected);
+  return `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
 }
 
 /** Parses `input` with `schema` or throws a 400 whose details name each bad field. */
