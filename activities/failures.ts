@@ -16,6 +16,12 @@ export const runAlreadyEnded = (runId: string, status: string) =>
 export const toolCallMissing = (toolUseId: string, turn: number) =>
   ApplicationFailure.nonRetryable(`No tool call ${toolUseId} in turn ${turn}`, FAILURE.ToolCallMissing);
 
+export const recordedResultMissing = (tool: string, baselineRunId: string) =>
+  ApplicationFailure.nonRetryable(
+    `The run this case replays (${baselineRunId}) made this ${tool} call, but its result is no longer recorded (the run or its step was deleted), so the case cannot go on.`,
+    FAILURE.RecordedResultMissing
+  );
+
 export const modelNotConfigured = () =>
   ApplicationFailure.nonRetryable(
     'ANTHROPIC_API_KEY is not set on the worker, so the genie cannot call Claude.',

@@ -1,5 +1,6 @@
 import { createApprovalActivities } from './approvals';
 import type { ActivityDeps } from './deps';
+import { createEvalActivities } from './evals';
 import { createEventActivities } from './events';
 import { withPermanentFailures } from './failures';
 import { createModelActivities } from './model';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createScheduleActivities(deps),
     ...createApprovalActivities(deps),
     ...createWebhookActivities(deps),
+    ...createEvalActivities(deps),
   });
 }
 

@@ -99,6 +99,7 @@ export function createModelCalls(deps: ModelDeps) {
     const context = await loadRunContext(db, ownerId, runId, { turn, budgetMonth: month });
     if (!context) throw runNotFound(runId);
     const { run, genie } = context;
+    const isEval = run.eval_id !== null;
     const tools = offeredTools(genie.tools);
     // The MCP tools the run listed when it started: every turn offers the same ones.
     const mcpTools = run.mcp_tools ?? [];
@@ -112,6 +113,7 @@ export function createModelCalls(deps: ModelDeps) {
     // A call waits for its owner when approval_required (or its MCP server's policy) covers it,
     // and it is a call that can run.
     const gated = (name: string, input: unknown) => {
+      if (isEval) return false; // an eval asks no approval: its cases run nothing that would need one
       const entry = mcpTool(name);
       if (entry) {
         const server = genie.mcp_servers.find((s) => s.name === entry.server);
@@ -134,7 +136,9 @@ export function createModelCalls(deps: ModelDeps) {
       const stored = turnOf(context.reply, stopReason, step?.usage ?? zeroUsage(), summarize, gated);
       return { reply: withCost(stored, run.cost_micro_usd === null ? null : Number(run.cost_micro_usd)) };
     }
-    const wait = options.budgetGate ? await budgetGate(deps, run, context.budgets!, month, clock()) : undefined;
+    // An eval's spend is its own: no budget holds its cases.
+    const wait =
+      options.budgetGate && !isEval ? await budgetGate(deps, run, context.budgets!, month, clock()) : undefined;
     if (wait) return { reply: budgetWaitTurn(wait) };
 
     const toolDefs = toolDefinitions(tools, mcpTools);
@@ -193,7 +197,15 @@ export function createModelCalls(deps: ModelDeps) {
           duration_ms: Date.now() - billing.startedAt.getTime(),
           cost_micro_usd: costMicroUsd,
         },
-        call: { genieId: run.genie_id, attempt: billing.billingKey, model, mode: billing.mode, costMicroUsd, month },
+        call: {
+          genieId: run.genie_id,
+          attempt: billing.billingKey,
+          model,
+          mode: billing.mode,
+          costMicroUsd,
+          month,
+          purpose: run.eval_id === null ? 'run' : 'eval',
+        },
       })
     );
     if (metrics) {
@@ -205,10 +217,13 @@ export function createModelCalls(deps: ModelDeps) {
     }
     const budgets = context.budgets!;
     const spent = costMicroUsd ?? 0;
-    const webhookDeliveryIds = await raiseBudgetAlerts(deps, { ...context, budgets }, month, {
-      genie: budgets.spent.genie + spent,
-      account: budgets.spent.account + spent,
-    });
+    const webhookDeliveryIds =
+      run.eval_id === null
+        ? await raiseBudgetAlerts(deps, { ...context, budgets }, month, {
+            genie: budgets.spent.genie + spent,
+            account: budgets.spent.account + spent,
+          })
+        : [];
     const next = withCost(
       turnOf(reply.content, reply.stopReason, reply.usage, call.summarize, call.gated),
       runCostMicroUsd

@@ -42,11 +42,15 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
       const existing = await findRun(db, ownerId, runId);
       throw existing ? runAlreadyEnded(runId, existing.status) : runNotFound(runId);
     }
+    // An eval case opens exactly as the run it replays did.
+    const baselineOpening = run.baseline_run_id
+      ? (await listMessages(db, ownerId, run.baseline_run_id)).find((m) => m.turn === 0 && m.role === 'user')
+      : undefined;
     await saveMessage(db, ownerId, {
       runId,
       turn: 0,
       role: 'user',
-      content: [{ type: 'text', text: openingMessage(run.input, trigger) }],
+      content: baselineOpening?.content ?? [{ type: 'text', text: openingMessage(run.input, trigger) }],
     });
     // The run goes by the genie as it was when the run was recorded (its version), not as edited since.
     const context = await loadRunContext(db, ownerId, runId);
@@ -81,8 +85,9 @@ export function createRunLifecycleActivities({ db, links, metrics }: Pick<Activi
     const context = await loadRunContext(db, input.ownerId, input.runId);
     const ended = row ?? context?.run;
     const runGenie = context?.genie;
+    // An eval's cases announce nothing: they are tries, not the genie's runs.
     const webhookDeliveryId =
-      ended && runGenie && isTerminal(ended.status)
+      ended && runGenie && isTerminal(ended.status) && ended.eval_id === null
         ? await webhookDeliveryFor(db, input.ownerId, runGenie, {
             type: runEndEvent(ended.status),
             runId: ended.id,

@@ -73,6 +73,8 @@ export const ListRunsSchema = z
   .strict()
   .openapi('ListRunsQuery');
 
+export const ListEvalsSchema = z.object({ limit: limit(), cursor }).strict().openapi('ListEvalsQuery');
+
 export const ListMemorySchema = z
   .object({
     scope: z.enum(['genie', 'account']).optional().openapi({ description: 'default: both' }),

@@ -261,6 +261,32 @@ export class GenieClient {
     return this.#data('listModels', {});
   }
 
+  // ── Evals ──
+
+  /** Tries a change to a genie against its past runs (202: it runs in the background). */
+  createEval(genieId: string, request: T.EvalCreate): Promise<T.EvalStarted> {
+    return this.#data('createEval', { params: { id: genieId }, body: request });
+  }
+
+  /** A genie's evals, newest first. */
+  listEvals(genieId: string, query: T.PageQuery = {}): Promise<T.EvalList> {
+    return this.#data('listEvals', { params: { id: genieId }, query: { ...query } });
+  }
+
+  /** An eval with its cases side by side. */
+  getEval(id: string): Promise<T.Eval> {
+    return this.#data('getEval', { params: { id } });
+  }
+
+  cancelEval(id: string): Promise<T.Eval> {
+    return this.#data('cancelEval', { params: { id } });
+  }
+
+  /** Applies the eval's change as one genie update (409 when the genie changed since). */
+  applyEval(id: string): Promise<T.GenieSaved> {
+    return this.#data('applyEval', { params: { id } });
+  }
+
   // ── Account ──
 
   /** Your monthly budget (all genies together) and what was spent today and this month. */

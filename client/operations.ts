@@ -46,6 +46,11 @@ export const OPERATIONS = {
 
   listModels: op('listModels', 'GET', '/v1/models'),
   getAccount: op('getAccount', 'GET', '/v1/account'),
+  createEval: op('createEval', 'POST', '/v1/worker-genies/{id}/evals'),
+  listEvals: op('listEvals', 'GET', '/v1/worker-genies/{id}/evals'),
+  getEval: op('getEval', 'GET', '/v1/evals/{id}'),
+  cancelEval: op('cancelEval', 'POST', '/v1/evals/{id}/cancel'),
+  applyEval: op('applyEval', 'POST', '/v1/evals/{id}/apply'),
   updateAccount: op('updateAccount', 'PATCH', '/v1/account'),
 
   sendGenieEvent: op('sendGenieEvent', 'POST', '/v1/worker-genies/{id}/events'),

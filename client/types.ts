@@ -15,6 +15,7 @@ import type { APPROVAL_STATUSES } from '../domain/approvals';
 import type { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
 import type { CredentialSchema, StoreCredentialSchema } from '../domain/schemas/credential';
 import type { AccountUpdateSchema } from '../domain/schemas/account';
+import type { EvalCreateSchema } from '../domain/schemas/eval';
 
 // ── Answers (`data` of the success envelope) ────────────────────────────────────────────────────
 
@@ -48,6 +49,10 @@ export type CredentialTestResult = z.infer<typeof R.CredentialTestSchema>;
 export type McpServerInspection = z.infer<typeof R.McpServerInspectionSchema>;
 export type ModelList = z.infer<typeof R.ModelListSchema>;
 export type Account = z.infer<typeof R.AccountSchema>;
+export type Eval = z.infer<typeof R.EvalSchema>;
+export type EvalList = z.infer<typeof R.EvalListSchema>;
+export type EvalStarted = z.infer<typeof R.EvalStartedSchema>;
+export type EvalCreate = z.input<typeof EvalCreateSchema>;
 export type AccountUpdate = z.input<typeof AccountUpdateSchema>;
 export type Notification = z.infer<typeof R.NotificationSchema>;
 export type MemoryEntry = z.infer<typeof R.MemoryListSchema>['items'][number];

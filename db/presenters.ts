@@ -12,7 +12,9 @@ import type { MemoryRow } from './repositories/memory';
 import type { NotificationRow } from './repositories/notifications';
 import type { RunStepRow } from './repositories/run-records';
 import type { RunRow } from './repositories/runs';
-import { usageOf } from '../domain/runs';
+import { isTerminal, usageOf } from '../domain/runs';
+import { sameToolSequence } from '../domain/evals';
+import type { EvalCaseDetail, EvalRow } from './repositories/evals';
 import { credentialWarnings } from '../domain/credentials';
 import type { Genie } from '../domain/schemas/genie';
 
@@ -128,6 +130,7 @@ export function presentRun(row: RunRow, links: RunLinks) {
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
     warnings: row.warnings ?? [],
     cost_usd: usdOrNull(row.cost_micro_usd),
+    ...(row.eval_id ? { eval_id: row.eval_id, baseline_run_id: row.baseline_run_id ?? undefined } : {}),
   };
 }
 
@@ -145,6 +148,7 @@ export function presentStep(step: RunStepRow) {
     ...(step.kind === 'model' ? { cost_usd: usdOrNull(step.cost_micro_usd) } : {}),
     started_at: step.started_at.toISOString(),
     duration_ms: step.duration_ms,
+    ...(step.source ? { source: step.source } : {}),
   };
 }
 
@@ -239,5 +243,72 @@ export function presentWebhookDelivery(row: WebhookDeliveryRow) {
     last_error: row.last_error,
     created_at: row.created_at.toISOString(),
     delivered_at: iso(row.delivered_at),
+  };
+}
+
+/** An eval case: its run and the one it replays, side by side. */
+function presentEvalCase({ case: row, run, steps, baseline, baselineSteps }: EvalCaseDetail) {
+  const toolCalls = steps.map((step) => ({
+    tool: step.tool ?? '',
+    input: step.input,
+    source: step.source ?? 'live',
+    is_error: step.is_error,
+  }));
+  const baselineCalls = baselineSteps.map((step) => ({ tool: step.tool ?? '', input: step.input }));
+  const caseCost = usdOrNull(run.cost_micro_usd);
+  const judgeCost = usdOrNull(row.judge_cost_micro_usd);
+  return {
+    run_id: row.baseline_run_id,
+    case_run_id: row.run_id,
+    status: run.status,
+    output: run.output,
+    baseline_output: baseline?.output ?? null,
+    error: run.error,
+    tool_calls: toolCalls,
+    baseline_tool_calls: baselineCalls,
+    same_tool_sequence: sameToolSequence(
+      toolCalls.map((c) => c.tool),
+      baselineCalls.map((c) => c.tool)
+    ),
+    usage: usageOf(run),
+    cost_usd:
+      caseCost === null && judgeCost === null
+        ? null
+        : usdOf(microOf(run.cost_micro_usd) + microOf(row.judge_cost_micro_usd)),
+    baseline_cost_usd: usdOrNull(baseline?.cost_micro_usd),
+    ...(row.score !== null || row.reason !== null ? { score: row.score, reason: row.reason } : {}),
+  };
+}
+
+const microOf = (micro: string | number | null | undefined): number =>
+  micro === null || micro === undefined ? 0 : Number(micro);
+
+/** An eval: the change, how it went, and (with its cases) each case side by side. */
+export function presentEval(row: EvalRow, cases: EvalCaseDetail[]) {
+  const presented = cases.map(presentEvalCase);
+  const scores = presented.flatMap((c) => (typeof c.score === 'number' ? [c.score] : []));
+  const sum = (values: Array<number | null>) =>
+    usdOf(values.reduce<number>((total, v) => total + Math.round((v ?? 0) * 1_000_000), 0));
+  return {
+    id: row.id,
+    genie_id: row.genie_id,
+    genie_version: row.genie_version,
+    status: row.status,
+    changes: row.changes,
+    rubric: row.rubric,
+    cases: presented,
+    summary: {
+      cases: presented.length,
+      finished: presented.filter((c) => isTerminal(c.status)).length,
+      failed: presented.filter((c) => isTerminal(c.status) && c.status !== 'succeeded').length,
+      same_tool_sequence: presented.filter((c) => c.status === 'succeeded' && c.same_tool_sequence).length,
+      mean_score: scores.length ? Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100 : null,
+      cost_usd: sum(presented.map((c) => c.cost_usd)),
+      baseline_cost_usd: sum(presented.map((c) => c.baseline_cost_usd)),
+    },
+    error: row.error,
+    created_at: row.created_at.toISOString(),
+    finished_at: iso(row.finished_at),
+    applied_at: iso(row.applied_at),
   };
 }

@@ -4,9 +4,13 @@
 export const TRIGGER_TYPES = ['manual', 'schedule', 'event'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
+/** How a run can have started: a genie's trigger, or as a case of an eval. */
+export const RUN_TRIGGER_TYPES = [...TRIGGER_TYPES, 'eval'] as const;
+export type RunTriggerType = (typeof RUN_TRIGGER_TYPES)[number];
+
 /** How a run was started. */
 export interface RunTrigger {
-  type: TriggerType;
+  type: RunTriggerType;
   /** ISO time the schedule meant the run for. */
   scheduledAt?: string;
   eventType?: string;

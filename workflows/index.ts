@@ -5,3 +5,4 @@ export { genieRun } from './genie-run';
 export { genieEvents } from './genie-events';
 export { scheduleReconciler } from './schedule-reconciler';
 export { webhookDelivery } from './webhook-delivery';
+export { genieEval } from './genie-eval';

@@ -1,12 +1,22 @@
 import { Context } from '@temporalio/activity';
 import { loadRunContext } from '../../db/repositories/run-context';
-import { findToolStep, saveStep, toolUsesOf, type NewStep } from '../../db/repositories/run-records';
+import {
+  findToolStep,
+  listMessages,
+  saveStep,
+  toolUsesOf,
+  type NewStep,
+  type RunMessageRow,
+  type RunStepRow,
+} from '../../db/repositories/run-records';
+import { EVAL_REFUSAL, matchRecorded, runsLiveInEval, type EvalToolSource } from '../../domain/evals';
+import type { RunRow } from '../../db/repositories/runs';
 import { needsApproval } from '../../domain/approvals';
 import { isMcpToolName, mcpPolicyGates } from '../../domain/mcp';
 import { keepRunMcpTools } from '../../db/repositories/runs';
 import type { ListMcpToolsInput, McpToolsListed, RunToolInput, ToolRunSummary } from '../../temporal/contract';
 import type { ToolDeps } from '../deps';
-import { runNotFound, toolCallMissing } from '../failures';
+import { recordedResultMissing, runNotFound, toolCallMissing } from '../failures';
 import { untilRecorded } from '../durable';
 import { withHeartbeat } from '../heartbeat';
 import { preview } from '../previews';
@@ -42,6 +52,8 @@ export async function runToolCall(
   const offered = offeredTools(genie.tools);
   const tool = offered.find((t) => t.name === block.name);
   const startedAt = new Date();
+  /** In an eval case: where the answer comes from. */
+  let source: EvalToolSource | undefined;
   const step = (outcome: ToolOutcome): NewStep => ({
     run_id: runId,
     turn,
@@ -55,6 +67,7 @@ export async function runToolCall(
     usage: null,
     started_at: startedAt,
     duration_ms: Date.now() - startedAt.getTime(),
+    ...(source ? { source } : {}),
   });
   /** The call's answer, counted for the worker's metrics. */
   const answer = (recorded: NewStep): ToolRunSummary => {
@@ -79,6 +92,22 @@ export async function runToolCall(
           : `Your owner did not decide in time: the approval expired${note ? ` (${note})` : ''}, so the call was not run.`
       )
     );
+  }
+  if (context.run.eval_id !== null) {
+    // An eval case: the recorded run's answer to the same call, else a read for real, else refused.
+    const recorded = await recordedAnswer(deps, ownerId, context.run, turn, block);
+    if (recorded) {
+      source = 'recorded';
+      return record(
+        recorded.is_error ? toolError(String(recorded.result)) : { result: recorded.result, isError: false }
+      );
+    }
+    // Only reads run for real, and none the owner wants to approve first (an eval asks no approval).
+    if (!runsLiveInEval(block.name) || needsApproval(genie.approval_required, block.name, block.input)) {
+      source = 'refused';
+      return record(toolError(EVAL_REFUSAL));
+    }
+    source = 'live';
   }
   if (isMcpToolName(block.name)) {
     // A tool the run listed from one of the genie's MCP servers when it started.
@@ -126,6 +155,38 @@ export async function runToolCall(
     await saveStep(trx, ownerId, done);
     return answer(done);
   });
+}
+
+/**
+ * The recorded run's result of the same call as `block` (the same tool, JSON-equal input; the n-th
+ * such call of the case gets the n-th such result), or undefined when it made no such call. Throws
+ * when it made the call but its result is gone (a deleted run or step): the case cannot go on.
+ */
+async function recordedAnswer(
+  { db }: Pick<ToolDeps, 'db'>,
+  ownerId: string,
+  run: RunRow,
+  turn: number,
+  block: { id: string; name: string; input: unknown }
+): Promise<RunStepRow | undefined> {
+  const baselineRunId = run.baseline_run_id!;
+  const callsOf = (messages: RunMessageRow[], upTo = Infinity) =>
+    messages.filter((m) => m.role === 'assistant' && m.turn <= upTo).flatMap((m) => toolUsesOf(m.content));
+  const [own, baseline] = await Promise.all([
+    listMessages(db, ownerId, run.id),
+    listMessages(db, ownerId, baselineRunId),
+  ]);
+  if (baseline.length === 0) throw recordedResultMissing(block.name, baselineRunId);
+  const caseCalls = callsOf(own, turn);
+  const match = matchRecorded(
+    caseCalls,
+    caseCalls.findIndex((call) => call.id === block.id),
+    callsOf(baseline)
+  );
+  if (!match) return undefined;
+  const step = await findToolStep(db, ownerId, baselineRunId, match.id);
+  if (!step) throw recordedResultMissing(block.name, baselineRunId);
+  return step;
 }
 
 /** The tool activity, bound to what tools need. */

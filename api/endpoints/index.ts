@@ -8,6 +8,7 @@ import { catalogueEndpoints } from './catalogue';
 import { credentialEndpoints } from './credentials';
 import { dataEndpoints } from './data';
 import type { Endpoint } from './define';
+import { evalEndpoints } from './evals';
 import { eventEndpoints } from './events';
 import { genieEndpoints } from './genies';
 import { mcpEndpoints } from './mcp';
@@ -34,4 +35,5 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...catalogueEndpoints,
   ...modelEndpoints,
   ...accountEndpoints,
+  ...evalEndpoints,
 ];

@@ -1,7 +1,8 @@
 // The API's answers as zod schemas, for the OpenAPI document only (presenters build the values).
 import { CURSOR_PATTERN } from '../../db/pagination';
+import { EVAL_STATUSES } from '../../domain/evals';
 import { APPROVAL_STATUSES, WEB_FETCH_METHODS } from '../../domain/approvals';
-import { RUN_PHASES, RUN_STATUSES, TRIGGER_TYPES } from '../../domain/runs';
+import { RUN_PHASES, RUN_STATUSES, RUN_TRIGGER_TYPES } from '../../domain/runs';
 import { TOOL_NAMES } from '../../domain/tools';
 import { WEBHOOK_EVENTS } from '../../domain/webhooks';
 import { CredentialSchema } from '../../domain/schemas/credential';
@@ -56,7 +57,7 @@ export const RunSchema = z
     genie_id: z.string().uuid(),
     workflow_id: z.string(),
     temporal_ui_url: z.string(),
-    trigger_type: z.enum(TRIGGER_TYPES),
+    trigger_type: z.enum(RUN_TRIGGER_TYPES),
     status: z.enum(RUN_STATUSES),
     genie_version: z
       .number()
@@ -88,6 +89,8 @@ export const RunSchema = z
       .number()
       .nullable()
       .openapi({ description: 'what its model calls cost, every response billed (null: its model has no price)' }),
+    eval_id: z.string().uuid().optional().openapi({ description: 'a case of this eval (trigger_type eval)' }),
+    baseline_run_id: z.string().uuid().optional().openapi({ description: 'an eval case: the run it replays' }),
   })
   .openapi('Run');
 
@@ -109,6 +112,10 @@ export const StepSchema = z
       .openapi({ description: 'model steps: what the call cost (null: no price)' }),
     started_at: timestamp,
     duration_ms: z.number().int().nullable(),
+    source: z
+      .enum(['recorded', 'live', 'refused'])
+      .optional()
+      .openapi({ description: 'an eval case’s tool step: where its answer came from' }),
   })
   .openapi('RunStep');
 
@@ -283,6 +290,66 @@ export const AccountSchema = z
     spend: SpendSchema,
   })
   .openapi('Account');
+
+const EvalToolCallSchema = z.object({ tool: z.string(), input: z.unknown() });
+
+export const EvalCaseSchema = z
+  .object({
+    run_id: z.string().uuid().openapi({ description: 'the past run this case replays' }),
+    case_run_id: z.string().uuid().openapi({ description: 'the case’s own run (GET /v1/runs/{id}: every step)' }),
+    status: z.enum(RUN_STATUSES),
+    output: z.string().nullable(),
+    baseline_output: z.string().nullable(),
+    error: z.object({ type: z.string(), message: z.string() }).nullable(),
+    tool_calls: z.array(
+      EvalToolCallSchema.extend({
+        source: z.enum(['recorded', 'live', 'refused']),
+        is_error: z.boolean(),
+      })
+    ),
+    baseline_tool_calls: z.array(EvalToolCallSchema),
+    same_tool_sequence: z.boolean(),
+    usage: UsageSchema,
+    cost_usd: z.number().nullable().openapi({ description: 'the case’s model calls and its judge’s' }),
+    baseline_cost_usd: z.number().nullable(),
+    score: z.number().int().nullable().optional(),
+    reason: z.string().nullable().optional(),
+  })
+  .openapi('EvalCase');
+
+export const EvalSchema = z
+  .object({
+    id: z.string().uuid(),
+    genie_id: z.string().uuid(),
+    genie_version: z.number().int().openapi({ description: 'the genie’s version when the eval began' }),
+    status: z.enum(EVAL_STATUSES),
+    changes: z.record(z.string(), z.unknown()),
+    rubric: z.string().nullable(),
+    cases: z.array(EvalCaseSchema),
+    summary: z.object({
+      cases: z.number().int(),
+      finished: z.number().int(),
+      failed: z.number().int(),
+      same_tool_sequence: z
+        .number()
+        .int()
+        .openapi({ description: 'succeeded cases that called the same tools in the same order' }),
+      mean_score: z.number().nullable(),
+      cost_usd: z.number(),
+      baseline_cost_usd: z.number(),
+    }),
+    error: z.string().nullable(),
+    created_at: timestamp,
+    finished_at: timestamp.nullable(),
+    applied_at: timestamp.nullable(),
+  })
+  .openapi('Eval');
+
+export const EvalSummarySchema = EvalSchema.omit({ cases: true }).openapi('EvalSummary');
+export const EvalListSchema = list(EvalSummarySchema, 'EvalList');
+export const EvalStartedSchema = z
+  .object({ eval_id: z.string().uuid(), status: z.literal('running'), cases: z.number().int() })
+  .openapi('EvalStarted');
 
 export const McpServerInspectionSchema = z
   .object({

@@ -184,24 +184,39 @@ export class GenieService {
     );
   }
 
-  async update(ownerId: string, id: string, patch: GenieUpdate) {
+  /**
+   * The genie as `patch` would make it, checked as an update is (a 400 or 409 naming the fields);
+   * nothing is saved. An update saves it; an eval tries it.
+   */
+  async patched(ownerId: string, current: genies.GenieRow, patch: GenieUpdate): Promise<GenieSpec> {
+    const next = mergeGenieUpdate(genies.specOfRow(current), patch);
+    // The patch is valid on its own (the schema saw to that); what is left clashes with the genie as it is.
+    const problems = genieConsistencyProblems(next);
+    this.assertPriced(next);
+    if (problems.length > 0) {
+      throw new ConflictError(
+        `The update does not fit the genie as it is: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+        problems
+      );
+    }
+    if (patch.webhook_url !== undefined) this.assertWebhookUrl(patch.webhook_url);
+    if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
+    if (patch.mcp_servers) await this.credentials.assertMcpCredentials(ownerId, patch.mcp_servers);
+    return normalizeGenie(next);
+  }
+
+  /** Updates the genie; with `expectedVersion`, only if it is still at that version (else 409). */
+  async update(ownerId: string, id: string, patch: GenieUpdate, expectedVersion?: number) {
     const saved = await this.db.transaction(async (trx) => {
       const current = await genies.findGenieForUpdate(trx, ownerId, id);
       if (!current) throw new NotFoundError('Genie');
-      const next = mergeGenieUpdate(genies.specOfRow(current), patch);
-      // The patch is valid on its own (the schema saw to that); what is left clashes with the genie as it is.
-      const problems = genieConsistencyProblems(next);
-      this.assertPriced(next);
-      if (problems.length > 0) {
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw new ConflictError(
-          `The update does not fit the genie as it is: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-          problems
+          `The genie changed since (version ${expectedVersion} → ${current.version}): try the change again against it.`,
+          [{ field: 'version', message: `is ${current.version}, not ${expectedVersion}` }]
         );
       }
-      if (patch.webhook_url !== undefined) this.assertWebhookUrl(patch.webhook_url);
-      if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
-      if (patch.mcp_servers) await this.credentials.assertMcpCredentials(ownerId, patch.mcp_servers);
-      const row = (await genies.updateGenie(trx, ownerId, id, normalizeGenie(next)))!;
+      const row = (await genies.updateGenie(trx, ownerId, id, await this.patched(ownerId, current, patch)))!;
       // The secret is made when a webhook is first set, and forgotten when it is removed.
       let secret: string | undefined;
       if (row.webhook_url && !current.webhook_secret_sealed) secret = await this.newSecret(trx, ownerId, id);

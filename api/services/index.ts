@@ -11,6 +11,7 @@ import { ApiKeyService } from './api-keys';
 import { ApprovalService } from './approvals';
 import { CredentialService } from './credentials';
 import { DataService } from './data';
+import { EvalService } from './evals';
 import { EventService } from './events';
 import { GenieService } from './genies';
 import { HealthService } from './health';
@@ -58,6 +59,17 @@ export function createServices(deps: ServiceDeps) {
   const streamTimings = deps.streamTimings ?? DEFAULT_STREAM_TIMINGS;
   // One per app, so one per API process: run detail and run streams ask Temporal about a run at most once per liveMs.
   const liveCache = new LiveCache(askTemporal(deps.temporal), { maxAgeMs: streamTimings.liveMs });
+  const genies = new GenieService(
+    deps.db,
+    deps.temporal,
+    links,
+    credentials,
+    schedules,
+    events,
+    deps.vault,
+    deps.fetchPolicy,
+    { prices: deps.prices ?? DEFAULT_PRICES, defaultModel: deps.defaultModel ?? DEFAULT_MODEL }
+  );
   const runs = new RunService(deps.db, deps.temporal, { ...links, taskQueue: deps.taskQueue }, liveCache);
   return {
     health: new HealthService(deps.db, deps.temporal, deps.logger),
@@ -67,17 +79,8 @@ export function createServices(deps: ServiceDeps) {
     prices: deps.prices ?? DEFAULT_PRICES,
     defaultModel: deps.defaultModel ?? DEFAULT_MODEL,
     events,
-    genies: new GenieService(
-      deps.db,
-      deps.temporal,
-      links,
-      credentials,
-      schedules,
-      events,
-      deps.vault,
-      deps.fetchPolicy,
-      { prices: deps.prices ?? DEFAULT_PRICES, defaultModel: deps.defaultModel ?? DEFAULT_MODEL }
-    ),
+    genies,
+    evals: new EvalService(deps.db, deps.temporal, genies, deps.taskQueue),
     runs,
     runStream: new RunStreamService(
       deps.db,

@@ -24,6 +24,7 @@ import * as oauth2Credentials from './20261207100000_oauth2_credentials';
 import * as modelCosts from './20261208100000_model_costs';
 import * as costCaps from './20261208110000_cost_caps';
 import * as monthlyBudgets from './20261209100000_monthly_budgets';
+import * as evals from './20261210100000_evals';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -55,6 +56,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261208100000_model_costs', modelCosts],
   ['20261208110000_cost_caps', costCaps],
   ['20261209100000_monthly_budgets', monthlyBudgets],
+  ['20261210100000_evals', evals],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -168,7 +168,7 @@ export async function listGenies(
     .joinRaw(
       `LEFT JOIN LATERAL (
          SELECT id, status, created_at, finished_at FROM runs
-         WHERE runs.owner_id = ? AND runs.genie_id = g.id
+         WHERE runs.owner_id = ? AND runs.genie_id = g.id AND runs.eval_id IS NULL
          ORDER BY created_at DESC, id DESC LIMIT 1
        ) AS last_run ON true`,
       [ownerId]

@@ -35,7 +35,7 @@ interface ContextRow extends RunRow, Partial<RunBudgetColumns> {
 }
 
 /** A row as jsonb (`to_jsonb`) turned back into the row pg would give: its `…_at` times as dates. */
-function withDates<T>(json: Record<string, unknown>): T {
+export function withDates<T>(json: Record<string, unknown>): T {
   const row: Record<string, unknown> = { ...json };
   for (const [key, value] of Object.entries(row)) {
     if (key.endsWith('_at') && typeof value === 'string') row[key] = new Date(value);
@@ -71,7 +71,7 @@ export async function loadRunContext(
   const { rows } = await db.raw<{ rows: ContextRow[] }>(
     `SELECT r.*,
             to_jsonb(g) AS genie,
-            v.spec AS version_spec,
+            coalesce(r.genie_spec, v.spec) AS version_spec,
             (SELECT m.content FROM run_messages m
               WHERE m.run_id = r.id AND m.turn = :turn AND m.role = 'assistant') AS reply,
             (SELECT to_jsonb(s) FROM run_steps s
@@ -152,7 +152,7 @@ export async function loadRunDetail(db: Queryable, ownerId: string, runId: strin
   const { rows } = await db.raw<{ rows: DetailRow[] }>(
     `SELECT r.*,
             to_jsonb(g) AS genie,
-            v.spec AS version_spec,
+            coalesce(r.genie_spec, v.spec) AS version_spec,
             (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
                FROM run_steps s WHERE s.run_id = r.id) AS steps,
             (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]'::jsonb)

@@ -1,3 +1,4 @@
+import type { EvalToolSource } from '../../domain/evals';
 import type { ModelMode } from '../../domain/prices';
 import { USAGE_FIELDS, type TokenUsage } from '../../domain/runs';
 import type { Knex } from 'knex';
@@ -41,6 +42,8 @@ export interface RunStepRow {
   duration_ms: number | null;
   /** What the model call cost, in micro-dollars (pg gives bigint as text); null for tool steps and unpriced models. */
   cost_micro_usd?: string | number | null;
+  /** An eval case's tool step: where its answer came from. */
+  source?: EvalToolSource | null;
 }
 
 /** Limits a query on a run's records to runs of the owner. */
@@ -130,6 +133,7 @@ const STEP_COLUMNS = {
   started_at: 'timestamptz',
   duration_ms: 'int',
   cost_micro_usd: 'bigint',
+  source: 'text',
 } as const;
 const STEP_COLUMN_NAMES = Object.keys(STEP_COLUMNS) as Array<keyof typeof STEP_COLUMNS>;
 
@@ -217,15 +221,15 @@ export async function saveModelTurn(
        ON CONFLICT (run_id, turn, role) DO NOTHING
      ),
      billed AS (
-       INSERT INTO model_calls (run_id, turn, attempt, owner_id, genie_id, model, mode, ${USAGE_FIELDS.join(', ')}, cost_micro_usd)
-       SELECT owned.id, ?::int, ?::int, ?::uuid, ?::uuid, ?::text, ?::text, ${USAGE_FIELDS.map(() => '?::bigint').join(', ')}, ?::bigint
+       INSERT INTO model_calls (run_id, turn, attempt, owner_id, genie_id, model, mode, ${USAGE_FIELDS.join(', ')}, cost_micro_usd, purpose)
+       SELECT owned.id, ?::int, ?::int, ?::uuid, ?::uuid, ?::text, ?::text, ${USAGE_FIELDS.map(() => '?::bigint').join(', ')}, ?::bigint, ?::text
          FROM owned
        ON CONFLICT (run_id, turn, attempt) DO NOTHING
        RETURNING cost_micro_usd
      ),
      spent AS (
        INSERT INTO monthly_spend (owner_id, genie_id, month, cost_micro_usd)
-       SELECT ?::uuid, ?::uuid, ?::text, cost_micro_usd FROM billed WHERE cost_micro_usd IS NOT NULL
+       SELECT ?::uuid, ?::uuid, ?::text, cost_micro_usd FROM billed WHERE cost_micro_usd IS NOT NULL AND ?::text = 'run'
        ON CONFLICT (owner_id, month, genie_id)
        DO UPDATE SET cost_micro_usd = monthly_spend.cost_micro_usd + excluded.cost_micro_usd
      ),
@@ -249,9 +253,11 @@ export async function saveModelTurn(
         call.mode,
         ...USAGE_FIELDS.map((field) => step.usage[field]),
         call.costMicroUsd,
+        call.purpose ?? 'run',
         ownerId,
         call.genieId,
         call.month,
+        call.purpose ?? 'run',
         ...USAGE_FIELDS.map((field) => step.usage[field]),
       ],
     });
@@ -270,6 +276,8 @@ export interface ModelCallRecord {
   costMicroUsd: number | null;
   /** The UTC month (`YYYY-MM`) whose budgets it counts toward. */
   month: string;
+  /** `eval`: an eval case's call, which counts toward no spend or budget (default `run`). */
+  purpose?: 'run' | 'eval';
 }
 
 export async function findToolStep(

@@ -1,4 +1,5 @@
 import type { McpToolEntry, RunWarning } from '../../domain/mcp';
+import type { GenieSpec } from '../../domain/schemas/genie';
 import crypto from 'node:crypto';
 import {
   TERMINAL_STATUSES,
@@ -36,6 +37,12 @@ export interface RunRow extends TokenUsage {
   warnings: RunWarning[];
   /** What every model response of the run cost, in micro-dollars (text: bigint); null when its model has no price. */
   cost_micro_usd: string | null;
+  /** A case of this eval (null: a run of the genie). */
+  eval_id: string | null;
+  /** The past run an eval case replays. */
+  baseline_run_id: string | null;
+  /** The genie an eval case runs with (its change applied); null: the genie's recorded version. */
+  genie_spec: GenieSpec | null;
 }
 
 export interface NewRun {
@@ -111,7 +118,9 @@ export async function listRecentRuns(
   genieId: string,
   limit: number
 ): Promise<RunRow[]> {
-  return newestFirst(db<RunRow>('runs').where({ owner_id: ownerId, genie_id: genieId })).limit(limit);
+  return newestFirst(db<RunRow>('runs').where({ owner_id: ownerId, genie_id: genieId }).whereNull('eval_id')).limit(
+    limit
+  );
 }
 
 /** A page of the owner's runs (of one genie, or all), newest first; fetches `limit + 1` rows. */
@@ -120,7 +129,8 @@ export async function listRuns(
   ownerId: string,
   options: { genieId?: string; status?: RunStatus; limit: number; cursor?: PageCursor }
 ): Promise<RunRow[]> {
-  const query = db<RunRow>('runs').where({ owner_id: ownerId });
+  // An eval's cases are listed with their eval, not among runs.
+  const query = db<RunRow>('runs').where({ owner_id: ownerId }).whereNull('eval_id');
   if (options.genieId) query.andWhere({ genie_id: options.genieId });
   if (options.status) query.andWhere({ status: options.status });
   return newestFirst(query, options.cursor).limit(options.limit + 1); // one more: is there a next page?

@@ -1,7 +1,7 @@
 import { usdOf } from '../../domain/prices';
 import type { Queryable } from '../index';
 
-/** What was spent on Claude today and this month (UTC), in USD. */
+/** What runs spent on Claude today and this month (UTC), in USD (an eval's spend is its own). */
 export interface Spend {
   today_usd: number;
   month_usd: number;
@@ -23,7 +23,7 @@ export async function spendByGenie(db: Queryable, ownerId: string, genieIds: str
   if (genieIds.length === 0) return new Map();
   const { rows } = await db.raw<{ rows: Array<{ genie_id: string; today: string; month: string }> }>(
     `SELECT genie_id, ${SPEND_SQL} FROM model_calls
-      WHERE owner_id = ? AND genie_id = ANY(?::uuid[]) AND ${THIS_MONTH}
+      WHERE owner_id = ? AND genie_id = ANY(?::uuid[]) AND purpose = 'run' AND ${THIS_MONTH}
       GROUP BY genie_id`,
     [ownerId, genieIds]
   );
@@ -33,7 +33,7 @@ export async function spendByGenie(db: Queryable, ownerId: string, genieIds: str
 /** What all the owner's genies spent (every model response of all runs). */
 export async function spendOfOwner(db: Queryable, ownerId: string): Promise<Spend> {
   const { rows } = await db.raw<{ rows: Array<{ today: string; month: string }> }>(
-    `SELECT ${SPEND_SQL} FROM model_calls WHERE owner_id = ? AND ${THIS_MONTH}`,
+    `SELECT ${SPEND_SQL} FROM model_calls WHERE owner_id = ? AND purpose = 'run' AND ${THIS_MONTH}`,
     [ownerId]
   );
   return spendOf(rows[0]);

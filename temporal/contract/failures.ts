@@ -18,6 +18,8 @@ const FAILURES = {
   RunAlreadyEnded: { permanent: true },
   /** The stored assistant message has no tool call with that id. */
   ToolCallMissing: { permanent: true },
+  /** An eval case called what its recorded run called, but that run's result is gone (a deleted run or step). */
+  RecordedResultMissing: { permanent: true },
   /** An MCP server was unreachable or answered 5xx/429; retried with backoff (the last attempt answers the model). */
   McpServerUnavailable: { permanent: false },
   /** A webhook endpoint answered non-2xx or not at all; retried with backoff for up to a day. */

@@ -1,7 +1,7 @@
 // The names operators see in the Temporal UI and the API relies on: workflow types, ids, search
 // attributes. Change none of them without a migration plan: running workflows and schedules carry them.
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { TriggerType } from '../../domain/runs';
+import type { RunTriggerType } from '../../domain/runs';
 
 /** Workflow types, as registered by the worker (the exported function names in `workflows/`). */
 export const WORKFLOW = {
@@ -13,6 +13,8 @@ export const WORKFLOW = {
   scheduleReconciler: 'scheduleReconciler',
   /** Delivers one webhook event, retrying for up to a day (outlives the run that started it). */
   webhookDelivery: 'webhookDelivery',
+  /** An eval: a change to a genie tried against its past runs, one child `genieRun` per case. */
+  genieEval: 'genieEval',
 } as const;
 
 const genieIdKey = defineSearchAttributeKey('GenieId', SearchAttributeType.KEYWORD);
@@ -28,7 +30,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [genieIdKey, genieOwnerIdKey, genieTriggerT
 export function genieSearchAttributes(genie: {
   genieId: string;
   ownerId: string;
-  triggerType: TriggerType;
+  triggerType: RunTriggerType;
   genieName?: string;
 }): SearchAttributePair[] {
   return [

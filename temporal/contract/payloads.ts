@@ -244,8 +244,34 @@ export interface ReconcileReport {
   deleted: string[];
 }
 
+/** Input of the `genieEval` workflow (its changes, runs and rubric are in Postgres). */
+export interface GenieEvalInput {
+  evalId: string;
+  ownerId: string;
+}
+
+/** What an eval runs: its case runs, in order, and whether a judge scores each. */
+export interface EvalPlan {
+  cases: Array<{ runId: string; genieId: string }>;
+  judged: boolean;
+}
+
+export interface EvalCaseInput {
+  evalId: string;
+  ownerId: string;
+  runId: string;
+}
+
+export interface FinishEvalInput {
+  evalId: string;
+  ownerId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  error?: string | null;
+}
+
 /** The workflows' signatures, for typed starts by name from the client side. */
 export type GenieRunWorkflow = (input: GenieRunInput) => Promise<RunEnd>;
 export type GenieEventsWorkflow = (input: GenieEventsInput) => Promise<{ dropped: number }>;
 export type ScheduleReconcilerWorkflow = (input: ScheduleReconcilerInput) => Promise<void>;
 export type WebhookDeliveryWorkflow = (input: WebhookDeliveryInput) => Promise<void>;
+export type GenieEvalWorkflow = (input: GenieEvalInput) => Promise<{ status: string }>;

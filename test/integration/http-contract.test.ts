@@ -229,6 +229,11 @@ describe('OpenAPI', () => {
         'GET /v1/models',
         'GET /v1/account',
         'PATCH /v1/account',
+        'POST /v1/worker-genies/{id}/evals',
+        'GET /v1/worker-genies/{id}/evals',
+        'GET /v1/evals/{id}',
+        'POST /v1/evals/{id}/cancel',
+        'POST /v1/evals/{id}/apply',
       ].sort()
     );
     const genie = res.body.components.schemas.GenieCreate;
