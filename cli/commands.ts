@@ -189,12 +189,7 @@ const COMMANDS: Record<string, Command> = {
   'genies create': async (ctx) => {
     const { values } = parseArgs({ args: ctx.args, options: { file: { type: 'string' }, json: { type: 'boolean' } } });
     if (!values.file) throw new StartupError('genies create needs --file F.json (a genie: name, soul_prompt, …)');
-    let body: unknown;
-    try {
-      body = JSON.parse(fs.readFileSync(values.file, 'utf8'));
-    } catch (err) {
-      throw new StartupError(`Cannot read ${values.file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const body = readJsonFile(values.file);
     // The API validates it and answers a 400 naming each bad field.
     const genie = await ctx.api.createGenie(body as GenieCreate);
     if (ctx.json) return printJson(ctx, genie);
@@ -215,6 +210,79 @@ const COMMANDS: Record<string, Command> = {
       return;
     }
     return follow(ctx, started.run_id);
+  },
+  'genies eval': async (ctx) => {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string' },
+        last: { type: 'string' },
+        rubric: { type: 'string' },
+        'min-score': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const genieId = positionals[0];
+    if (!genieId || !values.file) {
+      throw new StartupError('genies eval needs a GENIE_ID and --file changes.json (the genie fields to change)');
+    }
+    const changes = readJsonFile(values.file);
+    if (!changes || typeof changes !== 'object' || Array.isArray(changes)) {
+      throw new StartupError(`${values.file} must hold a JSON object of genie fields, e.g. {"soul_prompt": "…"}`);
+    }
+    const last = values.last === undefined ? undefined : Number(values.last);
+    if (last !== undefined && !(Number.isInteger(last) && last >= 1 && last <= 50)) {
+      throw new StartupError('--last needs a whole number of runs from 1 to 50');
+    }
+    const minScore = values['min-score'] === undefined ? undefined : Number(values['min-score']);
+    if (minScore !== undefined && !(minScore >= 1 && minScore <= 5)) {
+      throw new StartupError('--min-score needs a score from 1 to 5');
+    }
+    if (minScore !== undefined && values.rubric === undefined) {
+      throw new StartupError('--min-score needs --rubric: without one no case is scored');
+    }
+    const started = await ctx.api.createEval(genieId, {
+      changes: changes,
+      ...(last === undefined ? {} : { last }),
+      ...(values.rubric === undefined ? {} : { rubric: values.rubric }),
+    });
+    if (!ctx.json) ctx.out(`${dim('●')} eval ${started.eval_id}: ${started.cases} past runs, running…`);
+    let evaluation = await ctx.api.getEval(started.eval_id);
+    for (let seen = 0; evaluation.status === 'running'; evaluation = await ctx.api.getEval(started.eval_id)) {
+      if (!ctx.json && evaluation.summary.finished > seen) {
+        seen = evaluation.summary.finished;
+        ctx.out(dim(`  ${seen} of ${evaluation.summary.cases} cases finished`));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const { summary } = evaluation;
+    const scoreTooLow = minScore !== undefined && (summary.mean_score === null || summary.mean_score < minScore);
+    const ok = evaluation.status === 'succeeded' && summary.failed === 0 && !scoreTooLow;
+    if (ctx.json) {
+      printJson(ctx, evaluation);
+      return ok;
+    }
+    ctx.out(
+      table(
+        ['RUN', 'STATUS', 'SAME TOOLS', 'SCORE', 'COST', 'BEFORE', 'OUTPUT'],
+        evaluation.cases.map((c) => [
+          c.run_id,
+          status(c.status),
+          c.same_tool_sequence ? 'yes' : 'no',
+          typeof c.score === 'number' ? String(c.score) : '-',
+          usd(c.cost_usd),
+          usd(c.baseline_cost_usd),
+          (c.error ? `${c.error.type}: ${c.error.message}` : (c.output ?? '')).replace(/\s+/g, ' ').slice(0, 60),
+        ])
+      )
+    );
+    const mean = summary.mean_score === null ? 'no score' : `mean score ${summary.mean_score}`;
+    const line = `${evaluation.status}: ${summary.finished} of ${summary.cases} cases, ${summary.failed} failed, ${summary.same_tool_sequence} same tools, ${mean}, ${usd(summary.cost_usd)} (the runs: ${usd(summary.baseline_cost_usd)})`;
+    ctx.out(ok ? green(`✓ ${line}`) : red(`✗ ${line}`));
+    if (scoreTooLow) ctx.out(red(`  the mean score is below --min-score ${minScore}`));
+    if (ok) ctx.out(dim(`Apply it: POST /v1/evals/${evaluation.id}/apply (or in the console)`));
+    return ok;
   },
   runs: async (ctx) => {
     const genieId = ctx.args.find((arg) => !arg.startsWith('--'));
@@ -329,6 +397,15 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** A JSON file's content, or a one-line error naming the file. */
+function readJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new StartupError(`Cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** A monthly budget and how much of it this month's spend used. */
 function budgetLine(spend: { month_usd: number }, budget: number): string {
   const share = Math.round((spend.month_usd / budget) * 100);
@@ -392,6 +469,9 @@ default the dev key of GENIE_DATA_DIR):
   genies list                                  your genies, with their last run
   genies get GENIE_ID                          one genie, its schedule and recent runs
   genies create --file F.json                  create a genie from a JSON file (name, soul_prompt, …)
+  genies eval GENIE_ID --file CHANGES.json [--last N] [--rubric TEXT] [--min-score X]
+                                               try a change against past runs; exits 1 when a case
+                                               failed or the mean score is below X
   genies run GENIE_ID [--input TEXT] [--follow]
                                                start a run; --follow shows its steps as they happen
                                                and exits 0 when it succeeded, 1 otherwise

@@ -198,6 +198,15 @@ export function Field({ label, hint, error, children, id, className }) {
   </div>`;
 }
 
+/**
+ * What Claude answered, as the console shows it everywhere: its text as written (line breaks kept,
+ * no markup rendered), or a muted `empty` when there is none.
+ */
+export function Output({ value, empty = 'No answer' }) {
+  if (value === null || value === undefined || value === '') return html`<p class="output-text muted">${empty}</p>`;
+  return html`<p class="output-text">${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</p>`;
+}
+
 export function Json({ value }) {
   const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
   return html`<pre class="json">${text}</pre>`;

@@ -191,6 +191,71 @@ describe('the genie CLI', () => {
     expect(genie).toMatch(/^mode\s+batch/m);
   });
 
+  it('tries a change with genies eval: a table of cases, exit 0, or 1 below --min-score or on a failed case', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user, { name: 'Summariser', tools: [] });
+    fake.scriptConversation(marker, [text('old summary')]);
+    for (let i = 0; i < 2; i++) {
+      const { run_id } = await startRun(h, user, genie.id);
+      expect((await waitForRun(h, user, run_id)).status).toBe('succeeded');
+    }
+    const newMarker = `cli-eval-${Date.now()}`;
+    const judge = `cli-judge-${Date.now()}`;
+    fake.scriptConversation(newMarker, [text('new summary')]);
+    fake.script(judge, [toolUse([{ name: 'record_score', input: { score: 4, reason: 'clearer' } }])]);
+    const file = path.join(dir, 'changes.json');
+    fs.writeFileSync(file, JSON.stringify({ soul_prompt: `Summarise sharply. ${newMarker}` }));
+    const rubric = `Is it a clear summary? ${judge}`;
+
+    const passed = await cli([
+      'genies',
+      'eval',
+      genie.id,
+      '--file',
+      file,
+      '--last',
+      '2',
+      '--rubric',
+      rubric,
+      '--min-score',
+      '3',
+    ]);
+    expect(passed.stderr).toBe('');
+    expect(passed.code).toBe(0);
+    const lines = passed.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('RUN'))).toMatch(
+      /^RUN\s+STATUS\s+SAME TOOLS\s+SCORE\s+COST\s+BEFORE\s+OUTPUT$/
+    );
+    expect(lines.filter((l) => /succeeded\s+yes\s+4\s+/.test(l) && l.endsWith('new summary'))).toHaveLength(2);
+    expect(passed.stdout).toMatch(/✓ succeeded: 2 of 2 cases, 0 failed, 2 same tools, mean score 4, /);
+
+    const tooLow = await cli([
+      'genies',
+      'eval',
+      genie.id,
+      '--file',
+      file,
+      '--last',
+      '1',
+      '--rubric',
+      rubric,
+      '--min-score',
+      '4.5',
+    ]);
+    expect(tooLow.code).toBe(1);
+    expect(tooLow.stdout).toContain('the mean score is below --min-score 4.5');
+
+    fake.scriptConversation(newMarker, [stopWith('refusal')]);
+    const failed = await cli(['genies', 'eval', genie.id, '--file', file, '--json']);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'succeeded', summary: { cases: 2, failed: 2 } });
+
+    const noFile = await cli(['genies', 'eval', genie.id]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toContain('--file changes.json');
+    const noRubric = await cli(['genies', 'eval', genie.id, '--file', file, '--min-score', '3']);
+    expect(noRubric.stderr).toContain('--min-score needs --rubric');
+  }, 90_000);
+
   it('exits 1 when the followed run does not succeed, saying why', async () => {
     const marker = `cli-refusal-${Date.now()}`;
     fake.script(marker, [stopWith('refusal')]);

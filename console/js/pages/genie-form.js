@@ -23,7 +23,7 @@ const MODEL_MODES = [
 const money = (value) => (String(value).trim() === '' ? null : Number(value));
 
 /** What a model costs here, in a few words (its price from GET /v1/models), or that it has none. */
-function modelPriceHint(models, model, mode) {
+export function modelPriceHint(models, model, mode) {
   if (!models) return model.trim() ? null : 'Empty: the platform default';
   const id = model.trim() || models.default_model;
   const price = models.items.find((item) => item.id === id);

@@ -1,6 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
-import { Cost, ErrorBox, html, Json, Link, Loading, StatusBadge, Time, duration, tokens, usd, useLoad } from '../ui.js';
+import {
+  Cost,
+  ErrorBox,
+  html,
+  Json,
+  Link,
+  Loading,
+  Output,
+  StatusBadge,
+  Time,
+  duration,
+  tokens,
+  usd,
+  useLoad,
+} from '../ui.js';
 import { phaseLabel, useCatalogue } from '../catalogue.js';
 import { ApprovalCard, approvalsChanged } from './approvals.js';
 
@@ -310,7 +324,7 @@ export function RunPage({ id }) {
       run.output
         ? html`<div class="card output">
             <h2>Answer</h2>
-            <p>${run.output}</p>
+            <${Output} value=${run.output} />
           </div>`
         : null
     }
