@@ -9,6 +9,8 @@ import { GenieForm } from './pages/genie-form.js';
 import { GeniePage } from './pages/genie.js';
 import { RunList } from './pages/runs.js';
 import { RunPage } from './pages/run.js';
+import { TryChange } from './pages/try-change.js';
+import { EvalPage } from './pages/eval.js';
 import { Notifications } from './pages/notifications.js';
 import { Approvals } from './pages/approvals.js';
 import { Credentials } from './pages/credentials.js';
@@ -18,10 +20,12 @@ import { DataTables } from './pages/data.js';
 const ROUTES = [
   ['/genies/new', GenieForm],
   ['/genies/:id/edit', GenieForm],
+  ['/genies/:id/try', TryChange],
   ['/genies/:id', GeniePage],
   ['/genies', GenieList],
   ['/runs/:id', RunPage],
   ['/runs', RunList],
+  ['/evals/:id', EvalPage],
   ['/notifications', Notifications],
   ['/approvals', Approvals],
   ['/credentials', Credentials],

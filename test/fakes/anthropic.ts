@@ -202,6 +202,11 @@ function demoInput(schema: any): Record<string, unknown> {
 }
 
 function defaultReply(body: any): FakeReply {
+  // A tool the request forces (`tool_choice`), called with an input its schema allows.
+  if (body.tool_choice?.type === 'tool') {
+    const forced = (body.tools ?? []).find((t: any) => t.name === body.tool_choice.name);
+    if (forced) return toolUse([{ name: forced.name as string, input: demoInput(forced.input_schema) }]);
+  }
   const messages: any[] = body.messages ?? [];
   const offered = new Set<string>((body.tools ?? []).map((t: any) => t.name));
   const calls = messages

@@ -384,7 +384,8 @@ export function EvalPage({ id }) {
   const canApply = !running && !evaluation.applied_at && !applied;
   return html`<section class="eval-page">
     <p class="crumbs">
-      <${Link} to="/genies">Genies<//> / <${Link} to=${`/genies/${evaluation.genie_id}`}>${genie?.name ?? 'Genie'}<//>
+      <${Link} to="/genies">Genies<//> / <${Link} to=${`/genies/${evaluation.genie_id}`}>${genie?.name ?? 'Genie'}<//> /
+      <${Link} to=${`/genies/${evaluation.genie_id}?tab=evals`}>Evals<//>
     </p>
     <div class="page-head">
       <div>

@@ -20,6 +20,7 @@ import {
 } from '../ui.js';
 import { triggerSummary } from './genies.js';
 import { McpServerFacts } from './mcp-servers.js';
+import { GenieEvals } from './eval.js';
 
 export function RunRows({ runs, showGenie = false, genieNames = {} }) {
   return html`<div class="table-wrap">
@@ -173,9 +174,12 @@ function GenieBudget({ genie }) {
   </div>`;
 }
 
-export function GeniePage({ id }) {
+const TABS = ['runs', 'evals', 'memory', 'prompt'];
+
+/** A genie's page; `tab` (from `?tab=`) opens one of its tabs. */
+export function GeniePage({ id, tab: initialTab }) {
   const { data: genie, error, loading } = useLoad(() => get(`/v1/worker-genies/${id}`), [id]);
-  const [tab, setTab] = useState('runs');
+  const [tab, setTab] = useState(TABS.includes(initialTab) ? initialTab : 'runs');
   const [deleting, setDeleting] = useState(false);
   const remove = async () => {
     if (!window.confirm(`Delete "${genie.name}" with its schedule, run history and memory?`)) return;
@@ -202,6 +206,9 @@ export function GeniePage({ id }) {
         <p class="muted">${genie.description || triggerSummary(genie)}</p>
       </div>
       <div class="buttons">
+        <${Link} class="button" to=${`/genies/${id}/try`} title="Try a change against its past runs before you save it"
+          >Try a change<//
+        >
         <button onClick=${() => go(`/genies/${id}/edit`)}>Edit</button>
         <button class="danger" onClick=${remove} disabled=${deleting}>Delete</button>
       </div>
@@ -211,6 +218,7 @@ export function GeniePage({ id }) {
         <div class="tabs" role="tablist">
           ${[
             ['runs', `Runs (${genie.recent_runs.length}${genie.recent_runs.length === 10 ? '+' : ''})`],
+            ['evals', 'Evals'],
             ['memory', 'Memory'],
             ['prompt', 'Soul prompt'],
           ].map(
@@ -233,6 +241,7 @@ export function GeniePage({ id }) {
                   >Start one with <em>Run now</em>; you can watch its steps arrive live.<//>`
             : null
         }
+        ${tab === 'evals' ? html`<${GenieEvals} genie=${genie} />` : null}
         ${tab === 'memory' ? html`<${Memory} genie=${genie} />` : null}
         ${tab === 'prompt' ? html`<pre class="prompt">${genie.soul_prompt}</pre>` : null}
       </div>

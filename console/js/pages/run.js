@@ -17,6 +17,7 @@ import {
 } from '../ui.js';
 import { phaseLabel, useCatalogue } from '../catalogue.js';
 import { ApprovalCard, approvalsChanged } from './approvals.js';
+import { SourceBadge } from './eval.js';
 
 function LivePanel({ live }) {
   const catalogue = useCatalogue();
@@ -45,7 +46,9 @@ function Step({ step }) {
   return html`<li class=${`step ${step.kind} ${step.is_error ? 'is-error' : ''}`} data-seq=${step.seq}>
     <div class="step-head">
       <span class="step-icon" aria-hidden="true">${isModel ? '✦' : '⚙'}</span>
-      <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong> ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
+      <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong>
+      ${step.source ? html`<${SourceBadge} source=${step.source} />` : null}
+      ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
       ${
         isModel && step.input?.mode === 'batch'
           ? html`<span class="badge mode-batch" title="Sent through the Message Batches API, at half price">batch</span>`
@@ -166,6 +169,16 @@ function BudgetWait({ run, genie }) {
       <${Link} to="/genies">Change your account’s budget<//>
     </p>
   </div>`;
+}
+
+/** A case of an eval: which eval, which past run it replays, and how its tool calls were answered. */
+function EvalCaseNote({ run }) {
+  if (!run.eval_id) return null;
+  return html`<p class="notice eval-note" data-eval-case>
+    A case of <${Link} to=${`/evals/${run.eval_id}`}>eval ${run.eval_id.slice(0, 8)}<//>: the genie with a change,
+    replaying${' '}${run.baseline_run_id ? html`<${Link} to=${`/runs/${run.baseline_run_id}`}>run ${run.baseline_run_id.slice(0, 8)}<//>` : 'a past run'}.
+    Its tool calls were answered from that run (recorded), read live, or refused; nothing was written or sent.
+  </p>`;
 }
 
 /** What the run went without (an MCP server it could not list when it started), in plain words. */
@@ -318,6 +331,7 @@ export function RunPage({ id }) {
         : null
     }
     ${run.status === 'waiting_budget' ? html`<${BudgetWait} run=${run} genie=${genie} />` : null}
+    <${EvalCaseNote} run=${run} />
     <${RunWarnings} warnings=${run.warnings ?? detail?.warnings} />
     <${RunError} run=${run} config=${detail?.genie_config} genieId=${run.genie_id} />
     ${
