@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Activities } from '../../activities';
 import {
   approvalDecidedSignal,
+  budgetChangedSignal,
   decideApprovalUpdate,
   eventSignal,
   type GenieRunInput,
@@ -13,6 +14,7 @@ import {
   type ModelTurn,
   type ToolCallRef,
 } from '../../temporal/contract';
+import { genieEval } from '../../workflows/genie-eval';
 import { genieEvents } from '../../workflows/genie-events';
 import { genieRun } from '../../workflows/genie-run';
 import { webhookDelivery } from '../../workflows/webhook-delivery';
@@ -26,8 +28,11 @@ const call = (name: string, needsApproval = false): ToolCallRef => ({
   ...(needsApproval ? { needsApproval: true } : {}),
 });
 
-/** Per run: the model's replies, and how long its approvals live. */
-const scripts = new Map<string, { replies: ModelTurn[]; approvalMs?: number; blockFirstTurn?: Promise<void> }>();
+/** Per run: the model's replies, how long its approvals live, and whether its calls go through batches. */
+const scripts = new Map<
+  string,
+  { replies: ModelTurn[]; approvalMs?: number; blockFirstTurn?: Promise<void>; batch?: boolean }
+>();
 const deliveryAttempts = new Map<string, number>();
 
 export const scenarioActivities: Partial<Activities> = {
@@ -36,12 +41,30 @@ export const scenarioActivities: Partial<Activities> = {
     genieName: 'fixture',
     maxTurns: 5,
     maxTokensPerRun: null,
+    ...(runId && scripts.get(runId)?.batch ? { modelMode: 'batch' as const } : {}),
   }),
   callModel: async ({ runId, turn }) => {
     const script = scripts.get(runId);
     if (turn === 1 && script?.blockFirstTurn) await script.blockFirstTurn;
     return script?.replies.shift() ?? reply('end_turn');
   },
+  submitModelBatch: async ({ runId, turn, submission }) => ({ batchId: `msgbatch_${runId}_${turn}_${submission}` }),
+  pollModelBatch: async () => ({ ended: true }),
+  collectModelBatch: async ({ runId, submission }) =>
+    // The first batch of each turn expired: it is submitted again.
+    submission === 1
+      ? { resultType: 'expired' }
+      : { resultType: 'succeeded', reply: scripts.get(runId)?.replies.shift() ?? reply('end_turn') },
+  cancelModelBatch: async () => undefined,
+  evalCases: async () => ({
+    cases: [
+      { runId: crypto.randomUUID(), genieId: crypto.randomUUID() },
+      { runId: crypto.randomUUID(), genieId: crypto.randomUUID() },
+    ],
+    judged: true,
+  }),
+  judgeEvalCase: async () => undefined,
+  finishEval: async () => undefined,
   runTool: async () => ({ isError: false, preview: 'ok' }),
   finishRun: async () => ({}),
   requestApproval: async ({ runId, toolUseId }) => ({
@@ -89,7 +112,7 @@ function startRun(
   taskQueue: string,
   replies: ModelTurn[],
   extra: Partial<GenieRunInput> = {},
-  options: { approvalMs?: number; blockFirstTurn?: Promise<void> } = {}
+  options: { approvalMs?: number; blockFirstTurn?: Promise<void>; batch?: boolean } = {}
 ) {
   const runId = crypto.randomUUID();
   scripts.set(runId, { replies, ...options });
@@ -184,6 +207,41 @@ export const SCENARIOS: Record<string, Scenario> = {
       { approvalMs: 1500 }
     );
     await (await started).result();
+    return [workflowId];
+  },
+  'run-budget-wait': async (client, taskQueue) => {
+    // A spent budget: the run waits, a raise signals it, it asks again and goes on.
+    const wait: ModelTurn = { ...reply('budget_wait'), budgetWait: { scope: 'genie', releaseInMs: 3_600_000 } };
+    const { workflowId, started } = startRun(client, taskQueue, [wait, reply('end_turn')]);
+    const handle = await started;
+    for (let i = 0; i < 50 && (await handle.query<{ phase: string }>('status')).phase !== 'waiting_budget'; i++) {
+      await sleep(100);
+    }
+    await handle.signal(budgetChangedSignal);
+    await handle.result();
+    return [workflowId];
+  },
+  'run-batch': async (client, taskQueue) => {
+    // Two turns through batches, the first batch of each expiring (10 s of timers each).
+    const { workflowId, started } = startRun(
+      client,
+      taskQueue,
+      [reply('tool_use', [call('memory_write')]), reply('end_turn')],
+      {},
+      { batch: true }
+    );
+    await (await started).result();
+    return [workflowId];
+  },
+  'eval-two-cases': async (client, taskQueue) => {
+    const workflowId = `genie-eval-${crypto.randomUUID()}`;
+    await (
+      await client.workflow.start(genieEval, {
+        taskQueue,
+        workflowId,
+        args: [{ evalId: crypto.randomUUID(), ownerId: crypto.randomUUID() }],
+      })
+    ).result();
     return [workflowId];
   },
   'webhook-delivery-retried': async (client, taskQueue) => {
