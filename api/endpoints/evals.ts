@@ -76,7 +76,7 @@ export const evalEndpoints = [
     action: 'apply-eval',
     params: EVAL_ID,
     responses: { 200: { description: 'the updated genie', schema: R.ok(R.GenieSavedSchema) } },
-    errors: { 409: 'conflict: the genie changed since the eval began' },
+    errors: { 409: 'conflict: the genie changed since the eval began, or the change was already applied' },
     handler: async ({ ownerId, params, services }) => ({ data: await services.evals.apply(ownerId, params.id) }),
   }),
 ];

@@ -143,6 +143,7 @@ export class EvalService {
   async apply(ownerId: string, evalId: string) {
     const row = await findEval(this.db, ownerId, evalId);
     if (!row) throw new NotFoundError('Eval');
+    if (row.applied_at) throw new ConflictError('This eval’s change was already applied.');
     const genie = await this.genies.update(ownerId, row.genie_id, row.changes, row.genie_version);
     await markEvalApplied(this.db, ownerId, evalId);
     return genie;

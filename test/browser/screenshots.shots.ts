@@ -155,6 +155,61 @@ it('photographs the console', async () => {
   await page.waitForTimeout(300);
   await shot(page, 'run', true);
 
+  // A change to the scout tried against its run: the same query (recorded), a note it was not let
+  // send (refused), a shorter answer; a judge scores it against a rubric.
+  fake.scriptConversation('scout-eval-marker', [
+    toolUse([
+      {
+        name: 'query_data',
+        input: {
+          table: 'leads',
+          filters: [{ column: 'status', op: 'eq', value: 'new' }],
+          order_by: { column: 'score', direction: 'desc' },
+          limit: 3,
+          columns: ['name', 'company', 'score', 'source'],
+        },
+      },
+      { name: 'memory_read', input: { key: 'picked/yesterday' } },
+    ]),
+    toolUse([
+      {
+        name: 'notify_owner',
+        input: { subject: 'Call Ada Lovelace first', message: 'A referral, score 92: call her before 11.' },
+      },
+    ]),
+    text('Call Ada Lovelace first: a referral with the best score. Ben and Chloé can wait until tomorrow.'),
+  ]);
+  fake.script('scout-judge-marker', [
+    toolUse([
+      {
+        name: 'record_score',
+        input: { score: 4, reason: 'Names one lead to call and why, in two sentences; the original listed three.' },
+      },
+    ]),
+  ]);
+  const evalStarted = await h.call('POST', `/v1/worker-genies/${scout.id}/evals`, {
+    key: user.key,
+    body: {
+      changes: {
+        soul_prompt:
+          'Find the one new lead to call first today and say why in two sentences; remember whom you picked. scout-eval-marker',
+      },
+      last: 1,
+      rubric: 'Does it name one lead to call first, with a reason, briefly? scout-judge-marker',
+    },
+  });
+  if (evalStarted.status !== 202) throw new Error(`eval: ${evalStarted.status} ${JSON.stringify(evalStarted.body)}`);
+  const evalId = evalStarted.body.data.eval_id;
+  for (let i = 0; i < 300; i++) {
+    const res = await h.call('GET', `/v1/evals/${evalId}`, { key: user.key });
+    if (res.body.data.status !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.goto(`${h.url}/#/evals/${evalId}`);
+  await page.locator('.eval-case .badge.score').waitFor();
+  await page.waitForTimeout(300);
+  await shot(page, 'eval', true);
+
   await page.goto(`${h.url}/#/genies`);
   await page.locator('tr', { hasText: 'Inbox summariser' }).locator('.badge').waitFor();
   await page.waitForTimeout(300);

@@ -221,7 +221,7 @@ describe('an eval of a soul prompt change', () => {
     expect((await call('GET', `/v1/evals/${evalId}`)).body.data.applied_at).toEqual(expect.any(String));
     const again = await call('POST', `/v1/evals/${evalId}/apply`);
     expect(again.status).toBe(409);
-    expect(again.body.error.message).toMatch(/changed since/);
+    expect(again.body.error.message).toMatch(/already applied/);
   });
 
   it('is another owner’s: 404 for every eval call', async () => {
@@ -278,6 +278,12 @@ describe('eval cases that cannot go as the recorded run did', () => {
       message: expect.stringContaining('its result is no longer recorded'),
     });
     expect(done.summary).toMatchObject({ cases: 2, finished: 2, failed: 1, same_tool_sequence: 1, mean_score: null });
+    // The genie changed since the eval began: its change is not applied over the new version.
+    await call('PATCH', `/v1/worker-genies/${genie.id}`, { description: 'edited meanwhile' });
+    const stale = await call('POST', `/v1/evals/${done.id}/apply`);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toMatch(/changed since \(version 1 → 2\)/);
+    expect((await call('GET', `/v1/worker-genies/${genie.id}`)).body.data.soul_prompt).not.toContain(newMarker);
   }, 60_000);
 
   it('cancels an eval and its running cases', async () => {

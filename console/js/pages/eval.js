@@ -70,7 +70,7 @@ function Value({ field, value }) {
  * The words (and the spaces between them) of `after` against `before`: parts that are the same,
  * removed or added, in order. Null when the texts are too long to compare word by word.
  */
-export function diffWords(before, after) {
+function diffWords(before, after) {
   const a = before.split(/(\s+)/).filter(Boolean);
   const b = after.split(/(\s+)/).filter(Boolean);
   if (a.length * b.length > 1_000_000) return null;
@@ -140,8 +140,7 @@ function ChangeList({ changes, before }) {
       <thead>
         <tr>
           <th>Field</th>
-          <th>Before</th>
-          <th>With the change</th>
+          <th>Before → with the change</th>
         </tr>
       </thead>
       <tbody>
@@ -149,15 +148,20 @@ function ChangeList({ changes, before }) {
           field === 'soul_prompt'
             ? html`<tr data-field=${field}>
                 <th scope="row">${fieldLabel(field)}</th>
-                <td colspan="2">
+                <td>
                   <${TextDiff} before=${before?.soul_prompt} after=${value} />
-                  ${before ? null : html`<p class="hint">The soul prompt it replaced is not known here.</p>`}
+                  <p class="hint">
+                    ${before ? html`<del>Struck out</del>: removed · <ins>marked</ins>: added` : 'The soul prompt it replaced is not known here.'}
+                  </p>
                 </td>
               </tr>`
             : html`<tr data-field=${field}>
                 <th scope="row">${fieldLabel(field)}</th>
-                <td class="before"><${Value} field=${field} value=${before ? before[field] : undefined} /></td>
-                <td class="after"><span aria-hidden="true">→ </span><${Value} field=${field} value=${value} /></td>
+                <td>
+                  <span class="before"><${Value} field=${field} value=${before ? before[field] : undefined} /></span>
+                  <span class="arrow" aria-label="changed to"> → </span>
+                  <span class="after"><${Value} field=${field} value=${value} /></span>
+                </td>
               </tr>`
         )}
       </tbody>
@@ -259,7 +263,7 @@ function Summary({ summary, rubric }) {
     </div>
     <div data-stat="cost">
       <span class="label">Cost</span><${Cost} value=${summary.cost_usd} />
-      <span class="muted small cap"> vs ${usd(summary.baseline_cost_usd)} before</span>
+      <span class="muted small cap">vs ${usd(summary.baseline_cost_usd)} before</span>
     </div>
   </div>`;
 }
@@ -381,11 +385,12 @@ export function EvalPage({ id }) {
   const { summary } = evaluation;
   const took =
     evaluation.finished_at && new Date(evaluation.finished_at).getTime() - new Date(evaluation.created_at).getTime();
-  const canApply = !running && !evaluation.applied_at && !applied;
+  // Refused because the genie changed since: trying again is the way on, not applying again.
+  const canApply = !running && !evaluation.applied_at && !applied && applyError?.status !== 409;
   return html`<section class="eval-page">
     <p class="crumbs">
-      <${Link} to="/genies">Genies<//> / <${Link} to=${`/genies/${evaluation.genie_id}`}>${genie?.name ?? 'Genie'}<//> /
-      <${Link} to=${`/genies/${evaluation.genie_id}?tab=evals`}>Evals<//>
+      <${Link} to="/genies">Genies<//> / <${Link} to=${`/genies/${evaluation.genie_id}`}>${genie?.name ?? 'Genie'}<//
+      >${' / '}<${Link} to=${`/genies/${evaluation.genie_id}?tab=evals`}>Evals<//>
     </p>
     <div class="page-head">
       <div>
@@ -453,7 +458,8 @@ export function EvalPage({ id }) {
     <h2>Cases <span class="muted small">(${summary.cases})</span></h2>
     <div class="eval-cases">
       ${evaluation.cases.map(
-        (item, index) => html`<${EvalCase} key=${item.case_run_id} item=${item} index=${index} rubric=${evaluation.rubric} />`
+        (item, index) =>
+          html`<${EvalCase} key=${item.case_run_id} item=${item} index=${index} rubric=${evaluation.rubric} />`
       )}
     </div>
   </section>`;

@@ -45,7 +45,8 @@ function changesOf(form, genie, others) {
 
 /** A line of a past run to pick it by: its answer, its error, or its input. */
 function runText(run) {
-  const text = run.output ?? run.error?.message ?? (typeof run.input === 'string' ? run.input : JSON.stringify(run.input));
+  const text =
+    run.output ?? run.error?.message ?? (typeof run.input === 'string' ? run.input : JSON.stringify(run.input));
   if (!text) return '';
   return text.length > 140 ? `${text.slice(0, 140)}…` : text;
 }
@@ -110,7 +111,8 @@ function TryForm({ genie, limits, source }) {
   const set = (field) => (event) => {
     const target = event.currentTarget;
     setForm({ ...form, [field]: target.type === 'checkbox' ? target.checked : target.value });
-    setLocal({ ...local, [field]: undefined, changes: undefined });
+    // Another way to choose runs: the other way's message goes.
+    setLocal(field === 'mode' ? {} : { ...local, [field]: undefined, changes: undefined });
   };
   const toggleRun = (runId) => {
     const picked = form.picked.includes(runId) ? form.picked.filter((r) => r !== runId) : [...form.picked, runId];
@@ -129,8 +131,7 @@ function TryForm({ genie, limits, source }) {
   function check() {
     const problems = {};
     if (changed.length === 0) {
-      problems.changes =
-        'Nothing is changed yet: edit the soul prompt, the model or the max turns, then run the eval.';
+      problems.changes = 'Nothing is changed yet: edit the soul prompt, the model or the max turns, then run the eval.';
     }
     if (String(form.max_turns).trim() === '') problems.max_turns = 'Give a number of turns.';
     if (form.mode === 'last' && String(form.last).trim() === '') {
