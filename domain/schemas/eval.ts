@@ -7,7 +7,7 @@ export const EvalCreateSchema = z
   .object({
     changes: GenieUpdateSchema.refine((changes) => Object.keys(changes).length > 0, {
       message: 'name at least one genie field to change (e.g. soul_prompt)',
-    }).openapi({ description: 'any writable genie fields, as in an update' }),
+    }).openapi({ description: 'any writable genie fields, as in an update (at least one)', minProperties: 1 }),
     runs: z
       .array(z.string().uuid())
       .min(1)
