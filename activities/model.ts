@@ -27,6 +27,18 @@ function replyPreview(content: ContentBlock[], stopReason: string): string {
   return preview([text, calls.length ? `→ ${calls.join(', ')}` : '', `[${stopReason}]`].filter(Boolean).join(' '));
 }
 
+/** What Claude thought before its reply (its thinking blocks; a redacted one is said to be), if it did. */
+function thinkingOf(content: ContentBlock[]): string | undefined {
+  const parts = content.flatMap((block) =>
+    block.type === 'thinking' && typeof block.thinking === 'string'
+      ? [block.thinking]
+      : block.type === 'redacted_thinking'
+        ? ['[redacted thinking]']
+        : []
+  );
+  return parts.length ? parts.join('\n') : undefined;
+}
+
 /** What the workflow learns of a reply: its stop reason, its tool calls (ids and summaries) and usage. */
 function turnOf(
   content: ContentBlock[],
@@ -155,7 +167,11 @@ export function createModelCalls(deps: ModelDeps) {
       gated,
       params: {
         model,
-        max_tokens: settings.maxOutputTokens,
+        // With extended thinking, max_tokens covers the thinking budget and the reply after it.
+        max_tokens: settings.maxOutputTokens + (genie.thinking_budget_tokens ?? 0),
+        ...(genie.thinking_budget_tokens
+          ? { thinking: { type: 'enabled' as const, budget_tokens: genie.thinking_budget_tokens } }
+          : {}),
         system: [{ type: 'text', text: system, cache_control: EPHEMERAL }],
         ...(toolDefs.length ? { tools: toolDefs } : {}),
         messages,
@@ -189,7 +205,11 @@ export function createModelCalls(deps: ModelDeps) {
           tool: null,
           tool_use_id: null,
           input: { model, messages: call.messages, ...(billing.mode === 'batch' ? { mode: 'batch' } : {}) },
-          result: { stop_reason: reply.stopReason, message_id: reply.id },
+          result: {
+            stop_reason: reply.stopReason,
+            message_id: reply.id,
+            ...(thinkingOf(reply.content) ? { thinking_preview: preview(thinkingOf(reply.content)!) } : {}),
+          },
           output_preview: replyPreview(reply.content, reply.stopReason),
           is_error: false,
           usage: reply.usage,

@@ -68,6 +68,7 @@ export function presentGenie(row: PresentedGenieRow): Genie {
     max_cost_per_run_usd: row.max_cost_per_run_usd ?? null,
     monthly_budget_usd: row.monthly_budget_usd ?? null,
     model_mode: row.model_mode ?? 'realtime',
+    thinking_budget_tokens: row.thinking_budget_tokens ?? null,
     max_concurrent_runs: row.max_concurrent_runs,
     enabled: row.enabled,
     approval_required: row.approval_required,
@@ -96,6 +97,7 @@ export function presentGenieConfig(genie: GenieRow) {
     max_tokens_per_run: genie.max_tokens_per_run,
     max_cost_per_run_usd: genie.max_cost_per_run_usd ?? null,
     model_mode: genie.model_mode ?? 'realtime',
+    thinking_budget_tokens: genie.thinking_budget_tokens ?? null,
     credential_refs: genie.credential_refs,
     approval_required: genie.approval_required ?? [],
     approval_timeout_seconds: genie.approval_timeout_seconds,
@@ -134,6 +136,12 @@ export function presentRun(row: RunRow, links: RunLinks) {
   };
 }
 
+/** A model step's preview of what Claude thought first (extended thinking), if it did. */
+const thinkingPreviewOf = (step: RunStepRow): string | undefined => {
+  const value = (step.result as { thinking_preview?: unknown } | null)?.thinking_preview;
+  return step.kind === 'model' && typeof value === 'string' ? value : undefined;
+};
+
 /** A step of a run; `seq` is its 1-based place in the run. */
 export function presentStep(step: RunStepRow) {
   return {
@@ -146,6 +154,7 @@ export function presentStep(step: RunStepRow) {
     is_error: step.is_error,
     ...(step.usage ? { usage: step.usage } : {}),
     ...(step.kind === 'model' ? { cost_usd: usdOrNull(step.cost_micro_usd) } : {}),
+    ...(thinkingPreviewOf(step) ? { thinking_preview: thinkingPreviewOf(step) } : {}),
     started_at: step.started_at.toISOString(),
     duration_ms: step.duration_ms,
     ...(step.source ? { source: step.source } : {}),

@@ -112,6 +112,10 @@ export const StepSchema = z
       .openapi({ description: 'model steps: what the call cost (null: no price)' }),
     started_at: timestamp,
     duration_ms: z.number().int().nullable(),
+    thinking_preview: z
+      .string()
+      .optional()
+      .openapi({ description: 'model steps with extended thinking: the start of what Claude thought' }),
     source: z
       .enum(['recorded', 'live', 'refused'])
       .optional()
@@ -171,6 +175,7 @@ export const GenieConfigSchema = z
     max_tokens_per_run: z.number().int().nullable(),
     max_cost_per_run_usd: z.number().nullable(),
     model_mode: z.enum(MODEL_MODES),
+    thinking_budget_tokens: z.number().int().nullable(),
     credential_refs: z.array(z.string()),
     approval_required: z.array(z.string()),
     approval_timeout_seconds: z.number().int(),

@@ -25,6 +25,7 @@ import * as modelCosts from './20261208100000_model_costs';
 import * as costCaps from './20261208110000_cost_caps';
 import * as monthlyBudgets from './20261209100000_monthly_budgets';
 import * as evals from './20261210100000_evals';
+import * as thinkingAndSearch from './20261211100000_thinking_and_search';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -57,6 +58,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261208110000_cost_caps', costCaps],
   ['20261209100000_monthly_budgets', monthlyBudgets],
   ['20261210100000_evals', evals],
+  ['20261211100000_thinking_and_search', thinkingAndSearch],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -113,6 +113,7 @@ const PRESENTED_COLUMNS = [
   'max_cost_per_run_usd',
   'monthly_budget_usd',
   'model_mode',
+  'thinking_budget_tokens',
   'max_concurrent_runs',
   'enabled',
   'approval_required',

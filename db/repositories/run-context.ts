@@ -51,7 +51,12 @@ function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version:
   const genie = withDates<GenieRow>(json);
   if (!spec || version === null) return genie;
   // A version kept before a field existed does not have it: the run goes without (MCP servers, a cost cap).
-  const before: Partial<GenieSpec> = { mcp_servers: [], max_cost_per_run_usd: null, model_mode: 'realtime' };
+  const before: Partial<GenieSpec> = {
+    mcp_servers: [],
+    max_cost_per_run_usd: null,
+    model_mode: 'realtime',
+    thinking_budget_tokens: null,
+  };
   return { ...genie, ...before, ...spec, version };
 }
 

@@ -234,6 +234,9 @@ const genieFields = {
     description:
       'realtime: the Messages API; batch: every model call through the Message Batches API (cheaper, slower)',
   }),
+  thinking_budget_tokens: z.number().int().min(1024).max(100_000).nullable().openapi({
+    description: 'Claude’s extended thinking on every model call, with this many tokens to think (null: off)',
+  }),
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
   enabled: z.boolean(),
   approval_required: z
@@ -299,6 +302,7 @@ export const GenieCreateSchema = z
     max_cost_per_run_usd: genieFields.max_cost_per_run_usd.default(null),
     monthly_budget_usd: genieFields.monthly_budget_usd.default(null),
     model_mode: genieFields.model_mode.default('realtime'),
+    thinking_budget_tokens: genieFields.thinking_budget_tokens.default(null),
     max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
     enabled: genieFields.enabled.default(true),
     approval_required: genieFields.approval_required.default([]),

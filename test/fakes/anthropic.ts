@@ -14,7 +14,11 @@ import type { AddressInfo } from 'node:net';
  * request of a batch is answered by the same scripts as a realtime one, when the batch is created.
  */
 
-export type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+export type Block =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export interface FakeUsage {
   input_tokens: number;

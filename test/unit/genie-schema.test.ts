@@ -29,6 +29,7 @@ describe('genie create schema', () => {
       max_cost_per_run_usd: null,
       monthly_budget_usd: null,
       model_mode: 'realtime',
+      thinking_budget_tokens: null,
       max_concurrent_runs: 1,
       enabled: true,
       approval_required: [],
