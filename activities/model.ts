@@ -6,7 +6,8 @@ import { callCostMicroUsd, priceOf, usdOf, type ModelMode } from '../domain/pric
 import { DEFAULT_PRICES } from '../platform/default-prices';
 import { mcpPolicyGates } from '../domain/mcp';
 import { loadRunContext, type RunContext } from '../db/repositories/run-context';
-import { saveModelTurn, toolUsesOf, type ContentBlock } from '../db/repositories/run-records';
+import type { GenieRow } from '../db/repositories/genies';
+import { saveModelTurn, saveStep, toolUsesOf, type ContentBlock, type NewStep } from '../db/repositories/run-records';
 import { usageOf, zeroUsage, type TokenUsage } from '../domain/runs';
 import type { CallModelInput, ModelTurn } from '../temporal/contract';
 import { createAnthropicClient, EPHEMERAL, toModelFailure, toolDefinitions } from './anthropic';
@@ -37,6 +38,44 @@ function thinkingOf(content: ContentBlock[]): string | undefined {
         : []
   );
   return parts.length ? parts.join('\n') : undefined;
+}
+
+/** A server tool's result as a step shows it: a search's pages (title and URL), or its error. */
+function serverToolResult(block: ContentBlock | undefined): { result: unknown; isError: boolean } {
+  const content = block?.content;
+  if (Array.isArray(content)) {
+    return {
+      result: content.map((item: { title?: unknown; url?: unknown }) => ({ title: item.title, url: item.url })),
+      isError: false,
+    };
+  }
+  const code = (content as { error_code?: unknown } | undefined)?.error_code;
+  return { result: typeof code === 'string' ? `web search failed: ${code}` : 'no result', isError: true };
+}
+
+/** The steps of a reply's server tool uses (`server_tool_use` and their `…_tool_result` blocks). */
+function serverToolSteps(runId: string, turn: number, content: ContentBlock[], startedAt: Date): NewStep[] {
+  return content
+    .filter((block) => block.type === 'server_tool_use')
+    .map((use) => {
+      const { result, isError } = serverToolResult(
+        content.find((block) => block.type !== 'server_tool_use' && block.tool_use_id === use.id)
+      );
+      return {
+        run_id: runId,
+        turn,
+        kind: 'server_tool' as const,
+        tool: String(use.name),
+        tool_use_id: String(use.id),
+        input: use.input,
+        result,
+        output_preview: preview(result),
+        is_error: isError,
+        usage: null,
+        started_at: startedAt,
+        duration_ms: null,
+      };
+    });
 }
 
 /** What the workflow learns of a reply: its stop reason, its tool calls (ids and summaries) and usage. */
@@ -71,6 +110,15 @@ const budgetWaitTurn = (wait: { scope: BudgetScope; releaseInMs: number }): Mode
   budgetWait: wait,
 });
 
+/** Claude's server-side web search, with the genie's options. */
+const webSearchTool = (options: GenieRow['web_search']): Anthropic.WebSearchTool20250305 => ({
+  type: 'web_search_20250305',
+  name: 'web_search',
+  ...(options?.allowed_domains ? { allowed_domains: options.allowed_domains } : {}),
+  ...(options?.blocked_domains ? { blocked_domains: options.blocked_domains } : {}),
+  ...(options?.max_uses ? { max_uses: options.max_uses } : {}),
+});
+
 /** One model call ready to send: the request, and how its reply is summarised for the workflow. */
 export interface PreparedCall {
   context: RunContext;
@@ -89,6 +137,8 @@ export interface ModelReply {
   content: ContentBlock[];
   stopReason: string;
   usage: TokenUsage;
+  /** Searches Claude's server-side web_search made for this reply (billed per search). */
+  webSearches?: number;
 }
 
 export type ModelDeps = Pick<ActivityDeps, 'db' | 'model' | 'metrics' | 'prices' | 'mailer' | 'clock'>;
@@ -153,7 +203,10 @@ export function createModelCalls(deps: ModelDeps) {
       options.budgetGate && !isEval ? await budgetGate(deps, run, context.budgets!, month, clock()) : undefined;
     if (wait) return { reply: budgetWaitTurn(wait) };
 
-    const toolDefs = toolDefinitions(tools, mcpTools);
+    const toolDefs: Anthropic.ToolUnion[] = [
+      ...toolDefinitions(tools, mcpTools),
+      ...(genie.server_tools.includes('web_search') ? [webSearchTool(genie.web_search)] : []),
+    ];
     const model = genie.model ?? settings.defaultModel;
     const messages = withConversationBreakpoint(await buildConversation(db, ownerId, runId));
     const system = systemPrompt(genie, run, [...tools.map((t) => t.name), ...mcpTools.map((t) => t.name)]);
@@ -193,7 +246,9 @@ export function createModelCalls(deps: ModelDeps) {
     const { context, turn, model, month } = call;
     const { run } = context;
     const price = priceOf(prices, model);
-    const costMicroUsd = price ? callCostMicroUsd(reply.usage, price, billing.mode) : null;
+    const searchMicroUsd =
+      (reply.webSearches ?? 0) * (prices.server_tools?.web_search?.usd_per_search ?? 0) * 1_000_000;
+    const costMicroUsd = price ? callCostMicroUsd(reply.usage, price, billing.mode) + Math.round(searchMicroUsd) : null;
     // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
     const { runCostMicroUsd } = await untilRecorded(`turn ${turn} of run ${run.id}`, () =>
       saveModelTurn(db, run.owner_id, {
@@ -228,6 +283,10 @@ export function createModelCalls(deps: ModelDeps) {
         },
       })
     );
+    // Claude's server-side tool uses (web searches), each a step with what it found.
+    for (const step of serverToolSteps(run.id, turn, reply.content, billing.startedAt)) {
+      await untilRecorded(`a ${step.tool} step of run ${run.id}`, () => saveStep(db, run.owner_id, step));
+    }
     if (metrics) {
       metrics.modelTokens.inc({ model, kind: 'input' }, reply.usage.input_tokens);
       metrics.modelTokens.inc({ model, kind: 'output' }, reply.usage.output_tokens);
@@ -260,6 +319,7 @@ export const replyOf = (message: Anthropic.Message): ModelReply => ({
   content: message.content as unknown as ContentBlock[],
   stopReason: message.stop_reason ?? 'unknown',
   usage: usageOf(message.usage),
+  webSearches: message.usage.server_tool_use?.web_search_requests ?? 0,
 });
 
 /** The model activity, bound to its dependencies. */

@@ -97,7 +97,7 @@ export const RunSchema = z
 export const StepSchema = z
   .object({
     seq: z.number().int(),
-    kind: z.enum(['model', 'tool']),
+    kind: z.enum(['model', 'tool', 'server_tool']),
     turn: z.number().int(),
     tool: z.string().nullable().optional(),
     tool_use_id: z.string().nullable().optional(),
@@ -176,6 +176,7 @@ export const GenieConfigSchema = z
     max_cost_per_run_usd: z.number().nullable(),
     model_mode: z.enum(MODEL_MODES),
     thinking_budget_tokens: z.number().int().nullable(),
+    server_tools: z.array(z.string()),
     credential_refs: z.array(z.string()),
     approval_required: z.array(z.string()),
     approval_timeout_seconds: z.number().int(),

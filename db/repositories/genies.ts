@@ -22,6 +22,8 @@ export interface GenieRow extends GenieSpec {
 
 const JSON_COLUMNS = [
   'schedule',
+  'server_tools',
+  'web_search',
   'event_types',
   'credential_refs',
   'tools',
@@ -114,6 +116,8 @@ const PRESENTED_COLUMNS = [
   'monthly_budget_usd',
   'model_mode',
   'thinking_budget_tokens',
+  'server_tools',
+  'web_search',
   'max_concurrent_runs',
   'enabled',
   'approval_required',

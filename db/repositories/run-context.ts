@@ -56,6 +56,8 @@ function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version:
     max_cost_per_run_usd: null,
     model_mode: 'realtime',
     thinking_budget_tokens: null,
+    server_tools: [],
+    web_search: null,
   };
   return { ...genie, ...before, ...spec, version };
 }

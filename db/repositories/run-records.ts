@@ -30,7 +30,7 @@ export interface RunStepRow {
   /** The step's place in the run: 1, 2, 3 … in the order steps were saved. */
   seq: number;
   turn: number;
-  kind: 'model' | 'tool';
+  kind: 'model' | 'tool' | 'server_tool';
   tool: string | null;
   tool_use_id: string | null;
   input: unknown;

@@ -198,6 +198,26 @@ export const McpInspectRequestSchema = z
   .strict()
   .openapi('McpInspectRequest');
 
+/** Claude's server-side tools a genie may turn on. */
+export const SERVER_TOOLS = ['web_search'] as const;
+
+const domainList = z
+  .array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.*-]+(\/[^\s]*)?$/, 'must be a domain, e.g. example.com'))
+  .max(100);
+
+/** web_search's options: the domains it may (or may not) search, and how many searches a call may make. */
+const WebSearchSchema = z
+  .object({
+    allowed_domains: domainList.optional(),
+    blocked_domains: domainList.optional(),
+    max_uses: z.number().int().min(1).max(50).optional(),
+  })
+  .strict()
+  .refine((options) => !(options.allowed_domains && options.blocked_domains), {
+    message: 'give allowed_domains or blocked_domains, not both',
+    path: ['blocked_domains'],
+  });
+
 /** A monthly budget in USD (a genie's, or an account's); null: none. */
 export const MonthlyBudgetSchema = z
   .number()
@@ -237,6 +257,11 @@ const genieFields = {
   thinking_budget_tokens: z.number().int().min(1024).max(100_000).nullable().openapi({
     description: 'Claude’s extended thinking on every model call, with this many tokens to think (null: off)',
   }),
+  server_tools: z
+    .array(z.enum(SERVER_TOOLS))
+    .refine((items) => new Set(items).size === items.length, 'server_tools must not repeat')
+    .openapi({ uniqueItems: true, description: 'Claude’s server-side tools: web_search' }),
+  web_search: WebSearchSchema.nullable().openapi({ description: 'options of web_search (with server_tools)' }),
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
   enabled: z.boolean(),
   approval_required: z
@@ -303,6 +328,8 @@ export const GenieCreateSchema = z
     monthly_budget_usd: genieFields.monthly_budget_usd.default(null),
     model_mode: genieFields.model_mode.default('realtime'),
     thinking_budget_tokens: genieFields.thinking_budget_tokens.default(null),
+    server_tools: genieFields.server_tools.default([]),
+    web_search: genieFields.web_search.default(null),
     max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
     enabled: genieFields.enabled.default(true),
     approval_required: genieFields.approval_required.default([]),

@@ -30,6 +30,8 @@ describe('genie create schema', () => {
       monthly_budget_usd: null,
       model_mode: 'realtime',
       thinking_budget_tokens: null,
+      server_tools: [],
+      web_search: null,
       max_concurrent_runs: 1,
       enabled: true,
       approval_required: [],
