@@ -202,7 +202,13 @@ export const McpInspectRequestSchema = z
 export const SERVER_TOOLS = ['web_search'] as const;
 
 const domainList = z
-  .array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.*-]+(\/[^\s]*)?$/, 'must be a domain, e.g. example.com'))
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.*-]+(\/[^\s]*)?$/, 'must be a domain, e.g. example.com')
+  )
   .max(100);
 
 /** web_search's options: the domains it may (or may not) search, and how many searches a call may make. */
