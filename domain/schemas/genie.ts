@@ -199,7 +199,7 @@ export const McpInspectRequestSchema = z
   .openapi('McpInspectRequest');
 
 /** Claude's server-side tools a genie may turn on. */
-export const SERVER_TOOLS = ['web_search'] as const;
+const SERVER_TOOLS = ['web_search'] as const;
 
 const domainList = z
   .array(
