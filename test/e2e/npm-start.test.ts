@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { freePort, isPortFree } from '../../platform/ports';
+import { isPortFree } from '../../platform/ports';
+import { freePortOutsideEphemeralRange } from '../support/ports';
 import { requireTemporalCli } from '../../dev/temporal-cli';
 import { FakeAnthropic } from '../fakes/anthropic';
 import { launchBrowser } from '../support/browser';
@@ -35,7 +36,15 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<RunningStack & { key: s
       } catch {
         // already gone with its group
       }
-      throw new Error(`npm start did not come up:\n${output}`);
+      // What the stack's own logs say (the Temporal dev server's, say), for whoever reads the failure.
+      const logs = path.join(env.GENIE_DATA_DIR ?? '', 'logs');
+      const tails = fs.existsSync(logs)
+        ? fs
+            .readdirSync(logs)
+            .map((file) => `--- ${file}:\n${fs.readFileSync(path.join(logs, file), 'utf8').slice(-2000)}`)
+            .join('\n')
+        : '';
+      throw new Error(`npm start did not come up:\n${output}\n${tails}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -161,14 +170,14 @@ describe('npm start', () => {
     fs.chmodSync(dir, 0o755);
     env = {
       GENIE_DATA_DIR: path.join(dir, 'data'),
-      PORT: String(await freePort()),
-      GENIE_PG_PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
+      PORT: String(await freePortOutsideEphemeralRange()),
+      GENIE_PG_PORT: String(await freePortOutsideEphemeralRange()),
+      TEMPORAL_DEV_PORT: String(await freePortOutsideEphemeralRange()),
+      TEMPORAL_UI_PORT: String(await freePortOutsideEphemeralRange()),
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
       GENIE_PAYLOAD_KEYS: '', // the dev stack makes its own, in its data dir
-      GENIE_WORKER_METRICS_PORT: String(await freePort()),
+      GENIE_WORKER_METRICS_PORT: String(await freePortOutsideEphemeralRange()),
       LOG_LEVEL: 'warn',
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_API_KEY: 'sk-ant-fake-e2e',
