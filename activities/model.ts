@@ -249,6 +249,7 @@ export function createModelCalls(deps: ModelDeps) {
     const searchMicroUsd =
       (reply.webSearches ?? 0) * (prices.server_tools?.web_search?.usd_per_search ?? 0) * 1_000_000;
     const costMicroUsd = price ? callCostMicroUsd(reply.usage, price, billing.mode) + Math.round(searchMicroUsd) : null;
+    const thinking = thinkingOf(reply.content);
     // Claude answered (and charged for it): record the turn even if Postgres needs a moment.
     const { runCostMicroUsd } = await untilRecorded(`turn ${turn} of run ${run.id}`, () =>
       saveModelTurn(db, run.owner_id, {
@@ -263,7 +264,7 @@ export function createModelCalls(deps: ModelDeps) {
           result: {
             stop_reason: reply.stopReason,
             message_id: reply.id,
-            ...(thinkingOf(reply.content) ? { thinking_preview: preview(thinkingOf(reply.content)!) } : {}),
+            ...(thinking ? { thinking_preview: preview(thinking) } : {}),
           },
           output_preview: replyPreview(reply.content, reply.stopReason),
           is_error: false,

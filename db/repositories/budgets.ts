@@ -1,6 +1,6 @@
 import { budgetMicroUsd, type BudgetAlertLevel, type BudgetScope } from '../../domain/budgets';
 import type { Queryable } from '../index';
-import { announceRunEvent } from '../run-events';
+import { moveRunStatus } from './runs';
 
 /** A run's budgets this month: each set budget and what its scope spent, and the alerts already sent. */
 export interface RunBudgets {
@@ -53,20 +53,12 @@ export async function loadRunBudgets(
 }
 
 /** `running → waiting_budget`: a budget is spent; the run waits before its next model call. */
-export async function markRunWaitingForBudget(db: Queryable, ownerId: string, runId: string): Promise<void> {
-  const changed = await db('runs')
-    .where({ owner_id: ownerId, id: runId, status: 'running' })
-    .update({ status: 'waiting_budget' });
-  if (changed > 0) await announceRunEvent(db, { run: runId, status: 'waiting_budget' });
-}
+export const markRunWaitingForBudget = (db: Queryable, ownerId: string, runId: string): Promise<void> =>
+  moveRunStatus(db, ownerId, runId, 'running', 'waiting_budget');
 
 /** `waiting_budget → running`: the budget was raised, removed, or a new month began. */
-export async function markRunBudgetReleased(db: Queryable, ownerId: string, runId: string): Promise<void> {
-  const changed = await db('runs')
-    .where({ owner_id: ownerId, id: runId, status: 'waiting_budget' })
-    .update({ status: 'running' });
-  if (changed > 0) await announceRunEvent(db, { run: runId, status: 'running' });
-}
+export const markRunBudgetReleased = (db: Queryable, ownerId: string, runId: string): Promise<void> =>
+  moveRunStatus(db, ownerId, runId, 'waiting_budget', 'running');
 
 /** Workflow ids of the owner's runs waiting for a budget (of one genie, when given). */
 export async function runsWaitingForBudget(db: Queryable, ownerId: string, genieId?: string): Promise<string[]> {

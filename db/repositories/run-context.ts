@@ -105,22 +105,15 @@ export async function loadRunContext(
     model_step,
     tool_step,
     approval_status,
-    genie_budget_usd,
-    account_budget_usd,
-    account_spent,
-    genie_spent,
-    alerts_sent,
+    genie_budget_usd: _genieBudget,
+    account_budget_usd: _accountBudget,
+    account_spent: _accountSpent,
+    genie_spent: _genieSpent,
+    alerts_sent: _alertsSent,
     ...run
   } = row;
-  const budgets = at.budgetMonth
-    ? runBudgetsOf({
-        genie_budget_usd: genie_budget_usd ?? null,
-        account_budget_usd: account_budget_usd ?? null,
-        account_spent: account_spent ?? 0,
-        genie_spent: genie_spent ?? 0,
-        alerts_sent: alerts_sent ?? [],
-      })
-    : undefined;
+  // Asked for a month, the row has every budget column.
+  const budgets = at.budgetMonth ? runBudgetsOf(row as RunBudgetColumns) : undefined;
   return {
     run,
     genie: genieOf(genie, version_spec, run.genie_version),

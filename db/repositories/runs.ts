@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { McpToolEntry, RunWarning } from '../../domain/mcp';
 import type { GenieSpec } from '../../domain/schemas/genie';
 import crypto from 'node:crypto';
@@ -152,22 +153,32 @@ export async function markRunRunning(db: Queryable, ownerId: string, runId: stri
   return row;
 }
 
-/** `running → waiting_approval`: a gated call waits for its owner. */
-export async function markRunWaiting(db: Queryable, ownerId: string, runId: string): Promise<void> {
-  const changed = await db('runs')
-    .where({ owner_id: ownerId, id: runId, status: 'running' })
-    .update({ status: 'waiting_approval' });
-  if (changed > 0) await announceRunEvent(db, { run: runId, status: 'waiting_approval' });
+/**
+ * Moves the run from status `from` to `to` (nothing when it is in another status, or `unless`
+ * holds) and announces the change.
+ */
+export async function moveRunStatus(
+  db: Queryable,
+  ownerId: string,
+  runId: string,
+  from: RunStatus,
+  to: RunStatus,
+  unless?: (query: Knex.QueryBuilder) => void
+): Promise<void> {
+  const query = db('runs').where({ owner_id: ownerId, id: runId, status: from });
+  if (unless) query.whereNotExists(unless);
+  if ((await query.update({ status: to })) > 0) await announceRunEvent(db, { run: runId, status: to });
 }
 
+/** `running → waiting_approval`: a gated call waits for its owner. */
+export const markRunWaiting = (db: Queryable, ownerId: string, runId: string): Promise<void> =>
+  moveRunStatus(db, ownerId, runId, 'running', 'waiting_approval');
+
 /** `waiting_approval → running` once none of the run's approvals is pending any more. */
-export async function markRunResumed(db: Queryable, ownerId: string, runId: string): Promise<void> {
-  const changed = await db('runs')
-    .where({ owner_id: ownerId, id: runId, status: 'waiting_approval' })
-    .whereNotExists((q) => q.select(1).from('approvals').where({ run_id: runId, status: 'pending' }))
-    .update({ status: 'running' });
-  if (changed > 0) await announceRunEvent(db, { run: runId, status: 'running' });
-}
+export const markRunResumed = (db: Queryable, ownerId: string, runId: string): Promise<void> =>
+  moveRunStatus(db, ownerId, runId, 'waiting_approval', 'running', (q) =>
+    q.select(1).from('approvals').where({ run_id: runId, status: 'pending' })
+  );
 
 /** Writes the run's totals: usage summed from its model steps (so repeats never double-count). */
 async function refreshRunTotals(

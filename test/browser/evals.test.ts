@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { text, toolUse, type FakeAnthropic, type FakeReply } from '../fakes/anthropic';
 import { startConsoleStack, type ConsoleStack } from '../support/browser';
 import type { Harness, TestUser } from '../support/harness';
-import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
+import { createScriptedGenie, startRun, waitForEval, waitForRun } from '../support/runs';
 import { TEST_PRICES, usage } from '../support/prices';
 
 /**
@@ -29,16 +29,6 @@ afterAll(() => stack?.stop());
 
 const api = (method: string, path: string, body?: unknown) => h.call(method, path, { key: user.key, body });
 const getGenie = async (id: string) => (await api('GET', `/v1/worker-genies/${id}`)).body.data;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForEval(id: string, until = (e: any) => e.status !== 'running') {
-  for (let i = 0; i < 600; i++) {
-    const res = await api('GET', `/v1/evals/${id}`);
-    if (res.status === 200 && until(res.body.data)) return res.body.data;
-    await sleep(100);
-  }
-  throw new Error(`eval ${id} did not get there in time`);
-}
 
 describe('trying a change in the owner console', () => {
   let genie: any;
@@ -174,7 +164,7 @@ describe('trying a change in the owner console', () => {
     expect(await page.locator('.live').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Cancel eval' }).count()).toBe(0);
 
-    const done = await waitForEval(evalId);
+    const done = await waitForEval(h, user, evalId);
     expect(done).toMatchObject({ status: 'succeeded', changes: { soul_prompt: newPrompt } });
     expect(done.cases).toHaveLength(2);
 
@@ -272,7 +262,7 @@ describe('trying a change in the owner console', () => {
   }, 60_000);
 
   it('shows the API’s message when the genie changed since the eval began (409)', async () => {
-    await waitForEval(staleEvalId);
+    await waitForEval(h, user, staleEvalId);
     await page.goto(`${h.url}/#/evals/${staleEvalId}`);
     await page.locator('h1 .badge.status-succeeded').waitFor();
     await page.getByRole('button', { name: 'Apply change' }).click();

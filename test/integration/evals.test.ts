@@ -1,6 +1,6 @@
 import { text, toolUse, type FakeReply } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
-import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
+import { createScriptedGenie, startRun, waitForEval, waitForRun } from '../support/runs';
 import { useStack } from '../support/stack';
 import { TEST_PRICES, usage } from '../support/prices';
 
@@ -21,17 +21,7 @@ beforeAll(async () => {
   user = await createUser('evals');
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const call = (method: string, path: string, body?: unknown, key = user.key) => h.call(method, path, { key, body });
-
-async function waitForEval(id: string, until = (e: any) => e.status !== 'running', key = user.key) {
-  for (let i = 0; i < 600; i++) {
-    const res = await call('GET', `/v1/evals/${id}`, undefined, key);
-    if (res.status === 200 && until(res.body.data)) return res.body.data;
-    await sleep(100);
-  }
-  throw new Error(`eval ${id} did not get there in time`);
-}
 
 async function setMemory(genieId: string, key: string, value: unknown) {
   await h.db('memory').where({ owner_id: user.id, genie_id: genieId, key }).delete();
@@ -129,7 +119,7 @@ describe('an eval of a soul prompt change', () => {
     expect(started.body.data).toEqual({ eval_id: expect.any(String), status: 'running', cases: 1 });
     evalId = started.body.data.eval_id;
 
-    const done = await waitForEval(evalId);
+    const done = await waitForEval(h, user, evalId);
     expect(done).toMatchObject({
       genie_id: genie.id,
       genie_version: genie.version,
@@ -267,7 +257,7 @@ describe('eval cases that cannot go as the recorded run did', () => {
       runs: [kept, broken],
     });
     expect(started.status).toBe(202);
-    const done = await waitForEval(started.body.data.eval_id);
+    const done = await waitForEval(h, user, started.body.data.eval_id);
     expect(done.status).toBe('succeeded');
     expect(done.cases.map((c: any) => [c.run_id, c.status])).toEqual([
       [kept, 'succeeded'],
@@ -299,10 +289,10 @@ describe('eval cases that cannot go as the recorded run did', () => {
       last: 5,
     });
     const id = started.body.data.eval_id;
-    await waitForEval(id, (e) => e.cases[0]?.status === 'running');
+    await waitForEval(h, user, id, (e) => e.cases[0]?.status === 'running');
     const cancelled = await call('POST', `/v1/evals/${id}/cancel`);
     expect(cancelled.status).toBe(200);
-    const done = await waitForEval(id);
+    const done = await waitForEval(h, user, id);
     expect(done.status).toBe('cancelled');
     const caseRun = await waitForRun(h, user, done.cases[0].case_run_id);
     expect(caseRun.status).toBe('cancelled');

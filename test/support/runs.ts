@@ -20,6 +20,21 @@ export async function waitForRun(
   throw new Error(`run ${runId} did not get there in time; last seen: ${JSON.stringify(last)}`);
 }
 
+/** Polls get-eval until the eval passes `until` (default: it ended) and returns it. */
+export async function waitForEval(
+  h: Harness,
+  user: TestUser,
+  evalId: string,
+  until: (evaluation: any) => boolean = (evaluation) => evaluation.status !== 'running'
+): Promise<any> {
+  for (let i = 0; i < 600; i++) {
+    const res = await h.call('GET', `/v1/evals/${evalId}`, { key: user.key });
+    if (res.status === 200 && until(res.body.data)) return res.body.data;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`eval ${evalId} did not get there in time`);
+}
+
 /** Creates a genie whose soul prompt carries a unique marker the fake model is scripted by. */
 export async function createScriptedGenie(h: Harness, user: TestUser, fields: Record<string, unknown> = {}) {
   const marker = `genie-marker-${Math.random().toString(36).slice(2)}`;
