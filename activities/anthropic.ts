@@ -28,9 +28,14 @@ function mcpInputSchema(schema: Record<string, unknown> | undefined): Anthropic.
   return rest as Anthropic.Tool.InputSchema;
 }
 
-/** The tools as the Messages API declares them, the last one a cache breakpoint. */
-export function toolDefinitions(tools: ToolDefinition[], mcpTools: readonly McpToolEntry[] = []): Anthropic.Tool[] {
+/** The tools as the Messages API declares them (`more` first: ask_genie), the last one a cache breakpoint. */
+export function toolDefinitions(
+  tools: ToolDefinition[],
+  mcpTools: readonly McpToolEntry[] = [],
+  more: readonly Anthropic.Tool[] = []
+): Anthropic.Tool[] {
   const definitions: Anthropic.Tool[] = [
+    ...more,
     ...tools.map((tool) => ({
       name: tool.name,
       description: tool.description,

@@ -1,5 +1,6 @@
 import { createApprovalActivities } from './approvals';
 import type { ActivityDeps } from './deps';
+import { createDelegationActivities } from './delegation';
 import { createEvalActivities } from './evals';
 import { createEventActivities } from './events';
 import { withPermanentFailures } from './failures';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createWebhookActivities(deps),
     ...createEvalActivities(deps),
+    ...createDelegationActivities(deps),
   });
 }
 

@@ -20,6 +20,9 @@ import { withHeartbeat } from './heartbeat';
 import { preview } from './previews';
 import { systemPrompt } from './prompt';
 import { offeredTools } from './tools';
+import { askGenieTool } from './delegation';
+import { listDelegates } from '../db/repositories/delegation';
+import { ASK_GENIE_TOOL } from '../domain/delegation';
 
 /** Step preview of a reply: its text, or the tools it calls. */
 function replyPreview(content: ContentBlock[], stopReason: string): string {
@@ -167,6 +170,10 @@ export function createModelCalls(deps: ModelDeps) {
     const mcpTools = run.mcp_tools ?? [];
     const mcpTool = (name: string) => mcpTools.find((t) => t.name === name);
     const summarize = (name: string, input: unknown) => {
+      if (name === ASK_GENIE_TOOL) {
+        const asked = (input as { genie?: unknown } | null)?.genie;
+        return typeof asked === 'string' ? `ask_genie ${asked.slice(0, 80)}` : 'ask_genie';
+      }
       const entry = mcpTool(name);
       return entry
         ? `${entry.server}: ${entry.tool}`
@@ -203,13 +210,19 @@ export function createModelCalls(deps: ModelDeps) {
       options.budgetGate && !isEval ? await budgetGate(deps, run, context.budgets!, month, clock()) : undefined;
     if (wait) return { reply: budgetWaitTurn(wait) };
 
+    // ask_genie, listing the delegates as they are now (only a genie with delegates is offered it).
+    const delegates = genie.delegates?.length ? await listDelegates(db, ownerId, genie.delegates) : [];
     const toolDefs: Anthropic.ToolUnion[] = [
-      ...toolDefinitions(tools, mcpTools),
+      ...toolDefinitions(tools, mcpTools, genie.delegates?.length ? [askGenieTool(delegates)] : []),
       ...(genie.server_tools.includes('web_search') ? [webSearchTool(genie.web_search)] : []),
     ];
     const model = genie.model ?? settings.defaultModel;
     const messages = withConversationBreakpoint(await buildConversation(db, ownerId, runId));
-    const system = systemPrompt(genie, run, [...tools.map((t) => t.name), ...mcpTools.map((t) => t.name)]);
+    const system = systemPrompt(genie, run, [
+      ...(genie.delegates?.length ? [ASK_GENIE_TOOL] : []),
+      ...tools.map((t) => t.name),
+      ...mcpTools.map((t) => t.name),
+    ]);
     return {
       context,
       turn,

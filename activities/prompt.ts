@@ -27,6 +27,8 @@ export function openingMessage(input: unknown, trigger: RunTrigger): string {
     lines.push(`This is a scheduled run${trigger.scheduledAt ? ` (scheduled for ${trigger.scheduledAt})` : ''}.`);
   } else if (trigger.type === 'event') {
     lines.push(`This run was triggered by an event${trigger.eventType ? ` of type "${trigger.eventType}"` : ''}.`);
+  } else if (trigger.type === 'delegated') {
+    lines.push('Another genie of your owner asked you to do this task: your final answer is what it gets back.');
   } else {
     lines.push('This run was started on demand.');
   }

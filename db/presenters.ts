@@ -11,6 +11,7 @@ import type { GenieRow } from './repositories/genies';
 import type { MemoryRow } from './repositories/memory';
 import type { NotificationRow } from './repositories/notifications';
 import type { RunStepRow } from './repositories/run-records';
+import type { RunChildRow } from './repositories/run-context';
 import type { RunRow } from './repositories/runs';
 import { isTerminal, usageOf } from '../domain/runs';
 import { sameToolSequence } from '../domain/evals';
@@ -71,6 +72,7 @@ export function presentGenie(row: PresentedGenieRow): Genie {
     thinking_budget_tokens: row.thinking_budget_tokens ?? null,
     server_tools: row.server_tools ?? [],
     web_search: row.web_search ?? null,
+    delegates: row.delegates ?? [],
     max_concurrent_runs: row.max_concurrent_runs,
     enabled: row.enabled,
     approval_required: row.approval_required,
@@ -101,6 +103,7 @@ export function presentGenieConfig(genie: GenieRow) {
     model_mode: genie.model_mode ?? 'realtime',
     thinking_budget_tokens: genie.thinking_budget_tokens ?? null,
     server_tools: genie.server_tools ?? [],
+    delegates: genie.delegates ?? [],
     credential_refs: genie.credential_refs,
     approval_required: genie.approval_required ?? [],
     approval_timeout_seconds: genie.approval_timeout_seconds,
@@ -135,7 +138,18 @@ export function presentRun(row: RunRow, links: RunLinks) {
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
     warnings: row.warnings ?? [],
     cost_usd: usdOrNull(row.cost_micro_usd),
+    parent_run_id: row.parent_run_id ?? null,
     ...(row.eval_id ? { eval_id: row.eval_id, baseline_run_id: row.baseline_run_id ?? undefined } : {}),
+  };
+}
+
+/** A run another run asked for (ask_genie), as its parent's detail lists it. */
+export function presentRunChild(child: RunChildRow) {
+  return {
+    run_id: child.id,
+    genie_id: child.genie_id,
+    status: child.status,
+    cost_usd: usdOrNull(child.cost_micro_usd),
   };
 }
 

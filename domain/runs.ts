@@ -4,8 +4,8 @@
 export const TRIGGER_TYPES = ['manual', 'schedule', 'event'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
-/** How a run can have started: a genie's trigger, or as a case of an eval. */
-export const RUN_TRIGGER_TYPES = [...TRIGGER_TYPES, 'eval'] as const;
+/** How a run can have started: a genie's trigger, as a case of an eval, or asked by another run (`ask_genie`). */
+export const RUN_TRIGGER_TYPES = [...TRIGGER_TYPES, 'eval', 'delegated'] as const;
 export type RunTriggerType = (typeof RUN_TRIGGER_TYPES)[number];
 
 /** How a run was started. */
@@ -38,6 +38,7 @@ export const RUN_PHASES = [
   'waiting_approval',
   'waiting_budget',
   'waiting_batch',
+  'waiting_child',
   'finishing',
   'done',
 ] as const;
@@ -51,6 +52,7 @@ export const PHASE_LABEL: Record<RunPhase, string> = {
   waiting_approval: 'Waiting for your approval',
   waiting_budget: 'Waiting for budget',
   waiting_batch: 'Waiting for the batch',
+  waiting_child: 'Waiting for a genie it asked',
   finishing: 'Recording the result',
   done: 'Done',
 };

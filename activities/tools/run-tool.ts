@@ -29,6 +29,34 @@ const summaryOf = (step: { is_error: boolean; output_preview: string | null }): 
   preview: step.output_preview ?? '',
 });
 
+/** The step that records a tool call's answer (its full result; a preview for lists). */
+export function toolStepOf(
+  call: {
+    runId: string;
+    turn: number;
+    block: { id: string; name: string; input: unknown };
+    startedAt: Date;
+    source?: EvalToolSource;
+  },
+  outcome: { result: unknown; isError: boolean }
+): NewStep {
+  return {
+    run_id: call.runId,
+    turn: call.turn,
+    kind: 'tool',
+    tool: call.block.name,
+    tool_use_id: call.block.id,
+    input: call.block.input,
+    result: outcome.result,
+    output_preview: preview(outcome.result),
+    is_error: outcome.isError,
+    usage: null,
+    started_at: call.startedAt,
+    duration_ms: Date.now() - call.startedAt.getTime(),
+    ...(call.source ? { source: call.source } : {}),
+  };
+}
+
 /**
  * Runs one tool call of the model, effectively once per `(run, tool_use_id)`: the tool input is read
  * from the stored assistant message (never passed through workflow history), the full result is
@@ -54,21 +82,7 @@ export async function runToolCall(
   const startedAt = new Date();
   /** In an eval case: where the answer comes from. */
   let source: EvalToolSource | undefined;
-  const step = (outcome: ToolOutcome): NewStep => ({
-    run_id: runId,
-    turn,
-    kind: 'tool',
-    tool: block.name,
-    tool_use_id: toolUseId,
-    input: block.input,
-    result: outcome.result,
-    output_preview: preview(outcome.result),
-    is_error: outcome.isError,
-    usage: null,
-    started_at: startedAt,
-    duration_ms: Date.now() - startedAt.getTime(),
-    ...(source ? { source } : {}),
-  });
+  const step = (outcome: ToolOutcome): NewStep => toolStepOf({ runId, turn, block, startedAt, source }, outcome);
   /** The call's answer, counted for the worker's metrics. */
   const answer = (recorded: NewStep): ToolRunSummary => {
     const outcome = input.refused ? 'refused' : recorded.is_error ? 'error' : 'ok';
@@ -162,7 +176,7 @@ export async function runToolCall(
  * such call of the case gets the n-th such result), or undefined when it made no such call. Throws
  * when it made the call but its result is gone (a deleted run or step): the case cannot go on.
  */
-async function recordedAnswer(
+export async function recordedAnswer(
   { db }: Pick<ToolDeps, 'db'>,
   ownerId: string,
   run: RunRow,

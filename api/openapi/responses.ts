@@ -91,6 +91,11 @@ export const RunSchema = z
       .openapi({ description: 'what its model calls cost, every response billed (null: its model has no price)' }),
     eval_id: z.string().uuid().optional().openapi({ description: 'a case of this eval (trigger_type eval)' }),
     baseline_run_id: z.string().uuid().optional().openapi({ description: 'an eval case: the run it replays' }),
+    parent_run_id: z
+      .string()
+      .uuid()
+      .nullable()
+      .openapi({ description: 'a delegated run (trigger_type delegated): the run whose ask_genie call started it' }),
   })
   .openapi('Run');
 
@@ -177,6 +182,7 @@ export const GenieConfigSchema = z
     model_mode: z.enum(MODEL_MODES),
     thinking_budget_tokens: z.number().int().nullable(),
     server_tools: z.array(z.string()),
+    delegates: z.array(z.string().uuid()),
     credential_refs: z.array(z.string()),
     approval_required: z.array(z.string()),
     approval_timeout_seconds: z.number().int(),
@@ -189,6 +195,16 @@ export const RunWithStepsSchema = RunSchema.extend({
   live: RunLiveSchema.optional(),
   approvals: z.array(ApprovalSchema),
   webhook_deliveries: z.array(WebhookDeliverySchema),
+  children: z
+    .array(
+      z.object({
+        run_id: z.string().uuid(),
+        genie_id: z.string().uuid(),
+        status: z.enum(RUN_STATUSES),
+        cost_usd: z.number().nullable().openapi({ description: 'what the child run’s own model calls cost' }),
+      })
+    )
+    .openapi({ description: 'the runs this run asked for (ask_genie), in the order they were asked' }),
   steps: z.array(StepSchema),
 }).openapi('RunWithSteps');
 export const RunListSchema = list(RunSchema, 'RunList');

@@ -96,6 +96,29 @@ export class GenieService {
     throw new ValidationError(`Genie is invalid: ${field}: ${message}`, [{ field, message }]);
   }
 
+  /**
+   * Every delegate is one of the owner's genies, and not the genie itself (a 400 naming the ones
+   * that are not: another owner's genie is as unknown here as one that does not exist).
+   */
+  private async assertDelegates(ownerId: string, delegates: string[], selfId?: string): Promise<void> {
+    if (delegates.length === 0) return;
+    const problems: Array<{ field: string; message: string }> = [];
+    if (selfId && delegates.includes(selfId)) {
+      problems.push({ field: 'delegates', message: 'a genie cannot ask itself; list other genies' });
+    }
+    const found = new Set(await genies.existingGenieIds(this.db, ownerId, delegates));
+    const unknown = delegates.filter((id) => !found.has(id));
+    if (unknown.length) {
+      problems.push({ field: 'delegates', message: `you have no genie with id ${unknown.join(', ')}` });
+    }
+    if (problems.length) {
+      throw new ValidationError(
+        `Genie is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+        problems
+      );
+    }
+  }
+
   private assertWebhookUrl(url: string | null): void {
     const problem = webhookUrlProblem(url, this.fetchPolicy);
     if (problem)
@@ -115,6 +138,7 @@ export class GenieService {
     this.assertWebhookUrl(input.webhook_url);
     await this.credentials.assertExist(ownerId, input.credential_refs);
     await this.credentials.assertMcpCredentials(ownerId, input.mcp_servers);
+    await this.assertDelegates(ownerId, input.delegates);
     // The schedule is made inside the transaction: if Temporal refuses, the genie is not kept.
     return this.db.transaction(async (trx) => {
       const row = await genies.insertGenie(trx, ownerId, normalizeGenie(input));
@@ -202,6 +226,7 @@ export class GenieService {
     if (patch.webhook_url !== undefined) this.assertWebhookUrl(patch.webhook_url);
     if (patch.credential_refs) await this.credentials.assertExist(ownerId, patch.credential_refs);
     if (patch.mcp_servers) await this.credentials.assertMcpCredentials(ownerId, patch.mcp_servers);
+    if (patch.delegates) await this.assertDelegates(ownerId, patch.delegates, current.id);
     return normalizeGenie(next);
   }
 

@@ -18,6 +18,7 @@ import {
   presentApproval,
   presentGenieConfig,
   presentRun,
+  presentRunChild,
   presentStep,
   presentWebhookDelivery,
   type RunLinks,
@@ -157,7 +158,7 @@ export class RunService {
     // Everything the detail shows in one statement; Temporal only through the LiveCache.
     const detail = await loadRunDetail(this.db, ownerId, runId);
     if (!detail) throw new NotFoundError('Run');
-    const { steps, approvals, deliveries, genie } = detail;
+    const { steps, approvals, deliveries, children, genie } = detail;
     let { run } = detail;
     const temporal = isTerminal(run.status) ? undefined : await this.liveCache.snapshot(run);
     run = await this.reconcile(ownerId, run, temporal?.workflowStatus);
@@ -168,6 +169,7 @@ export class RunService {
       ...(live ? { live } : {}),
       approvals: approvals.map(presentApproval),
       webhook_deliveries: deliveries.map(presentWebhookDelivery),
+      children: children.map(presentRunChild),
       steps: steps.map(presentStep),
     };
   }

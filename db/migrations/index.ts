@@ -26,6 +26,7 @@ import * as costCaps from './20261208110000_cost_caps';
 import * as monthlyBudgets from './20261209100000_monthly_budgets';
 import * as evals from './20261210100000_evals';
 import * as thinkingAndSearch from './20261211100000_thinking_and_search';
+import * as delegation from './20261212100000_delegation';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so they run the same from
@@ -59,6 +60,7 @@ const MIGRATIONS: ReadonlyArray<[string, Knex.Migration]> = [
   ['20261209100000_monthly_budgets', monthlyBudgets],
   ['20261210100000_evals', evals],
   ['20261211100000_thinking_and_search', thinkingAndSearch],
+  ['20261212100000_delegation', delegation],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -58,6 +58,7 @@ function genieOf(json: Record<string, unknown>, spec: GenieSpec | null, version:
     thinking_budget_tokens: null,
     server_tools: [],
     web_search: null,
+    delegates: [],
   };
   return { ...genie, ...before, ...spec, version };
 }
@@ -133,6 +134,16 @@ export interface RunDetailRows {
   steps: RunStepRow[];
   approvals: ApprovalRow[];
   deliveries: WebhookDeliveryRow[];
+  /** The runs it asked for (ask_genie), in the order asked. */
+  children: RunChildRow[];
+}
+
+/** A run another run asked for, as its parent's detail lists it. */
+export interface RunChildRow {
+  id: string;
+  genie_id: string;
+  status: RunRow['status'];
+  cost_micro_usd: string | number | null;
 }
 
 interface DetailRow extends RunRow {
@@ -141,6 +152,7 @@ interface DetailRow extends RunRow {
   steps: Array<Record<string, unknown>>;
   approvals: Array<Record<string, unknown>>;
   deliveries: Array<Record<string, unknown>>;
+  children: RunChildRow[];
 }
 
 /**
@@ -158,7 +170,11 @@ export async function loadRunDetail(db: Queryable, ownerId: string, runId: strin
             (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]'::jsonb)
                FROM approvals a WHERE a.run_id = r.id AND a.owner_id = r.owner_id) AS approvals,
             (SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY d.created_at, d.id), '[]'::jsonb)
-               FROM webhook_deliveries d WHERE d.run_id = r.id AND d.owner_id = r.owner_id) AS deliveries
+               FROM webhook_deliveries d WHERE d.run_id = r.id AND d.owner_id = r.owner_id) AS deliveries,
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'genie_id', c.genie_id, 'status', c.status,
+                                                          'cost_micro_usd', c.cost_micro_usd)
+                                       ORDER BY c.created_at, c.id), '[]'::jsonb)
+               FROM runs c WHERE c.parent_run_id = r.id AND c.owner_id = r.owner_id) AS children
        FROM runs r
        LEFT JOIN genies g ON g.id = r.genie_id AND g.owner_id = r.owner_id
        LEFT JOIN genie_versions v
@@ -169,12 +185,13 @@ export async function loadRunDetail(db: Queryable, ownerId: string, runId: strin
   );
   const row = rows[0];
   if (!row) return undefined;
-  const { genie, version_spec, steps, approvals, deliveries, ...run } = row;
+  const { genie, version_spec, steps, approvals, deliveries, children, ...run } = row;
   return {
     run,
     ...(genie ? { genie: genieOf(genie, version_spec, run.genie_version) } : {}),
     steps: steps.map((step) => withDates<RunStepRow>(step)),
     approvals: approvals.map((approval) => withDates<ApprovalRow>(approval)),
     deliveries: deliveries.map((delivery) => withDates<WebhookDeliveryRow>(delivery)),
+    children,
   };
 }

@@ -44,6 +44,10 @@ export interface RunRow extends TokenUsage {
   baseline_run_id: string | null;
   /** The genie an eval case runs with (its change applied); null: the genie's recorded version. */
   genie_spec: GenieSpec | null;
+  /** The run that asked for this one (`ask_genie`); null: not a delegated run, or its parent is gone. */
+  parent_run_id: string | null;
+  /** The parent's tool call that asked for it. */
+  parent_tool_use_id: string | null;
 }
 
 export interface NewRun {
@@ -54,6 +58,8 @@ export interface NewRun {
   id?: string;
   /** Given for a scheduled run (the id its schedule gave the workflow); `genie-run-<id>` otherwise. */
   workflowId?: string;
+  /** A delegated run: the run and its tool call (ask_genie) that asked for it. */
+  parent?: { runId: string; toolUseId: string };
 }
 
 /**
@@ -97,6 +103,7 @@ export async function recordRun(db: Queryable, ownerId: string, run: NewRun): Pr
       genie_version: db('genies').select('version').where({ id: run.genieId, owner_id: ownerId }),
       input: run.input === undefined ? null : JSON.stringify(run.input),
       scheduled_at: run.trigger.scheduledAt ? new Date(run.trigger.scheduledAt) : null,
+      ...(run.parent ? { parent_run_id: run.parent.runId, parent_tool_use_id: run.parent.toolUseId } : {}),
     })
     .onConflict('workflow_id')
     .ignore()

@@ -10,6 +10,7 @@ import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks';
 import { TRIGGER_TYPES } from '../runs';
 import { MAX_MCP_SERVERS, MCP_APPROVAL_DEFAULT, MCP_APPROVAL_POLICIES, MCP_SERVER_NAME_PATTERN } from '../mcp';
 import { TOOL_NAMES } from '../tools';
+import { MAX_DELEGATES } from '../delegation';
 import { MODEL_MODES } from '../prices';
 import { CredentialNameSchema } from './credential';
 import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
@@ -268,6 +269,14 @@ const genieFields = {
     .refine((items) => new Set(items).size === items.length, 'server_tools must not repeat')
     .openapi({ uniqueItems: true, description: 'Claude’s server-side tools: web_search' }),
   web_search: WebSearchSchema.nullable().openapi({ description: 'options of web_search (with server_tools)' }),
+  delegates: z
+    .array(z.string().uuid('must be the id of one of your genies'))
+    .max(MAX_DELEGATES)
+    .refine((items) => new Set(items).size === items.length, 'delegates must not repeat')
+    .openapi({
+      uniqueItems: true,
+      description: `Ids of your genies this one may ask to do tasks (the ask_genie tool; at most ${MAX_DELEGATES})`,
+    }),
   max_concurrent_runs: z.number().int().min(1).max(MAX_CONCURRENT_RUNS_LIMIT),
   enabled: z.boolean(),
   approval_required: z
@@ -336,6 +345,7 @@ export const GenieCreateSchema = z
     thinking_budget_tokens: genieFields.thinking_budget_tokens.default(null),
     server_tools: genieFields.server_tools.default([]),
     web_search: genieFields.web_search.default(null),
+    delegates: genieFields.delegates.default([]),
     max_concurrent_runs: genieFields.max_concurrent_runs.default(1),
     enabled: genieFields.enabled.default(true),
     approval_required: genieFields.approval_required.default([]),

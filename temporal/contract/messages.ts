@@ -1,7 +1,14 @@
 // Signals and queries. Handlers are set in `workflows/`; the API and tests send and ask through
 // these same objects, so a name is spelled once.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalOutcome, DecideApprovalInput, InboxEvent, InboxStatusView, RunStatusView } from './payloads';
+import type {
+  ApprovalOutcome,
+  ChildWaitingNotice,
+  DecideApprovalInput,
+  InboxEvent,
+  InboxStatusView,
+  RunStatusView,
+} from './payloads';
 
 /** `genieRun`: phase, turn, the tools running now and the usage so far. */
 export const runStatusQuery = defineQuery<RunStatusView>('status');
@@ -33,6 +40,13 @@ export const APPROVAL_REFUSAL = {
  * asks again at once (sent by genie updates and account PATCHes to the runs found waiting).
  */
 export const budgetChangedSignal = defineSignal('budgetChanged');
+
+/**
+ * `genieRun`: a run it asked for (ask_genie) started or stopped waiting for its owner's approval,
+ * its budget, or a run it asked for in turn. While one does, the parent's live phase is
+ * `waiting_child` and its clock stops, as its own approvals stop it.
+ */
+export const childWaitingSignal = defineSignal<[ChildWaitingNotice]>('childWaiting');
 
 /** `genieEvents`: delivers one event (sent by POST /v1/worker-genies/:id/events and POST /v1/events). */
 export const eventSignal = defineSignal<[InboxEvent]>('event');

@@ -109,6 +109,37 @@ export interface RunToolInput {
   refused?: { status: 'denied' | 'expired'; note: string | null };
 }
 
+/** One ask_genie call of a run (input of startDelegation). */
+export interface AskGenieInput {
+  runId: string;
+  ownerId: string;
+  /** The turn whose assistant message holds the call. */
+  turn: number;
+  toolUseId: string;
+}
+
+/**
+ * What startDelegation did: recorded the child run to start (its genie's name names it in the
+ * Temporal UI), or answered the call without one (a refusal, a bad call, an answer already given).
+ */
+export type DelegationStart = { childRunId: string; genieId: string; genieName: string } | { answered: ToolRunSummary };
+
+/** The ask_genie call whose child run ended (input of finishDelegation). */
+export interface FinishDelegationInput extends AskGenieInput {
+  childRunId: string;
+}
+
+/** The call's answer, and what the child run and every run it asked for cost (micro-dollars). */
+export interface DelegationDone extends ToolRunSummary {
+  costMicroUsd: number;
+}
+
+/** A child run telling its parent whether it waits (for an approval, a budget, or a child of its own). */
+export interface ChildWaitingNotice {
+  runId: string;
+  waiting: boolean;
+}
+
 /** Identifies one gated tool call (input of requestApproval). */
 export interface RequestApprovalInput {
   runId: string;

@@ -16,6 +16,8 @@ import {
 } from '../../temporal/contract';
 import { awaitApproval, type Approvals } from './approvals';
 import { askModel, type BudgetChanges, type Pause } from './model-turn';
+import { askGenie, type ChildWaits } from './delegation';
+import { ASK_GENIE_TOOL } from '../../domain/delegation';
 
 const { runTool } = proxyActivities<Activities>(UNKNOWN_TOOL_ACTIVITY);
 
@@ -52,7 +54,7 @@ export async function agentLoop(
   plan: RunPlan,
   state: RunStatusView,
   approvals: Approvals,
-  waits: { pause: Pause; budget: BudgetChanges }
+  waits: { pause: Pause; budget: BudgetChanges; children: ChildWaits }
 ): Promise<RunEnd> {
   const { ownerId, genieId } = input;
   const { runId } = plan;
@@ -69,8 +71,18 @@ export async function agentLoop(
       [{ runId, ownerId, genieId, turn, toolUseId: call.id, ...(refused ? { refused } : {}) }]
     );
 
-  /** One tool call; a gated one runs only once approved, and is answered as refused otherwise. */
+  /** What the runs this run asked for cost (they count towards its max_cost_per_run_usd). */
+  let childrenCostMicroUsd = 0;
+
+  /**
+   * One tool call: ask_genie runs the asked genie as a child run; a gated call runs only once
+   * approved, and is answered as refused otherwise.
+   */
   const runCall = async (call: ToolCallRef, turn: number) => {
+    if (call.name === ASK_GENIE_TOOL) {
+      childrenCostMicroUsd += await askGenie({ runId, ownerId }, call, turn, waits.children);
+      return;
+    }
     if (!call.needsApproval) return runToolCall(call, turn);
     const outcome = await awaitApproval(approvals, { runId, ownerId, genieId }, call, turn);
     if (outcome.status === 'approved') return runToolCall(call, turn);
@@ -80,10 +92,12 @@ export async function agentLoop(
   let runCostMicroUsd = 0;
   for (let turn = 1; ; turn++) {
     // The run's cost cap, from what the model activities reported (deterministic on replay).
-    if (plan.maxCostPerRunMicroUsd !== undefined && runCostMicroUsd >= plan.maxCostPerRunMicroUsd) {
+    const costMicroUsd = runCostMicroUsd + childrenCostMicroUsd;
+    if (plan.maxCostPerRunMicroUsd !== undefined && costMicroUsd >= plan.maxCostPerRunMicroUsd) {
+      const asked = childrenCostMicroUsd ? ` ($${childrenCostMicroUsd / 1_000_000} of it the genies it asked)` : '';
       return failed(
         RUN_ERROR.budgetExceeded,
-        `Stopped before turn ${turn}: the run cost $${runCostMicroUsd / 1_000_000}, max_cost_per_run_usd is $${plan.maxCostPerRunMicroUsd / 1_000_000}.`
+        `Stopped before turn ${turn}: the run cost $${costMicroUsd / 1_000_000}${asked}, max_cost_per_run_usd is $${plan.maxCostPerRunMicroUsd / 1_000_000}.`
       );
     }
     state.turn = turn;

@@ -16,6 +16,7 @@ import {
   APPROVAL_REFUSAL,
   approvalDecidedSignal,
   budgetChangedSignal,
+  childWaitingSignal,
   decideApprovalUpdate,
   LIFECYCLE_ACTIVITY,
   LIFECYCLE_LOCAL_ACTIVITY,
@@ -28,6 +29,7 @@ import {
 import { agentLoop } from './agent-loop';
 import { Approvals } from './approvals';
 import { BudgetChanges, Pause } from './model-turn';
+import { ChildWaits, reportWaitingToParent } from './delegation';
 import { startWebhookDelivery } from './webhook';
 import { withWorkingDeadline } from './working-deadline';
 
@@ -69,18 +71,28 @@ export async function genieRun(input: GenieRunInput): Promise<RunEnd> {
   const approvals = new Approvals(state, (approvalId, { status, note }) =>
     lifecycle.settleApproval({ ownerId: input.ownerId, runId: runId!, approvalId, status, note })
   );
-  setHandler(runStatusQuery, () => state);
-  // Waiting for a budget or a batch stops the run's clock, as waiting for an approval does.
-  const waits = { pause: new Pause(), budget: new BudgetChanges() };
+  // Waiting for a budget, a batch or a genie it asked stops the run's clock, as waiting for an approval does.
+  const waits = { pause: new Pause(), budget: new BudgetChanges(), children: new ChildWaits() };
   setHandler(budgetChangedSignal, () => waits.budget.notice());
+  setHandler(childWaitingSignal, (notice) => waits.children.notice(notice));
+  setHandler(runStatusQuery, () =>
+    waits.children.waiting && state.phase === 'running_tools' ? { ...state, phase: 'waiting_child' } : state
+  );
   const clock = {
     get waiting() {
-      return approvals.waiting || waits.pause.waiting;
+      return approvals.waiting || waits.pause.waiting || waits.children.waiting;
     },
     get pausedMs() {
-      return approvals.pausedMs + waits.pause.pausedMs;
+      return approvals.pausedMs + waits.pause.pausedMs + waits.children.pausedMs;
     },
   };
+  // A run another asked for tells it when it waits for its owner (an approval, its budget, a run it asked).
+  if (input.trigger.type === 'delegated' && input.runId) {
+    void reportWaitingToParent(
+      input.runId,
+      () => state.phase === 'waiting_approval' || state.phase === 'waiting_budget' || waits.children.waiting
+    );
+  }
 
   setHandler(approvalDecidedSignal, ({ approvalId, decision, note }) =>
     approvals.decideLater(approvalId, { status: decision, note: note ?? null })
