@@ -179,4 +179,55 @@ describe.each([
     // The trace begins at the request: the workflow start is its child.
     expect(trace.find((s) => s.name === 'StartWorkflow:genieRun')!.parentSpanId).toBe(request!.spanId);
   }, 120_000);
+
+  it('puts a run a genie asked for (ask_genie) in its parent’s trace, under the child workflow start', async () => {
+    const user = await findOrCreateUserByEmail(db, `trace-child-${Date.now()}@example.test`);
+    const { key } = await createApiKey(db, user.id, 'trace');
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const create = async (body: object) =>
+      (
+        (await (
+          await fetch(`${apiUrl}/v1/worker-genies`, { method: 'POST', headers, body: JSON.stringify(body) })
+        ).json()) as any
+      ).data;
+    const childMarker = `trace-child-${Date.now()}`;
+    const parentMarker = `trace-parent-${Date.now()}`;
+    fake.script(childMarker, [text('Asked and answered.')]);
+    fake.script(parentMarker, [
+      toolUse([{ name: 'ask_genie', input: { genie: 'Helper', input: 'help' } }]),
+      text('Done.'),
+    ]);
+    const child = await create({ name: 'Helper', soul_prompt: `Help. ${childMarker}`, tools: [] });
+    const parent = await create({
+      name: 'Asker',
+      soul_prompt: `Ask. ${parentMarker}`,
+      tools: [],
+      delegates: [child.id],
+    });
+    const started: any = await (
+      await fetch(`${apiUrl}/v1/worker-genies/${parent.id}/run`, { method: 'POST', headers, body: '{}' })
+    ).json();
+    let run: any;
+    for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = ((await (await fetch(`${apiUrl}/v1/runs/${started.data.run_id}`, { headers })).json()) as any).data;
+    }
+    expect(run.status).toBe('succeeded');
+    expect(run.children).toHaveLength(1);
+
+    const inTrace = () => {
+      const start = receiver.spans.find((s) => s.name === 'StartChildWorkflow:genieRun');
+      return start ? receiver.spans.filter((s) => s.traceId === start.traceId) : [];
+    };
+    for (let i = 0; i < 150 && inTrace().filter((s) => s.name === 'RunWorkflow:genieRun').length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const trace = inTrace();
+    const startChild = trace.find((s) => s.name === 'StartChildWorkflow:genieRun')!;
+    const runs = trace.filter((s) => s.name === 'RunWorkflow:genieRun');
+    expect(runs).toHaveLength(2);
+    // The child's workflow runs under the parent's start of it: one trace from the request down.
+    expect(runs.some((s) => s.parentSpanId === startChild.spanId)).toBe(true);
+    expect(trace.some((s) => s.name === 'POST /v1/worker-genies/:id/run')).toBe(true);
+  }, 120_000);
 });

@@ -34,6 +34,8 @@ const scripts = new Map<
   { replies: ModelTurn[]; approvalMs?: number; blockFirstTurn?: Promise<void>; batch?: boolean }
 >();
 const deliveryAttempts = new Map<string, number>();
+/** The child runs startDelegation made, in order. */
+const delegatedRuns: string[] = [];
 
 export const scenarioActivities: Partial<Activities> = {
   startRun: async ({ runId }) => ({
@@ -66,6 +68,17 @@ export const scenarioActivities: Partial<Activities> = {
   judgeEvalCase: async () => undefined,
   finishEval: async () => undefined,
   runTool: async () => ({ isError: false, preview: 'ok' }),
+  // The asked genie's run waits for an approval that expires (its parent shows waiting_child), then ends.
+  startDelegation: async () => {
+    const childRunId = crypto.randomUUID();
+    scripts.set(childRunId, {
+      replies: [reply('tool_use', [call('notify_owner', true)]), reply('end_turn')],
+      approvalMs: 1500,
+    });
+    delegatedRuns.push(childRunId);
+    return { childRunId, genieId: crypto.randomUUID(), genieName: 'asked fixture' };
+  },
+  finishDelegation: async () => ({ isError: false, preview: 'answered', costMicroUsd: 1200 }),
   finishRun: async () => ({}),
   requestApproval: async ({ runId, toolUseId }) => ({
     approvalId: `approval-${toolUseId}`,
@@ -232,6 +245,15 @@ export const SCENARIOS: Record<string, Scenario> = {
     );
     await (await started).result();
     return [workflowId];
+  },
+  'run-delegated': async (client, taskQueue) => {
+    // ask_genie: a child genieRun that waits for an approval (signalling its parent), then answers.
+    const { workflowId, started } = startRun(client, taskQueue, [
+      reply('tool_use', [call('ask_genie'), call('memory_write')]),
+      reply('end_turn'),
+    ]);
+    await (await started).result();
+    return [workflowId, `genie-run-${delegatedRuns[delegatedRuns.length - 1]!}`];
   },
   'eval-two-cases': async (client, taskQueue) => {
     const workflowId = `genie-eval-${crypto.randomUUID()}`;
