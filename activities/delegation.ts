@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { delegationChain, listDelegates, runTreeCostMicroUsd } from '../db/repositories/delegation';
 import { loadRunContext } from '../db/repositories/run-context';
 import { saveStep, toolUsesOf, type RunStepRow } from '../db/repositories/run-records';
-import { findRun, recordRun } from '../db/repositories/runs';
+import { cancelQueuedRun, findRun, recordRun } from '../db/repositories/runs';
 import {
   ASK_GENIE_TOOL,
   askGenieDescription,
@@ -16,7 +16,7 @@ import {
   type DelegateView,
 } from '../domain/delegation';
 import { EVAL_REFUSAL } from '../domain/evals';
-import { isTerminal } from '../domain/runs';
+import { isTerminal, RUN_ERROR } from '../domain/runs';
 import type {
   AskGenieInput,
   DelegationDone,
@@ -172,5 +172,16 @@ export function createDelegationActivities(deps: Pick<ActivityDeps, 'db'>) {
     return { ...summaryOf(step), costMicroUsd };
   }
 
-  return { startDelegation, finishDelegation };
+  /**
+   * `abandonDelegation`: the asking run was cancelled before the child run's workflow started: the
+   * child, recorded but never started, is cancelled too (one that started records its own end).
+   */
+  async function abandonDelegation({ runId, ownerId, toolUseId }: AskGenieInput): Promise<void> {
+    await cancelQueuedRun(db, ownerId, childRunIdOf(runId, toolUseId), {
+      type: RUN_ERROR.cancelled,
+      message: 'The run that asked for it was cancelled before it started.',
+    });
+  }
+
+  return { startDelegation, finishDelegation, abandonDelegation };
 }

@@ -205,6 +205,14 @@ async function refreshRunTotals(
   return totals;
 }
 
+/** `queued → cancelled`: a run that was recorded but whose workflow never started (nothing when it did). */
+export async function cancelQueuedRun(db: Queryable, ownerId: string, runId: string, error: RunError): Promise<void> {
+  const updated = await db('runs')
+    .where({ owner_id: ownerId, id: runId, status: 'queued' })
+    .update({ status: 'cancelled', error: JSON.stringify(error), finished_at: db.fn.now() });
+  if (updated > 0) await announceRunEvent(db, { run: runId, status: 'cancelled' });
+}
+
 /**
  * Records how a run ended, once: a run already in a terminal state keeps it (a repeated activity,
  * or a cancel that lost the race with success, changes nothing).

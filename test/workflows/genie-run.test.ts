@@ -7,6 +7,7 @@ import { genieRun } from '../../workflows/genie-run';
 import {
   approvalDecidedSignal,
   budgetChangedSignal,
+  childWaitingSignal,
   decideApprovalUpdate,
   runStatusQuery,
   type GenieRunInput,
@@ -46,10 +47,29 @@ const ends = new Map<string, RunEnd>();
 const approvalRequests = new Map<string, { approvalId: string; gate: Promise<void> }>();
 const settled: Array<{ runId: string; approvalId: string; status: string; note: string | null }> = [];
 
+/** ask_genie: the gate startDelegation waits on, and the calls abandonDelegation got. */
+let delegationGate: Promise<void> = Promise.resolve();
+const abandoned: string[] = [];
+
 const stubs: Pick<
   Activities,
-  'startRun' | 'callModel' | 'runTool' | 'finishRun' | 'requestApproval' | 'settleApproval'
+  | 'startRun'
+  | 'callModel'
+  | 'runTool'
+  | 'finishRun'
+  | 'requestApproval'
+  | 'settleApproval'
+  | 'startDelegation'
+  | 'abandonDelegation'
 > = {
+  startDelegation: async ({ runId, toolUseId }) => {
+    calls.push({ runId, activity: 'startDelegation', arg: toolUseId, at: Date.now() });
+    await delegationGate;
+    return { answered: { isError: true, preview: 'refused' } };
+  },
+  abandonDelegation: async ({ toolUseId }) => {
+    abandoned.push(toolUseId);
+  },
   requestApproval: async ({ runId }) => {
     const request = approvalRequests.get(runId)!;
     await request.gate;
@@ -252,6 +272,38 @@ describe('genieRun', () => {
     release();
     expect(ends.get(runId)!.status).toBe('cancelled');
     expect((await wf.describe()).status.name).toBe('CANCELLED');
+  });
+
+  it('cancelled while it records the run a genie asks for, cancels that run too (it never started)', async () => {
+    let release!: () => void;
+    delegationGate = new Promise<void>((resolve) => (release = resolve));
+    const asking = call('ask_genie');
+    const { runId, handle } = start({ replies: [reply('tool_use', [asking]), reply('end_turn')] });
+    const wf = await handle;
+    for (let i = 0; i < 50 && callsOf(runId, 'startDelegation').length === 0; i++) await sleep(100);
+    await wf.cancel();
+    await expect(wf.result()).rejects.toThrow();
+    release();
+    expect(abandoned).toContain(asking.id);
+    expect(ends.get(runId)!.status).toBe('cancelled');
+    delegationGate = Promise.resolve();
+  });
+
+  it('shows waiting_child while a run it asked for says it waits', async () => {
+    let release!: () => void;
+    delegationGate = new Promise<void>((resolve) => (release = resolve));
+    const { runId, handle } = start({ replies: [reply('tool_use', [call('ask_genie')]), reply('end_turn')] });
+    const wf = await handle;
+    for (let i = 0; i < 50 && callsOf(runId, 'startDelegation').length === 0; i++) await sleep(100);
+    expect((await wf.query(runStatusQuery)).phase).toBe('running_tools');
+    await wf.signal(childWaitingSignal, { runId: 'child-1', waiting: true });
+    expect((await wf.query(runStatusQuery)).phase).toBe('waiting_child');
+    await wf.signal(childWaitingSignal, { runId: 'child-1', waiting: false });
+    expect((await wf.query(runStatusQuery)).phase).toBe('running_tools');
+    release();
+    await wf.result();
+    expect(ends.get(runId)!.status).toBe('succeeded');
+    delegationGate = Promise.resolve();
   });
 
   it('applies a decision signalled before the run registered its approval, and only the first', async () => {

@@ -20,7 +20,7 @@ import {
   type ToolCallRef,
 } from '../../temporal/contract';
 
-const { startDelegation, finishDelegation } = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
+const { startDelegation, finishDelegation, abandonDelegation } = proxyActivities<Activities>(LIFECYCLE_ACTIVITY);
 
 /**
  * The runs this run asked for (ask_genie) that wait for their owner (an approval, a budget, or a
@@ -58,7 +58,16 @@ export async function askGenie(
 ): Promise<number> {
   const { runId, ownerId } = ids;
   const ask = { runId, ownerId, turn, toolUseId: call.id };
-  const started = await startDelegation.executeWithOptions({ ...LIFECYCLE_ACTIVITY, summary: call.summary }, [ask]);
+  /** Cancelled before the child's workflow started: its recorded run must not stay queued. */
+  const abandon = async (err: unknown) => {
+    if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
+      await CancellationScope.nonCancellable(() => abandonDelegation(ask));
+    }
+    throw err;
+  };
+  const started = await startDelegation
+    .executeWithOptions({ ...LIFECYCLE_ACTIVITY, summary: call.summary }, [ask])
+    .catch(abandon);
   if ('answered' in started) return 0;
   const { childRunId, genieId, genieName } = started;
   try {
@@ -72,7 +81,7 @@ export async function askGenie(
     });
   } catch (err) {
     // The child's row records how it ended (failed, cancelled, timed out): that is the answer.
-    if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
+    if (isCancellation(err) && CancellationScope.current().consideredCancelled) await abandon(err);
   } finally {
     children.notice({ runId: childRunId, waiting: false });
   }
