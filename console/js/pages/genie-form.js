@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, patch, post } from '../api.js';
+import { ApiError, get, patch, post } from '../api.js';
 import { useCatalogue } from '../catalogue.js';
-import { ErrorBox, Field, go, html, Link, Loading, timeSpan, useLoad } from '../ui.js';
+import { ErrorBox, Field, go, html, Link, Loading, timeSpan, usd, useLoad } from '../ui.js';
 import { mcpEntries, McpServers, toMcpServers } from './mcp-servers.js';
 
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
@@ -21,6 +21,36 @@ const MODEL_MODES = [
 ];
 /** A money field's text as the API takes it: a number, or null for empty. */
 const money = (value) => (String(value).trim() === '' ? null : Number(value));
+/** How many genies one may ask (`delegates`), as the API allows. */
+const MAX_DELEGATES = 10;
+/** The thinking budget a genie gets when extended thinking is turned on in the form. */
+const THINKING_SUGGESTED = 4096;
+/** web_search's `max_uses` bounds, as the API allows. */
+const MAX_USES = { min: 1, max: 50 };
+/** The domains a list field holds (one a line), as the API takes them. */
+const domainLines = (text) => text.split(/\s+/).filter(Boolean);
+/** A whole number as people read it: "100,000". */
+const count = (value) => value.toLocaleString('en-US');
+
+/**
+ * The owner's genies (the first 100 of GET /v1/worker-genies) and the name of each of `ids`: looked
+ * up one by one when the list was not all of them; null for a genie that no longer exists.
+ */
+export async function genieNames(ids) {
+  const list = await get('/v1/worker-genies?limit=100');
+  const names = Object.fromEntries(list.items.map((genie) => [genie.id, genie.name]));
+  const missing = ids.filter((id) => !(id in names));
+  const nameOf = (id) =>
+    get(`/v1/worker-genies/${id}`).then(
+      (genie) => genie.name,
+      (err) => (err.status === 404 ? null : Promise.reject(err))
+    );
+  const found = list.next_cursor ? await Promise.all(missing.map(nameOf)) : missing.map(() => null);
+  missing.forEach((id, index) => {
+    names[id] = found[index];
+  });
+  return { genies: list.items, names };
+}
 
 /** What a model costs here, in a few words (its price from GET /v1/models), or that it has none. */
 export function modelPriceHint(models, model, mode) {
@@ -82,6 +112,13 @@ function formCatalogue(catalogue) {
       webhook_events: defaults.webhook_events,
       enabled: defaults.enabled,
       mcp_servers: mcpEntries(defaults.mcp_servers),
+      delegates: defaults.delegates ?? [],
+      thinking: false,
+      thinking_budget_tokens: String(THINKING_SUGGESTED),
+      web_search: false,
+      allowed_domains: '',
+      blocked_domains: '',
+      max_uses: '',
     },
   };
 }
@@ -109,7 +146,63 @@ function fromGenie(genie, blank) {
     approval_timeout_minutes: String(Math.round(genie.approval_timeout_seconds / 60)),
     webhook_url: genie.webhook_url ?? '',
     mcp_servers: mcpEntries(genie.mcp_servers),
+    delegates: genie.delegates ?? [],
+    thinking: Boolean(genie.thinking_budget_tokens),
+    thinking_budget_tokens: String(genie.thinking_budget_tokens ?? THINKING_SUGGESTED),
+    web_search: (genie.server_tools ?? []).includes('web_search'),
+    allowed_domains: (genie.web_search?.allowed_domains ?? []).join('\n'),
+    blocked_domains: (genie.web_search?.blocked_domains ?? []).join('\n'),
+    max_uses: genie.web_search?.max_uses ? String(genie.web_search.max_uses) : '',
   };
+}
+
+/** web_search's options from the form's state: only those given, null for none. */
+function toWebSearch(form) {
+  const allowed = domainLines(form.allowed_domains);
+  const blocked = domainLines(form.blocked_domains);
+  const options = {
+    ...(allowed.length ? { allowed_domains: allowed } : {}),
+    ...(blocked.length ? { blocked_domains: blocked } : {}),
+    ...(form.max_uses.trim() ? { max_uses: Number(form.max_uses) } : {}),
+  };
+  return Object.keys(options).length ? options : null;
+}
+
+/**
+ * What the form refuses before saving, as the API's details say it: a thinking budget out of
+ * bounds, both lists of domains, searches per call out of bounds.
+ */
+function formProblems(form, limits) {
+  const problems = [];
+  if (form.thinking) {
+    const budget = Number(form.thinking_budget_tokens);
+    const { min, max } = limits.thinking_budget_tokens;
+    const message =
+      form.thinking_budget_tokens.trim() === '' || !Number.isInteger(budget)
+        ? `must be a whole number of tokens, ${count(min)} to ${count(max)}`
+        : budget < min
+          ? `must be at least ${count(min)} tokens: Claude thinks with no less`
+          : budget > max
+            ? `must be at most ${count(max)} tokens`
+            : null;
+    if (message) problems.push({ field: 'thinking_budget_tokens', message });
+  }
+  if (form.web_search) {
+    if (domainLines(form.allowed_domains).length && domainLines(form.blocked_domains).length) {
+      problems.push({
+        field: 'web_search.blocked_domains',
+        message: 'give only these domains or never these domains, not both',
+      });
+    }
+    const uses = Number(form.max_uses);
+    if (form.max_uses.trim() && (!Number.isInteger(uses) || uses < MAX_USES.min || uses > MAX_USES.max)) {
+      problems.push({
+        field: 'web_search.max_uses',
+        message: `must be a whole number, ${MAX_USES.min} to ${MAX_USES.max}`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** The API's genie fields from the form's state. */
@@ -152,6 +245,10 @@ function toGenie(form) {
     webhook_url: form.webhook_url.trim() || null,
     webhook_events: form.webhook_events,
     mcp_servers: toMcpServers(form.mcp_servers),
+    delegates: form.delegates,
+    thinking_budget_tokens: form.thinking ? Number(form.thinking_budget_tokens) : null,
+    server_tools: form.web_search ? ['web_search'] : [],
+    web_search: form.web_search ? toWebSearch(form) : null,
     enabled: form.enabled,
   };
 }
@@ -172,6 +269,174 @@ function Checks({ field, options, form, toggleIn, error }) {
           </label>`
       )}
     </div>`;
+}
+
+/**
+ * The genies this one may ask (`delegates`): the owner's other genies as checkboxes, by name. A
+ * saved delegate that no longer exists is listed as a deleted genie, to be unticked (the API refuses it).
+ */
+function Delegates({ selfId, saved, form, toggleIn, error }) {
+  const others = useLoad(() => genieNames(saved));
+  const message = error?.fieldMessage?.('delegates');
+  const full = form.delegates.length >= MAX_DELEGATES;
+  const listed = (others.data?.genies ?? [])
+    .filter((genie) => genie.id !== selfId)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  // Saved ones not listed (deleted) stay, unticked or not, so that unticking one can be undone.
+  const unlisted = [...new Set([...saved, ...form.delegates])].filter(
+    (id) => id !== selfId && !listed.some((genie) => genie.id === id)
+  );
+  const check = (id, label, hint) => {
+    const on = form.delegates.includes(id);
+    return html`<label class=${`check${others.data?.names[id] === null ? ' gone' : ''}`} data-delegate=${id}>
+      <input
+        type="checkbox"
+        id=${`delegate-${id}`}
+        checked=${on}
+        disabled=${full && !on}
+        onChange=${toggleIn('delegates', id)}
+        aria-describedby=${message ? 'delegates-error' : undefined}
+      />
+      <span class="delegate-name">${label}</span>
+      ${hint ? html`<span class="muted small delegate-hint">${hint}</span>` : null}
+    </label>`;
+  };
+  return html`<fieldset class="delegates">
+    <legend>Genies it can ask</legend>
+    <p class="hint">This genie can ask these genies to do tasks (ask_genie); each answer is a run of its own.</p>
+    ${message ? html`<p class="field-error" id="delegates-error">${message}</p>` : null}
+    ${others.error ? html`<${ErrorBox} error=${others.error} />` : null}
+    ${others.loading ? html`<${Loading} what="Loading your genies" />` : null}
+    ${
+      others.data && !listed.length && !unlisted.length
+        ? html`<p class="muted small">
+            No other genies yet. Once you have some, this genie can ask them to do tasks.
+          </p>`
+        : null
+    }
+    ${
+      others.data && (listed.length || unlisted.length)
+        ? html`<div class="checks delegate-list">
+            ${listed.map((genie) => check(genie.id, genie.name, genie.description))}
+            ${unlisted.map((id) =>
+              others.data.names[id] === null
+                ? check(id, html`<span class="muted">(deleted genie)</span>`, html`<code>${id.slice(0, 8)}</code>`)
+                : check(id, others.data.names[id] ?? id)
+            )}
+          </div>`
+        : null
+    }
+    ${full ? html`<p class="hint">${MAX_DELEGATES} at most: untick one to choose another.</p>` : null}
+  </fieldset>`;
+}
+
+/**
+ * Claude's own options: extended thinking with its budget, and its server-side web search with the
+ * domains it may (or may not) search and how many searches a call may make.
+ */
+function ClaudeOptions({ form, set, fieldError, limits, searchPrice }) {
+  const thinking = limits.thinking_budget_tokens;
+  return html`<fieldset class="claude-options">
+    <legend>Thinking and web search</legend>
+    <div class="claude-option">
+      <label class="check">
+        <input type="checkbox" id="thinking" checked=${form.thinking} onChange=${set('thinking')} />
+        Extended thinking
+      </label>
+      <p class="hint">Claude thinks before each answer, for up to this many tokens (billed as output tokens).</p>
+      ${
+        form.thinking
+          ? html`<div class="grid-2">
+              <${Field}
+                id="thinking_budget_tokens"
+                label="Thinking budget (tokens)"
+                hint=${`${count(thinking.min)} to ${count(thinking.max)}`}
+                error=${fieldError('thinking_budget_tokens')}
+              >
+                <input
+                  id="thinking_budget_tokens"
+                  type="number"
+                  min=${thinking.min}
+                  max=${thinking.max}
+                  step="1"
+                  value=${form.thinking_budget_tokens}
+                  onInput=${set('thinking_budget_tokens')}
+                  aria-describedby=${fieldError('thinking_budget_tokens') ? 'thinking_budget_tokens-error' : undefined}
+                />
+              <//>
+            </div>`
+          : null
+      }
+    </div>
+    <div class="claude-option">
+      <label class="check">
+        <input type="checkbox" id="web_search" checked=${form.web_search} onChange=${set('web_search')} />
+        <span>Web search <span class="muted small">(Claude's server-side search, priced per search)</span></span>
+      </label>
+      ${fieldError('server_tools') ? html`<p class="field-error">${fieldError('server_tools')}</p>` : null}
+      <p class="hint">
+        ${
+          searchPrice === undefined
+            ? 'Claude searches the web itself when it needs to; its results come back with sources.'
+            : `Claude searches the web itself when it needs to; each search costs ${usd(searchPrice)} here.`
+        }
+      </p>
+      ${
+        form.web_search
+          ? html`<p class="hint">One domain per line, e.g. example.com. Fill in one of the two lists, not both.</p>
+              <div class="grid-2 web-search-options">
+                <${Field}
+                  id="allowed_domains"
+                  label="Only these domains"
+                  hint="Empty: any domain"
+                  error=${fieldError('web_search.allowed_domains')}
+                >
+                  <textarea
+                    id="allowed_domains"
+                    rows="3"
+                    class="mono"
+                    value=${form.allowed_domains}
+                    onInput=${set('allowed_domains')}
+                    placeholder="example.com"
+                  ></textarea>
+                <//>
+                <${Field}
+                  id="blocked_domains"
+                  label="Never these domains"
+                  hint="Empty: none left out"
+                  error=${fieldError('web_search.blocked_domains')}
+                >
+                  <textarea
+                    id="blocked_domains"
+                    rows="3"
+                    class="mono"
+                    value=${form.blocked_domains}
+                    onInput=${set('blocked_domains')}
+                    placeholder="ads.example.com"
+                  ></textarea>
+                <//>
+                <${Field}
+                  id="max_uses"
+                  label="Max searches per call"
+                  hint=${`${MAX_USES.min} to ${MAX_USES.max}; empty: no limit`}
+                  error=${fieldError('web_search.max_uses')}
+                >
+                  <input
+                    id="max_uses"
+                    type="number"
+                    min=${MAX_USES.min}
+                    max=${MAX_USES.max}
+                    step="1"
+                    value=${form.max_uses}
+                    onInput=${set('max_uses')}
+                    placeholder="no limit"
+                  />
+                <//>
+              </div>`
+          : null
+      }
+    </div>
+  </fieldset>`;
 }
 
 /** The webhook signing secret, which the API shows this once. */
@@ -236,6 +501,11 @@ function GenieEditor({ id, catalogue }) {
 
   const submit = async (event) => {
     event.preventDefault();
+    const problems = formProblems(form, limits);
+    if (problems.length) {
+      setError(new ApiError(400, { code: 'invalid', message: 'Not saved: see the marked fields.', details: problems }));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -407,6 +677,22 @@ function GenieEditor({ id, catalogue }) {
         <legend>Tools</legend>
         <${Checks} field="tools" options=${tools} form=${form} toggleIn=${toggleIn} error=${error} />
       </fieldset>
+
+      <${ClaudeOptions}
+        form=${form}
+        set=${set}
+        fieldError=${fieldError}
+        limits=${limits}
+        searchPrice=${models.data?.server_tools?.web_search?.usd_per_search}
+      />
+
+      <${Delegates}
+        selfId=${id}
+        saved=${existing.data?.delegates ?? []}
+        form=${form}
+        toggleIn=${toggleIn}
+        error=${error}
+      />
 
       <fieldset>
         <legend>Credentials web_fetch may use</legend>

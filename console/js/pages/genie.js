@@ -18,6 +18,7 @@ import {
   usd,
   useLoad,
 } from '../ui.js';
+import { genieNames } from './genie-form.js';
 import { triggerSummary } from './genies.js';
 import { McpServerFacts } from './mcp-servers.js';
 import { GenieEvals } from './eval.js';
@@ -161,6 +162,50 @@ function RotateWebhookSecret({ genie }) {
   </div>`;
 }
 
+/** The genies this one may ask, each a link to its page by name (a deleted one said to be). */
+function DelegateLinks({ ids }) {
+  const { data, error, loading } = useLoad(
+    () => (ids.length ? genieNames(ids) : Promise.resolve(null)),
+    [ids.join(',')]
+  );
+  if (!ids.length) return html`<span class="muted">none</span>`;
+  if (loading) return html`<span class="muted">…</span>`;
+  if (error) return html`<span class="muted mono">${ids.map((id) => id.slice(0, 8)).join(', ')}</span>`;
+  return html`<ul class="delegate-facts">
+    ${ids.map((id) =>
+      data.names[id] === null
+        ? html`<li data-delegate=${id}>
+            <span class="muted" title=${`No genie has the id ${id} any more: edit this genie to untick it`}
+              >(deleted genie)</span
+            >
+          </li>`
+        : html`<li data-delegate=${id}><${Link} to=${`/genies/${id}`}>${data.names[id]}<//></li>`
+    )}
+  </ul>`;
+}
+
+/** Claude's web search as the genie has it: off, or on with the domains and searches it may make. */
+function WebSearchFacts({ genie }) {
+  if (!genie.server_tools?.includes('web_search')) return html`<span class="muted">off</span>`;
+  const options = genie.web_search ?? {};
+  return html`<div>on</div>
+    ${
+      options.allowed_domains
+        ? html`<div class="small">only ${options.allowed_domains.map((d) => html`<code class="tag">${d}</code>`)}</div>`
+        : null
+    }
+    ${
+      options.blocked_domains
+        ? html`<div class="small">never ${options.blocked_domains.map((d) => html`<code class="tag">${d}</code>`)}</div>`
+        : null
+    }
+    ${
+      options.max_uses
+        ? html`<div class="muted small">at most ${options.max_uses} search${options.max_uses === 1 ? '' : 'es'} per call</div>`
+        : null
+    }`;
+}
+
 const hasBudget = (genie) => genie.monthly_budget_usd !== null && genie.monthly_budget_usd !== undefined;
 
 /** The genie's monthly budget: this month's spend against it, and where to change it. */
@@ -289,6 +334,12 @@ export function GeniePage({ id, tab: initialTab }) {
             </dd>
             <dt>MCP servers</dt>
             <dd><${McpServerFacts} servers=${genie.mcp_servers} /></dd>
+            <dt>Can ask</dt>
+            <dd data-delegates title="Genies it can ask to do tasks (ask_genie); each answer is a run of its own">
+              <${DelegateLinks} ids=${genie.delegates ?? []} />
+            </dd>
+            <dt>Web search</dt>
+            <dd data-web-search><${WebSearchFacts} genie=${genie} /></dd>
             <dt>Approval</dt>
             <dd>
               ${genie.approval_required.length ? html`${genie.approval_required.map((r) => html`<code class="tag">${r}</code>`)}<div class="muted small">expires after ${timeSpan(genie.approval_timeout_seconds)}</div>` : html`<span class="muted">never asked</span>`}
@@ -306,6 +357,16 @@ export function GeniePage({ id, tab: initialTab }) {
                       Batch mode <span class="muted">· half price, turns can take minutes to hours</span>
                     </div>`
                   : null
+              }
+            </dd>
+            <dt>Thinking</dt>
+            <dd data-thinking>
+              ${
+                genie.thinking_budget_tokens
+                  ? html`<span title="Claude's extended thinking, on every model call"
+                      >${genie.thinking_budget_tokens.toLocaleString()} tokens</span
+                    >`
+                  : html`<span class="muted">off</span>`
               }
             </dd>
             <dt>Limits</dt>
