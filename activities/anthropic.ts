@@ -62,8 +62,32 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Maps an Anthropic SDK error to a retryable or permanent Temporal failure. */
+/** The failure type of an error event in the middle of a stream, by its error type. */
+const STREAM_ERROR_TYPES: Record<string, string> = {
+  overloaded_error: FAILURE.ModelOverloaded,
+  rate_limit_error: FAILURE.ModelRateLimited,
+};
+
+/**
+ * Maps an Anthropic SDK error to a retryable or permanent Temporal failure. A streamed reply that
+ * broke off (the connection dropped, or an `error` event came instead of the rest) is retryable:
+ * the next attempt asks again. Connection errors and aborts are left as they are.
+ */
 export function toModelFailure(err: unknown): Error {
+  if (err instanceof Anthropic.APIUserAbortError || err instanceof Anthropic.APIConnectionError) return err;
+  if (err instanceof Anthropic.APIError && typeof err.status !== 'number') {
+    return ApplicationFailure.create({
+      message: `Anthropic's stream ended with an error${err.type ? ` ${err.type}` : ''}: ${err.apiMessage ?? err.message}`,
+      type: STREAM_ERROR_TYPES[err.type ?? ''] ?? FAILURE.ModelUnavailable,
+    });
+  }
+  if (err instanceof Anthropic.AnthropicError && !(err instanceof Anthropic.APIError)) {
+    return ApplicationFailure.create({
+      message: `Anthropic's stream broke off: ${err.message}`,
+      type: FAILURE.ModelUnavailable,
+      cause: err,
+    });
+  }
   if (!(err instanceof Anthropic.APIError) || typeof err.status !== 'number') return err as Error;
   const status: number = err.status;
   const headers = err.headers as Headers | undefined;

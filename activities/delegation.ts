@@ -31,7 +31,7 @@ import { invalidInput, toolError, type ToolOutcome } from './tools/registry';
 import { recordedAnswer, toolStepOf } from './tools/run-tool';
 
 /** ask_genie's input. */
-export const AskGenieInputSchema = z
+const AskGenieInputSchema = z
   .object({
     genie: z.string().min(1).max(200).describe('the name or id of the genie to ask (one of those listed)'),
     input: z.string().max(100_000).describe('the task, with everything the genie needs to do it'),
@@ -57,7 +57,7 @@ const summaryOf = (step: Pick<RunStepRow, 'is_error' | 'output_preview'>): ToolR
 });
 
 /** The child run of one ask_genie call: the same id however often the call is retried or replayed. */
-export function childRunIdOf(runId: string, toolUseId: string): string {
+function childRunIdOf(runId: string, toolUseId: string): string {
   const hex = crypto.createHash('sha256').update(`ask_genie:${runId}:${toolUseId}`).digest('hex');
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

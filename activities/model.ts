@@ -17,6 +17,7 @@ import type { ActivityDeps } from './deps';
 import { modelNotConfigured, runNotFound } from './failures';
 import { untilRecorded } from './durable';
 import { withHeartbeat } from './heartbeat';
+import { LiveText } from './live-text';
 import { preview } from './previews';
 import { systemPrompt } from './prompt';
 import { offeredTools } from './tools';
@@ -336,6 +337,40 @@ export const replyOf = (message: Anthropic.Message): ModelReply => ({
   webSearches: message.usage.server_tool_use?.web_search_requests ?? 0,
 });
 
+/** How long a failing attempt waits, at most, to say its text is void (best effort) before it throws. */
+const RESET_WAIT_MS = 1000;
+/** How long the step waits, at most, for the last live text to go out (Postgres slow or away). */
+const FLUSH_WAIT_MS = 5000;
+
+/** `work`, or nothing once `ms` passed. */
+const atMost = (ms: number, work: Promise<void>) =>
+  Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+
+/**
+ * Calls Claude with the streaming Messages API (the same request), handing each piece of its text
+ * to `live` as it comes (a new text block after earlier text begins on a new line, as the turn's
+ * text joins them); resolves with the final message, exactly what a non-streaming call answers.
+ */
+async function streamMessage(
+  client: Anthropic,
+  params: Anthropic.MessageCreateParamsNonStreaming,
+  signal: AbortSignal,
+  live: LiveText
+): Promise<Anthropic.Message> {
+  const stream = client.messages.stream(params, { signal });
+  let wrote = false;
+  let newBlock = false;
+  stream.on('streamEvent', (event) => {
+    if (event.type === 'content_block_start' && event.content_block.type === 'text') newBlock = wrote;
+    else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text) {
+      live.write(newBlock ? `\n${event.delta.text}` : event.delta.text);
+      wrote = true;
+      newBlock = false;
+    }
+  });
+  return stream.finalMessage();
+}
+
 /** The model activity, bound to its dependencies. */
 export function createModelActivities(deps: ModelDeps) {
   const client = createAnthropicClient(deps.model);
@@ -347,18 +382,40 @@ export function createModelActivities(deps: ModelDeps) {
    * attempt never calls Claude twice for one turn); a spent monthly budget is answered as a wait
    * (`budgetWait`) without calling. Transient API errors throw retryable failures honouring
    * `retry-after`; a rejected request or a missing API key throws a permanent one.
+   *
+   * The call streams: Claude's text goes out live as it is written (`LiveText`: pg_notify, never
+   * in the result), the last of it before the step is saved. A retry first says the attempt before
+   * it is void (`text_reset`), as does a call that breaks after some text, if it can.
    */
   async function callModel(input: CallModelInput): Promise<ModelTurn> {
-    const attempt = Context.current().info.attempt;
+    const { attempt } = Context.current().info;
+    const logger = Context.current().log;
     const prepared = await calls.prepare(input);
     if ('reply' in prepared) return prepared.reply;
     if (!client) throw modelNotConfigured();
+    const live = new LiveText(deps.db, {
+      runId: input.runId,
+      turn: input.turn,
+      attempt,
+      onError: (err) => {
+        logger.warn('could not send live text; the call goes on', { error: String(err) });
+      },
+    });
+    // The attempt before this one may have sent text: readers drop it before this one's comes.
+    if (attempt > 1) live.reset(attempt - 1);
     const startedAt = new Date();
-    const response = await withHeartbeat((signal) =>
-      client.messages.create(prepared.params, { signal }).catch((err: unknown) => {
-        throw toModelFailure(err);
-      })
-    );
+    let response: Anthropic.Message;
+    try {
+      response = await withHeartbeat((signal) => streamMessage(client, prepared.params, signal, live));
+    } catch (err) {
+      if (live.wrote) {
+        live.reset(attempt);
+        await atMost(RESET_WAIT_MS, live.flush());
+      }
+      live.close();
+      throw toModelFailure(err);
+    }
+    await atMost(FLUSH_WAIT_MS, live.flush());
     return calls.record(prepared, replyOf(response), { mode: 'realtime', billingKey: attempt, startedAt });
   }
 

@@ -23,6 +23,8 @@ export interface CommandContext {
   /** Print the API's JSON instead of tables and lines. */
   json: boolean;
   out: (line: string) => void;
+  /** Writes text as it is, without a line break (Claude's live text); stdout unless given. */
+  write?: (text: string) => void;
 }
 
 /** A command's outcome: the process exits 1 when it is false (a followed run that did not succeed). */
@@ -107,11 +109,24 @@ function liveText(live: RunLive): string {
     : `${doing}…`;
 }
 
-/** Follows a run live: each step as it is saved, a spinner while waiting, the ending. True when it succeeded. */
+/**
+ * Follows a run live: each step as it is saved, Claude's text inline as it is written (a newline
+ * before the next line; "(retrying turn N)" when a broken call's text is void), a spinner while
+ * waiting, the ending. True when it succeeded. With --json every event is a JSON line, `text` and
+ * `text_reset` included.
+ */
 async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
   let final: Run | undefined;
   let lastStatus = '';
   const spin = ctx.json ? undefined : spinner();
+  const write = ctx.write ?? ((text: string) => void process.stdout.write(text));
+  /** The turn whose text is being written on the current line, if any. */
+  let writing: number | undefined;
+  const out = (line: string) => {
+    if (writing !== undefined) write('\n');
+    writing = undefined;
+    ctx.out(line);
+  };
   try {
     for await (const event of ctx.api.streamRun(runId)) {
       if (ctx.json) {
@@ -120,25 +135,38 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
         continue;
       }
       spin?.stop();
-      if (event.event === 'run') {
+      if (event.event === 'text') {
+        const { turn, delta } = event.data;
+        if (writing !== turn) {
+          if (writing !== undefined) write('\n');
+          write(TEXT_INDENT);
+          writing = turn;
+        }
+        write(delta.replace(/\r?\n/g, `\n${TEXT_INDENT}`));
+      } else if (event.event === 'text_reset') {
+        out(dim(`${TEXT_INDENT}(retrying turn ${event.data.turn})`));
+      } else if (event.event === 'run') {
         const { live, ...run } = event.data;
-        if (run.status !== lastStatus) ctx.out(`${dim('●')} run ${run.id} ${status(run.status)}`);
+        if (run.status !== lastStatus) out(`${dim('●')} run ${run.id} ${status(run.status)}`);
         lastStatus = run.status;
+        // The spinner would draw over text being written: it waits for the line to end.
+        if (writing !== undefined) continue;
         if (run.status === 'queued') spin?.text('Waiting for a worker…');
         else if (live) spin?.text(liveText(live));
       } else if (event.event === 'step') {
-        ctx.out(stepLine(event.data));
+        out(stepLine(event.data));
         spin?.text('Claude is thinking…');
       } else if (event.event === 'approval') {
         const approval = event.data;
-        ctx.out(approvalLine(approval));
+        out(approvalLine(approval));
         spin?.text(approval.status === 'pending' ? 'Waiting for your approval…' : 'Claude is thinking…');
       } else if (event.event === 'end') {
         final = event.data;
-        for (const line of ending(final)) ctx.out(line);
+        for (const line of ending(final)) out(line);
       }
     }
   } catch (err) {
+    if (writing !== undefined) write('\n');
     // The stream's refusal (a run that does not exist, a refused key) is the API's message alone.
     if (err instanceof GenieApiError && err.code !== 'network_error') throw new StartupError(err.message);
     throw err;
@@ -147,6 +175,9 @@ async function follow(ctx: CommandContext, runId: string): Promise<boolean> {
   }
   return final?.status === 'succeeded';
 }
+
+/** Claude's live text sits under the step lines. */
+const TEXT_INDENT = '    ';
 
 const COMMANDS: Record<string, Command> = {
   'genies list': async (ctx) => {
@@ -485,7 +516,8 @@ default the dev key of GENIE_DATA_DIR):
                                                monthly budget
   mcp inspect URL [--credential NAME]          an MCP server's name, version and tools (read-only or
                                                not), before a genie uses it (mcp_servers)
-Options: --json prints the API's JSON (one JSON event per line with --follow).`;
+Options: --json prints the API's JSON (one JSON event per line with --follow, Claude's live text
+as "text" and "text_reset" events included).`;
 
 /** The people command `argv` starts with, if any. */
 export function commandOf(argv: string[]): string | undefined {

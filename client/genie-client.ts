@@ -43,6 +43,8 @@ const STREAM_EVENTS: ReadonlySet<string> = new Set<T.RunStreamEventName>([
   'run',
   'step',
   'approval',
+  'text',
+  'text_reset',
   'end',
   'error',
 ]);
@@ -152,7 +154,8 @@ export class GenieClient {
 
   /**
    * Follows a run live: its events as they happen, every step once in seq order (those saved before
-   * included), until `end` (the final run), after which the iteration ends. A dropped connection is
+   * included), Claude's text as it is written (`text`, `text_reset`: live only, never replayed after
+   * a reconnect), until `end` (the final run), after which the iteration ends. A dropped connection is
    * resumed after the last event seen (Last-Event-ID). An answer that is not a stream (404, 429: too
    * many open streams, 401) throws a GenieApiError, as does running out of reconnections.
    */

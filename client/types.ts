@@ -75,17 +75,35 @@ export type CredentialList = z.infer<typeof R.CredentialListSchema>;
 export type MemoryList = z.infer<typeof R.MemoryListSchema>;
 export type ApiKeyList = z.infer<typeof R.ApiKeyListSchema>;
 
+/** A piece of the text Claude is writing in a turn (`text` event): it follows that turn's attempt's text so far. */
+export interface RunTextDelta {
+  turn: number;
+  /** The model call's attempt (1 first): a retried call writes its text again, after a `text_reset`. */
+  attempt: number;
+  delta: string;
+}
+/** The text of a turn's attempt is void (`text_reset` event: the call broke and is retried): drop it. */
+export interface RunTextReset {
+  turn: number;
+  attempt: number;
+}
+
 /**
  * One event of `GET /v1/runs/{run_id}/stream`, its `data` parsed: the run for `status` (on connect
  * and on every change) and `end` (the last event), each step once in seq order (`id` is its seq:
  * give it back as `lastEventId` to resume after it), each approval when requested and when
  * settled, the run with what it is doing now (`run`: on connect and on every change until it ends), and `error` when the key was revoked.
+ * While Claude writes, `text` carries its words as they come and `text_reset` voids an attempt's
+ * text that is retried; both are live only (no `id`, never replayed), and a turn's text comes
+ * before the `step` that saves the turn (whose `output_preview` has it whole).
  */
 export type RunStreamEvent =
   | { event: 'status'; data: Run; id?: string }
   | { event: 'step'; data: Step; id?: string }
   | { event: 'approval'; data: Approval; id?: string }
   | { event: 'run'; data: RunState; id?: string }
+  | { event: 'text'; data: RunTextDelta; id?: undefined }
+  | { event: 'text_reset'; data: RunTextReset; id?: undefined }
   | { event: 'end'; data: Run; id?: string }
   | { event: 'error'; data: { code: string; message: string }; id?: string };
 export type RunStreamEventName = RunStreamEvent['event'];

@@ -1,7 +1,11 @@
 import type { Db } from './index';
 import { RUN_EVENTS_CHANNEL, type RunEventNotice } from './run-events';
 
-type Wake = () => void;
+/**
+ * Called with the notice that concerns the follower's run, or with none when anything may have
+ * changed (the connection was lost and is back: notices said meanwhile are gone).
+ */
+type Wake = (notice?: RunEventNotice) => void;
 
 interface RawClient {
   query(sql: string): Promise<unknown>;
@@ -20,9 +24,10 @@ const RECONNECT_MS = 1000;
 
 /**
  * One LISTEN connection per API process on RUN_EVENTS_CHANNEL: wakes whoever follows a run when a
- * step is saved or its status changes, whichever process (worker or API) wrote it. When the
- * connection drops (Postgres restarted), it reconnects and wakes everyone, so nothing waits on a
- * notification that was lost in between.
+ * step is saved or its status changes, whichever process (worker or API) wrote it, and hands each
+ * the notice, in the order Postgres delivered them (Claude's live text travels in the notices
+ * themselves). When the connection drops (Postgres restarted), it reconnects and wakes everyone
+ * without a notice, so nothing waits on a notification that was lost in between.
  */
 export class RunEventListener {
   private readonly followers = new Map<string, Set<Wake>>();
@@ -36,7 +41,7 @@ export class RunEventListener {
     this.connections = db.client as RawConnections;
   }
 
-  /** Calls `wake` whenever the run changes; returns the function that stops it. */
+  /** Calls `wake` with each notice of the run (and without one after a reconnect); returns the function that stops it. */
   follow(runId: string, wake: Wake): () => void {
     let set = this.followers.get(runId);
     if (!set) this.followers.set(runId, (set = new Set()));
@@ -79,7 +84,8 @@ export class RunEventListener {
         } catch {
           return;
         }
-        for (const wake of this.followers.get(notice.run) ?? []) wake();
+        if (!notice || typeof notice.run !== 'string') return;
+        for (const wake of this.followers.get(notice.run) ?? []) wake(notice);
       });
       const lost = () => {
         if (this.client !== client) return;

@@ -216,14 +216,15 @@ export const RunStateSchema = RunSchema.extend({
 });
 /**
  * One event of a run's stream, as SSE parses it: `event` names it, `data` is JSON (the run for
- * `status` and `end`, the run with its live state for `run`, a step for `step`), `id` is the last step's seq.
+ * `status` and `end`, the run with its live state for `run`, a step for `step`, Claude's live text
+ * for `text` and `text_reset`), `id` is the last step's seq (text events have none).
  */
 export const RunStreamEventSchema = z
   .object({
-    event: z.enum(['status', 'run', 'step', 'approval', 'end', 'error']),
+    event: z.enum(['status', 'run', 'step', 'approval', 'text', 'text_reset', 'end', 'error']),
     data: z.string().openapi({
       description:
-        'JSON: a Run (status, end), a RunState (run: on connect and whenever the run or what it is doing changed), a Step (step), an Approval (approval), an error {code, message} (error: the key was revoked)',
+        'JSON: a Run (status, end), a RunState (run: on connect and whenever the run or what it is doing changed), a Step (step), an Approval (approval), {turn, attempt, delta} (text: the next piece of what Claude is writing in that turn; live only, no id), {turn, attempt} (text_reset: drop the text of that attempt of the turn, it is retried), an error {code, message} (error: the key was revoked)',
     }),
     id: z
       .string()

@@ -2,6 +2,7 @@ import type { Db } from '../../db';
 import { listSteps } from '../../db/repositories/run-records';
 import { findRun } from '../../db/repositories/runs';
 import type { RunEventListener } from '../../db/run-listener';
+import type { RunEventNotice, RunTextDelta, RunTextReset } from '../../db/run-events';
 import { isTerminal } from '../../domain/runs';
 import { NotFoundError } from '../errors';
 import { presentApproval, presentRun, presentStep, type RunLinks } from '../../db/presenters';
@@ -29,7 +30,32 @@ export type RunStreamEvent =
   | { event: 'run'; data: RunState }
   | { event: 'step'; id: number; data: ReturnType<typeof presentStep> }
   | { event: 'approval'; data: ReturnType<typeof presentApproval> }
+  | LiveTextEvent
   | { event: 'error'; data: { code: string; message: string } };
+
+/** Claude's text as it is written (no id: live only, never replayed), or an attempt's text to drop. */
+type LiveTextEvent = { event: 'text'; data: RunTextDelta } | { event: 'text_reset'; data: RunTextReset };
+
+/** The live text a notice carries, as a stream event; undefined for a notice that says something changed. */
+function liveTextOf(notice: RunEventNotice | undefined): LiveTextEvent | undefined {
+  if (notice?.text) {
+    const { turn, attempt, delta } = notice.text;
+    return { event: 'text', data: { turn, attempt, delta } };
+  }
+  if (notice?.text_reset) {
+    const { turn, attempt } = notice.text_reset;
+    return { event: 'text_reset', data: { turn, attempt } };
+  }
+  return undefined;
+}
+
+/** The live text queued so far, in order; text of a turn whose model step was sent is late, and dropped. */
+function* liveTexts(texts: LiveTextEvent[], sent: Sent): Generator<LiveTextEvent, void, undefined> {
+  while (texts.length > 0) {
+    const text = texts.shift()!;
+    if (text.data.turn > sent.modelTurn) yield text;
+  }
+}
 
 /** The run (without steps) and what it is doing now: null when it is not running or nothing is known yet. */
 export type RunState = ReturnType<typeof presentRun> & { live: RunLive | null };
@@ -46,6 +72,8 @@ export interface RunStreamRequest {
 /** What a stream has sent so far. */
 interface Sent {
   lastSeq: number;
+  /** The highest turn whose model step was sent: live text of it (or before) comes too late and is dropped. */
+  modelTurn: number;
   status?: string;
   /** The last `run` event's data, serialized (a new one goes out only when it differs). */
   state: string;
@@ -87,7 +115,10 @@ class Wakeup {
  * Temporal per stream), and `end` with the final run, after which the sequence ends (or `error`,
  * when the caller's key is revoked). Steps are read from Postgres each time the run is announced
  * (LISTEN/NOTIFY) and every `pollMs`, always from the last seq sent: replay and live never drop or
- * repeat one. Framing them as Server-Sent Events is `api/sse.ts`'s job.
+ * repeat one. Claude's text as it is written comes in the notices themselves (`text`, and
+ * `text_reset` when an attempt's text is void): sent as it arrives, before anything read after it,
+ * never after the model step of its turn, never replayed. Framing them as Server-Sent Events is
+ * `api/sse.ts`'s job.
  */
 export class RunStreamService {
   constructor(
@@ -116,24 +147,39 @@ export class RunStreamService {
       revoked = true;
       wakeup.wake();
     });
-    const unfollow = this.listener.follow(runId, wakeup.wake);
+    // Notices that carry live text queue it; any other notice (or none: a reconnect) means "look again".
+    const texts: LiveTextEvent[] = [];
+    let changed = true;
+    const unfollow = this.listener.follow(runId, (notice) => {
+      const text = liveTextOf(notice);
+      if (text) texts.push(text);
+      else changed = true;
+      wakeup.wake();
+    });
     signal?.addEventListener('abort', wakeup.wake);
-    const sent: Sent = { lastSeq: request.afterSeq, state: '', approvals: new Map() };
+    const sent: Sent = { lastSeq: request.afterSeq, modelTurn: 0, state: '', approvals: new Map() };
+    let due = 0;
     try {
       while (!signal?.aborted) {
         if (revoked) {
           yield { event: 'error', data: { code: 'unauthorized', message: 'The API key of this stream was revoked.' } };
           return;
         }
-        let outcome: 'open' | 'ended' | 'gone' = 'open';
-        try {
-          outcome = yield* this.changes(ownerId, runId, sent);
-        } catch {
-          // Postgres away: the next look tries again
+        yield* liveTexts(texts, sent);
+        if (changed || Date.now() >= due) {
+          changed = false;
+          let outcome: 'open' | 'ended' | 'gone' = 'open';
+          try {
+            outcome = yield* this.changes(ownerId, runId, sent, texts);
+          } catch {
+            // Postgres away: the next look tries again
+          }
+          if (outcome !== 'open') return; // ended, or deleted with its genie
+          const active = sent.status !== undefined && isActive(sent.status);
+          due = Date.now() + (active ? Math.min(this.timings.liveMs, this.timings.pollMs) : this.timings.pollMs);
         }
-        if (outcome !== 'open') return; // ended, or deleted with its genie
-        const active = sent.status !== undefined && isActive(sent.status);
-        await wakeup.wait(active ? Math.min(this.timings.liveMs, this.timings.pollMs) : this.timings.pollMs);
+        // Live text wakes the loop without a look at Postgres: the next look stays when it was due.
+        await wakeup.wait(Math.max(0, due - Date.now()));
       }
     } finally {
       signal?.removeEventListener('abort', wakeup.wake);
@@ -142,17 +188,23 @@ export class RunStreamService {
     }
   }
 
-  /** What changed since `sent`, as events (updating `sent`); whether the run is still going. */
+  /**
+   * What changed since `sent`, as events (updating `sent`); whether the run is still going. The live
+   * text that arrived meanwhile goes out before each step (it was said before the step was saved).
+   */
   private async *changes(
     ownerId: string,
     runId: string,
-    sent: Sent
+    sent: Sent,
+    texts: LiveTextEvent[]
   ): AsyncGenerator<RunStreamEvent, 'open' | 'ended' | 'gone', undefined> {
     const run = await findRun(this.db, ownerId, runId);
     if (!run) return 'gone';
     for (const step of await listSteps(this.db, ownerId, runId, sent.lastSeq)) {
+      yield* liveTexts(texts, sent);
       yield { event: 'step', id: step.seq, data: presentStep(step) };
       sent.lastSeq = step.seq;
+      if (step.kind === 'model') sent.modelTurn = Math.max(sent.modelTurn, step.turn);
     }
     if (run.status !== sent.status) {
       sent.status = run.status;

@@ -8,6 +8,15 @@ import type { AddressInfo } from 'node:net';
  * (cache fields included), and errors as `{type: "error", error: {type, message}}` with the real
  * status codes and `retry-after`. Tests script it per genie and read back what it received.
  *
+ * A request with `stream: true` (the SDK's `messages.stream()`) is answered as the API streams:
+ * Server-Sent Events `message_start`, `ping`, then per block `content_block_start`,
+ * `content_block_delta`s (`text_delta` a word at a time, `thinking_delta` and a `signature_delta`,
+ * `input_json_delta` pieces of a `tool_use`'s or `server_tool_use`'s input; other blocks, such as
+ * `web_search_tool_result`, come whole in their start) and `content_block_stop`, then
+ * `message_delta` (stop reason, output tokens, server tool use) and `message_stop`. A scripted
+ * reply may wait `chunkDelayMs` before each delta, or break the connection after
+ * `breakAfterChunks` deltas. An error reply is an HTTP error either way, before any event.
+ *
  * It also speaks the Message Batches API as `@anthropic-ai/sdk` calls it (`messages.batches.create`,
  * `.retrieve`, `.results`, `.cancel`): `POST /v1/messages/batches`, `GET /v1/messages/batches/:id`,
  * `GET /v1/messages/batches/:id/results` (JSONL) and `POST /v1/messages/batches/:id/cancel`. Each
@@ -36,7 +45,17 @@ export interface FakeUsage {
  * have (see {@link batchErrored}, {@link batchExpired}); a realtime request that meets one gets a 500.
  */
 export type FakeReply =
-  | { kind: 'message'; content: Block[]; stop_reason: string; usage?: Partial<FakeUsage>; latencyMs?: number }
+  | {
+      kind: 'message';
+      content: Block[];
+      stop_reason: string;
+      usage?: Partial<FakeUsage>;
+      latencyMs?: number;
+      /** Streamed: how long to wait before each `content_block_delta` (ms). */
+      chunkDelayMs?: number;
+      /** Streamed: send this many `content_block_delta`s, then drop the connection (the stream breaks). */
+      breakAfterChunks?: number;
+    }
   | { kind: 'error'; status: number; type: string; message: string; retryAfter?: number; latencyMs?: number }
   | { kind: 'batchErrored'; message: string; latencyMs?: number }
   | { kind: 'batchExpired'; latencyMs?: number };
@@ -270,6 +289,98 @@ function defaultReply(body: any): FakeReply {
   return text(`Nothing to do with tools. I read: ${opening.slice(0, 200)}`);
 }
 
+/** One Server-Sent Event of a streamed reply; `delta` marks a `content_block_delta`. */
+interface StreamEvent {
+  event: string;
+  data: Record<string, unknown>;
+  delta?: boolean;
+}
+
+/** Text as the API streams it: a word (with the spaces after it) at a time. */
+const words = (value: string): string[] => value.match(/\s*\S+\s*|\s+/g) ?? [];
+
+/** A tool input's JSON as the API streams it: pieces of a few characters. */
+function jsonPieces(input: unknown): string[] {
+  const json = input === undefined ? '' : JSON.stringify(input);
+  const pieces: string[] = [];
+  for (let i = 0; i < json.length; i += 12) pieces.push(json.slice(i, i + 12));
+  return pieces;
+}
+
+/** The events of `message` streamed, in the order and shapes of the Messages API. */
+function streamEventsOf(message: FakeMessage): StreamEvent[] {
+  const { usage } = message;
+  const events: StreamEvent[] = [
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: {
+          ...message,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: {
+            input_tokens: usage.input_tokens,
+            cache_creation_input_tokens: usage.cache_creation_input_tokens,
+            cache_read_input_tokens: usage.cache_read_input_tokens,
+            output_tokens: 1,
+          },
+        },
+      },
+    },
+    { event: 'ping', data: { type: 'ping' } },
+  ];
+  const delta = (index: number, value: Record<string, unknown>): StreamEvent => ({
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index, delta: value },
+    delta: true,
+  });
+  message.content.forEach((block, index) => {
+    const start = (content_block: unknown): StreamEvent => ({
+      event: 'content_block_start',
+      data: { type: 'content_block_start', index, content_block },
+    });
+    switch (block.type) {
+      case 'text':
+        events.push(start({ ...block, text: '' }));
+        for (const text of words(block.text)) events.push(delta(index, { type: 'text_delta', text }));
+        break;
+      case 'thinking':
+        events.push(start({ ...block, thinking: '', signature: '' }));
+        for (const thinking of words(block.thinking)) events.push(delta(index, { type: 'thinking_delta', thinking }));
+        events.push(delta(index, { type: 'signature_delta', signature: block.signature }));
+        break;
+      case 'tool_use':
+      case 'server_tool_use':
+        events.push(start({ ...block, input: {} }));
+        for (const partial_json of jsonPieces(block.input)) {
+          events.push(delta(index, { type: 'input_json_delta', partial_json }));
+        }
+        break;
+      default:
+        // redacted_thinking, web_search_tool_result: whole in their start
+        events.push(start(block));
+    }
+    events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
+  });
+  events.push(
+    {
+      event: 'message_delta',
+      data: {
+        type: 'message_delta',
+        delta: { stop_reason: message.stop_reason, stop_sequence: null },
+        usage: {
+          output_tokens: usage.output_tokens,
+          ...(usage.server_tool_use ? { server_tool_use: usage.server_tool_use } : {}),
+        },
+      },
+    },
+    { event: 'message_stop', data: { type: 'message_stop' } }
+  );
+  return events;
+}
+
 export class FakeAnthropic {
   readonly requests: RecordedRequest[] = [];
   /** The Message Batches created, by id. */
@@ -444,7 +555,39 @@ export class FakeAnthropic {
         error: { type: 'api_error', message: `fake: a batch-only reply (${reply.kind}) met a realtime request` },
       });
     }
-    this.send(res, 200, this.message(body, reply, marker, system));
+    const message = this.message(body, reply, marker, system);
+    if (body.stream === true) return this.stream(res, message, reply);
+    this.send(res, 200, message);
+  }
+
+  /**
+   * Answers with `message` streamed as Server-Sent Events, waiting the reply's `chunkDelayMs` before
+   * each delta, and dropping the connection after `breakAfterChunks` deltas when it says so.
+   */
+  private async stream(
+    res: http.ServerResponse,
+    message: FakeMessage,
+    reply: Extract<FakeReply, { kind: 'message' }>
+  ): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'request-id': `req_fake_${crypto.randomBytes(6).toString('hex')}`,
+    });
+    const closed = new Promise<void>((resolve) => res.once('close', resolve));
+    const write = (chunk: string) =>
+      Promise.race([new Promise<void>((resolve) => res.write(chunk, () => resolve())), closed]);
+    let deltas = 0;
+    for (const { event, data, delta } of streamEventsOf(message)) {
+      if (delta && reply.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs));
+      if (res.destroyed) return;
+      await write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (delta && reply.breakAfterChunks !== undefined && ++deltas >= reply.breakAfterChunks) {
+        res.destroy(); // the connection drops in the middle of the reply
+        return;
+      }
+    }
+    res.end();
   }
 
   /** A batch as the API shows it (a `MessageBatch`). */

@@ -283,6 +283,36 @@ describe('the genie CLI', () => {
     expect(events.filter((e) => e.event === 'step').map((e) => e.data.seq)).toEqual([1]);
   }, 60_000);
 
+  it('prints Claude’s text as it is written, then the step; --json has it as text events', async () => {
+    const { genie, marker } = await createScriptedGenie(h, user, { tools: ['memory_write'] });
+    const first = 'Noting it down first.';
+    const answer = 'Three leads want a call on Monday, and I saved them.';
+    const slow = (reply: ReturnType<typeof text>) =>
+      reply.kind === 'message' ? { ...reply, latencyMs: 1500, chunkDelayMs: 30 } : reply;
+    const script = () =>
+      fake.script(marker, [
+        slow(toolUse([{ name: 'memory_write', input: { key: 'k', value: 1 } }], { text: first })),
+        slow(text(answer)),
+      ]);
+    script();
+    const followed = await cli(['genies', 'run', genie.id, '--follow']);
+    expect(followed.code).toBe(0);
+    // Each turn's text on its own (indented) line, ended before the turn's step line.
+    expect(followed.stdout).toContain(`\n    ${first}\n  ✦ Claude · turn 1`);
+    expect(followed.stdout).toContain(`\n    ${answer}\n  ✦ Claude · turn 2`);
+
+    script();
+    const json = await cli(['genies', 'run', genie.id, '--follow', '--json']);
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const texts = events.filter((e) => e.event === 'text' && e.data.turn === 2);
+    expect(texts.map((e) => e.data.delta).join('')).toBe(answer);
+    expect(texts[0].data).toMatchObject({ turn: 2, attempt: 1 });
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'succeeded', output: answer } });
+  }, 60_000);
+
   it('lists what waits for approval, approves and denies it, and follows the run through the wait', async () => {
     const { genie, marker } = await createScriptedGenie(h, user, {
       tools: ['notify_owner'],

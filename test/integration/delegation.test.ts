@@ -78,8 +78,8 @@ it('asks two delegates: each a child run whose answer is the tool result, listed
   const steps = toolSteps(run);
   expect(steps).toHaveLength(2);
   expect(steps.every((s: any) => !s.is_error)).toBe(true);
-  const answer = await stepResult(run_id, steps[0].tool_use_id);
-  expect(answer).toEqual({ run_id: child.id, status: 'succeeded', output: 'Paris has 2.1 million people.' });
+  const answers = await Promise.all(steps.map((step: any) => stepResult(run_id, step.tool_use_id)));
+  expect(answers).toContainEqual({ run_id: child.id, status: 'succeeded', output: 'Paris has 2.1 million people.' });
   const results = second!.body.messages[2].content.filter((b: any) => b.type === 'tool_result');
   expect(results.map((r: any) => JSON.parse(r.content).output).sort()).toEqual([
     'A short, bright paragraph.',

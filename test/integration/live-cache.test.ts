@@ -125,7 +125,7 @@ it('streams a finished run byte for byte as before: step frames with ids, status
   const detail = await waitForRun(h, user, run_id);
   // The run as a stream event: the detail without what only the detail has (its key order kept).
   const { steps, ...run } = detail;
-  for (const key of ['genie_config', 'approvals', 'webhook_deliveries']) delete run[key];
+  for (const key of ['genie_config', 'approvals', 'webhook_deliveries', 'children']) delete run[key];
   const res = await fetch(`${h.url}/v1/runs/${run_id}/stream`, { headers: { authorization: `Bearer ${user.key}` } });
   expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
   expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');

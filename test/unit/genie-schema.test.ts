@@ -32,6 +32,7 @@ describe('genie create schema', () => {
       thinking_budget_tokens: null,
       server_tools: [],
       web_search: null,
+      delegates: [],
       max_concurrent_runs: 1,
       enabled: true,
       approval_required: [],

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { followRun, get, post } from '../api.js';
 import {
   Cost,
@@ -19,16 +19,20 @@ import { phaseLabel, useCatalogue } from '../catalogue.js';
 import { ApprovalCard, approvalsChanged } from './approvals.js';
 import { SourceBadge } from './eval.js';
 
-function LivePanel({ live }) {
+function LivePanel({ live, writing }) {
   const catalogue = useCatalogue();
   if (!live) return null;
   const retrying = live.attempt > 1;
+  // Text arriving says more than the last account of the workflow (which may be a moment old).
+  const writes =
+    writing && ['starting', 'calling_model', 'running_tools'].includes(live.phase) && writing.turn >= live.turn;
+  const turn = writes ? writing.turn : live.turn;
   return html`<div class=${`live ${retrying ? 'retrying' : ''}`} aria-live="polite">
     <span class="pulse" aria-hidden="true"></span>
     <div>
-      <strong>${phaseLabel(catalogue.data, live.phase)}</strong
-      >${live.turn ? html` <span class="muted">· turn ${live.turn}</span>` : null}
-      ${live.current_tools?.length ? html`<div class="small mono">${live.current_tools.join(' · ')}</div>` : null}
+      <strong>${writes ? 'Claude is writing' : phaseLabel(catalogue.data, live.phase)}</strong
+      >${turn ? html` <span class="muted">· turn ${turn}</span>` : null}
+      ${!writes && live.current_tools?.length ? html`<div class="small mono">${live.current_tools.join(' · ')}</div>` : null}
       ${
         retrying
           ? html`<div class="small warn">
@@ -69,6 +73,33 @@ function Step({ step }) {
         : null
     }
   </li>`;
+}
+
+/**
+ * The text Claude is writing in the current turn, as it arrives (plain text: set as textContent,
+ * never parsed as HTML); the saved step takes its place.
+ */
+function Writing({ writing }) {
+  const text = useRef();
+  useLayoutEffect(() => {
+    if (text.current) text.current.textContent = writing.text;
+  }, [writing.text]);
+  return html`<li class="step model writing" data-turn=${writing.turn} data-attempt=${writing.attempt} aria-busy="true">
+    <div class="step-head">
+      <span class="step-icon" aria-hidden="true">✦</span>
+      <strong>Claude is writing…</strong>
+      <span class="muted small step-meta">turn ${writing.turn}${writing.attempt > 1 ? ` · attempt ${writing.attempt}` : ''}</span>
+    </div>
+    <p class="preview live-text" ref=${text}></p>
+  </li>`;
+}
+
+/** The live text after a `text` event: more of the same attempt, or a later turn's or attempt's first words. */
+function withText(writing, { turn, attempt, delta }) {
+  if (writing && writing.turn === turn && writing.attempt === attempt)
+    return { ...writing, text: writing.text + delta };
+  if (writing && (writing.turn > turn || (writing.turn === turn && writing.attempt > attempt))) return writing;
+  return { turn, attempt, text: delta };
 }
 
 /**
@@ -234,6 +265,8 @@ export function RunPage({ id }) {
   const [genie, setGenie] = useState();
   const [cancelling, setCancelling] = useState(false);
   const [approvals, setApprovals] = useState([]);
+  // What Claude is writing now ({turn, attempt, text}), until the step of its turn is saved.
+  const [writing, setWriting] = useState(null);
   // What the event stream does not carry: the genie version it ran with, webhook deliveries.
   const [detail, setDetail] = useState();
   const keepApproval = (approval) => setApprovals((seen) => [...seen.filter((a) => a.id !== approval.id), approval]);
@@ -242,15 +275,22 @@ export function RunPage({ id }) {
   useEffect(() => {
     setSteps([]);
     setApprovals([]);
+    setWriting(null);
     void loadDetail();
     const stop = followRun(id, (event, data) => {
       if (event === 'run') {
         const { live: now, ...current } = data;
         setRun(current);
         setLive(now ?? undefined);
+      } else if (event === 'text') {
+        setWriting((now) => withText(now, data));
+      } else if (event === 'text_reset') {
+        // That attempt's text is void: the retry writes it again.
+        setWriting((now) => (now && now.turn === data.turn && now.attempt <= data.attempt ? null : now));
       } else if (event === 'end') {
         setRun(data);
         setLive(undefined);
+        setWriting(null);
         window.dispatchEvent(new Event('genies:notifications-changed')); // it may have notified
         void loadDetail();
         setTimeout(loadDetail, 3000); // webhook deliveries go on after the run ends
@@ -258,6 +298,7 @@ export function RunPage({ id }) {
         keepApproval(data);
         approvalsChanged();
       } else if (event === 'step') {
+        if (data.kind === 'model') setWriting((now) => (now && data.turn >= now.turn ? null : now));
         setSteps((seen) =>
           seen.some((s) => s.seq === data.seq) ? seen : [...seen, data].sort((a, b) => a.seq - b.seq)
         );
@@ -321,7 +362,7 @@ export function RunPage({ id }) {
         <span class="label">Cost</span><${Cost} value=${totals.cost} />${detail?.genie_config?.max_cost_per_run_usd ? html`<span class="muted small cap"> of ${usd(detail.genie_config.max_cost_per_run_usd)} cap</span>` : null}
       </div>
     </div>
-    ${active ? html`<${LivePanel} live=${livePhase(run, live, pending.length > 0)} />` : null}
+    ${active ? html`<${LivePanel} live=${livePhase(run, live, pending.length > 0)} writing=${writing} />` : null}
     ${
       pending.length
         ? html`<div class="approvals">
@@ -363,10 +404,11 @@ export function RunPage({ id }) {
     <${WebhookDeliveries} deliveries=${detail?.webhook_deliveries} />
     <h2>Steps</h2>
     ${
-      steps.length === 0
+      steps.length === 0 && !writing
         ? html`<p class="muted">${active ? 'Waiting for the first step…' : 'This run has no steps.'}</p>`
         : html`<ol class="steps">
             ${steps.map((step) => html`<${Step} key=${step.seq} step=${step} />`)}
+            ${writing ? html`<${Writing} key="writing" writing=${writing} />` : null}
           </ol>`
     }
   </section>`;
