@@ -1,7 +1,7 @@
 // An eval as the API takes it: a change to try, the past runs to try it on, and a rubric.
 import { DEFAULT_EVAL_LAST, MAX_EVAL_RUNS } from '../evals';
 import { GenieUpdateSchema } from './genie';
-import { NOT_BLANK_PATTERN, z } from './zod';
+import { crossFieldRules, NOT_BLANK_PATTERN, z } from './zod';
 
 export const EvalCreateSchema = z
   .object({
@@ -35,5 +35,5 @@ export const EvalCreateSchema = z
     message: 'give runs or last, not both',
     path: ['last'],
   })
-  .openapi('EvalCreate');
+  .openapi('EvalCreate', crossFieldRules([{ not: { required: ['runs', 'last'] } }]));
 export type EvalCreate = z.infer<typeof EvalCreateSchema>;

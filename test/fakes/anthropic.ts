@@ -257,6 +257,14 @@ function defaultReply(body: any): FakeReply {
   const opening = Array.isArray(firstUser?.content)
     ? firstUser.content.map((b: any) => b.text ?? '').join('\n')
     : String(firstUser?.content ?? '');
+  // A genie with delegates asks the first one listed, with its own input.
+  const askGenie = ((body.tools ?? []) as any[]).find((t) => t.name === 'ask_genie');
+  const delegate = askGenie && /\(id ([0-9a-f-]{36})\)/.exec(String(askGenie.description))?.[1];
+  if (delegate) {
+    return toolUse([{ name: 'ask_genie', input: { genie: delegate, input: opening.trim() || 'Do your job.' } }], {
+      text: 'Asking another genie.',
+    });
+  }
   // Tools from MCP servers: each one once, in one turn (a gated one waits for its owner).
   const mcpTools = ((body.tools ?? []) as any[]).filter((t) => String(t.name).startsWith('mcp__'));
   if (mcpTools.length > 0) {

@@ -44,13 +44,128 @@ function LivePanel({ live, writing }) {
   </div>`;
 }
 
-function Step({ step }) {
+/** Where an ask_genie call's answer (`{run_id, status, output}`) says its run is; its preview may be cut short. */
+function askedRunOf(step) {
+  const preview = step.output_preview ?? '';
+  try {
+    const answer = JSON.parse(preview);
+    if (typeof answer?.run_id === 'string') return { runId: answer.run_id, answer };
+  } catch {
+    // a long answer's preview is cut short: its run_id comes first
+  }
+  const match = /^\{"run_id":"([0-9a-f-]{36})"/.exec(preview);
+  return match ? { runId: match[1] } : null;
+}
+
+/**
+ * A search's results as its preview lists them (`[{title, url}]`): every entry complete in it (a
+ * long list's preview is cut short), and whether some were cut; null when it is no such list.
+ */
+function searchResultsOf(preview) {
+  if (!preview?.startsWith('[')) return null;
+  try {
+    const all = JSON.parse(preview);
+    return Array.isArray(all) ? { items: all.filter((item) => item && typeof item === 'object'), cut: false } : null;
+  } catch {
+    const items = [];
+    for (const [entry] of preview.matchAll(/\{[^{}]*\}/g)) {
+      try {
+        items.push(JSON.parse(entry));
+      } catch {
+        // an entry whose text has braces in it: left out
+      }
+    }
+    return { items, cut: true };
+  }
+}
+
+/** A URL fit to follow from the console: http or https only (never javascript:, data:, …). */
+function webUrl(value) {
+  if (typeof value !== 'string') return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One search result: its title linking to its page (an http(s) one), its host beside it. */
+function SearchResult({ item }) {
+  const url = webUrl(item.url);
+  const title = typeof item.title === 'string' && item.title ? item.title : String(item.url ?? 'untitled');
+  if (!url) {
+    const shown = item.url && item.url !== title ? String(item.url) : null;
+    return html`<li>${title}${shown ? html`${' '}<span class="muted small">${shown}</span>` : null}</li>`;
+  }
+  return html`<li>
+    <a href=${url.href} target="_blank" rel="noopener noreferrer">${title}</a>${' '}<span class="muted small">${url.host}</span>
+  </li>`;
+}
+
+/** A web search Claude ran (a server tool): its query, and the pages it found (folded past three). */
+function WebSearch({ step }) {
+  const query = step.input?.query;
+  const listed = step.is_error ? null : searchResultsOf(step.output_preview);
+  // A preview cut short before its first whole entry says no more than its text.
+  const found = listed && (listed.items.length > 0 || !listed.cut) ? listed : null;
+  let results = step.output_preview ? html`<p class="preview">${step.output_preview}</p>` : null;
+  if (found && found.items.length === 0) results = html`<p class="muted small">No results.</p>`;
+  else if (found) {
+    const list = html`<ul class="search-results">
+      ${found.items.map((item) => html`<${SearchResult} item=${item} />`)}
+    </ul>`;
+    const count = `${found.items.length}${found.cut ? '+' : ''} results`;
+    results =
+      found.items.length > 3
+        ? html`<details class="search-fold">
+            <summary>${count}</summary>
+            ${list}
+          </details>`
+        : list;
+  }
+  return html`<div class="web-search">
+    ${typeof query === 'string' ? html`<p class="search-query"><span class="muted">Searched for</span> <q>${query}</q></p>` : null}
+    ${results}
+    ${found?.cut ? html`<p class="muted small">The preview ends here; the search found more.</p>` : null}
+  </div>`;
+}
+
+/** An ask_genie call's answer: the run it started (linked), how it ended, and what it answered. */
+function AskedRun({ step, asked, names }) {
+  const name = names?.[asked.runId] ?? (typeof step.input?.genie === 'string' ? step.input.genie : 'a genie');
+  const { answer } = asked;
+  const link = html`<${Link} to=${`/runs/${asked.runId}`} data-child-run=${asked.runId}>
+    run <span class="mono">${asked.runId.slice(0, 8)}</span>
+  <//>`;
+  let said = step.output_preview ? html`<p class="preview">${step.output_preview}</p>` : null;
+  if (answer?.error) said = html`<p class="preview">${answer.error}</p>`;
+  else if (answer) said = html`<${Output} value=${answer.output} />`;
+  return html`<div class="asked-run">
+    <p class="asked-run-link">
+      Asked <strong>${name}</strong> · ${link}${answer?.status ? html` <${StatusBadge} status=${answer.status} />` : null}
+    </p>
+    ${said}
+  </div>`;
+}
+
+/** What Claude thought before it answered (extended thinking), folded; plain text, never markup. */
+function Thinking({ text }) {
+  return html`<details class="thinking">
+    <summary>Claude’s thinking</summary>
+    <p class="thinking-text">${text}</p>
+  </details>`;
+}
+
+function Step({ step, childNames }) {
   const [open, setOpen] = useState(false);
   const isModel = step.kind === 'model';
+  const search = step.kind === 'server_tool' && step.tool === 'web_search';
+  const asked = step.kind === 'tool' && step.tool === 'ask_genie' ? askedRunOf(step) : null;
   return html`<li class=${`step ${step.kind} ${step.is_error ? 'is-error' : ''}`} data-seq=${step.seq}>
     <div class="step-head">
-      <span class="step-icon" aria-hidden="true">${isModel ? '✦' : '⚙'}</span>
-      <strong>${isModel ? `Claude · turn ${step.turn}` : step.tool}</strong>
+      <span class="step-icon" aria-hidden="true">${isModel ? '✦' : search ? '⌕' : '⚙'}</span>
+      <strong>${isModel ? `Claude · turn ${step.turn}` : search ? 'Web search' : step.tool}</strong>
       ${step.source ? html`<${SourceBadge} source=${step.source} />` : null}
       ${step.is_error ? html`<span class="badge status-failed">error</span>` : null}
       ${
@@ -63,9 +178,18 @@ function Step({ step }) {
         #${step.seq}
       </span>
     </div>
-    ${step.output_preview ? html`<p class="preview">${step.output_preview}</p>` : null}
+    ${isModel && step.thinking_preview ? html`<${Thinking} text=${step.thinking_preview} />` : null}
     ${
-      !isModel && step.input !== undefined
+      search
+        ? html`<${WebSearch} step=${step} />`
+        : asked
+          ? html`<${AskedRun} step=${step} asked=${asked} names=${childNames} />`
+          : step.output_preview
+            ? html`<p class="preview">${step.output_preview}</p>`
+            : null
+    }
+    ${
+      !isModel && !search && step.input !== undefined
         ? html`<button class="link small" onClick=${() => setOpen(!open)} aria-expanded=${open}>
               ${open ? 'Hide input' : 'Show input'}
             </button>
@@ -254,6 +378,75 @@ function WebhookDeliveries({ deliveries }) {
   </details>`;
 }
 
+/**
+ * Genies' names by id, each asked once (GET /v1/worker-genies/{id}): undefined while asked, null
+ * for a genie that is gone (or could not be read).
+ */
+function useGenieNames(ids) {
+  const [names, setNames] = useState({});
+  const asked = useRef(new Set());
+  const wanted = [...new Set(ids.filter(Boolean))];
+  useEffect(() => {
+    for (const genieId of wanted) {
+      if (asked.current.has(genieId)) continue;
+      asked.current.add(genieId);
+      get(`/v1/worker-genies/${genieId}`).then(
+        (found) => setNames((now) => ({ ...now, [genieId]: found.name })),
+        () => setNames((now) => ({ ...now, [genieId]: null }))
+      );
+    }
+  }, [wanted.join(',')]);
+  return names;
+}
+
+/** A genie by name, or by the start of its id when its name is not known (yet, or any more). */
+function GenieName({ id, names }) {
+  const name = names[id];
+  if (name) return html`${name}`;
+  return html`<span class="mono muted" title=${name === null ? `Genie ${id} (gone)` : `Genie ${id}`}>genie ${id.slice(0, 8)}</span>`;
+}
+
+/** A run another run asked for (ask_genie): which one, linked, and its genie. */
+function AskedBy({ parentId }) {
+  const parent = useLoad(() => get(`/v1/runs/${parentId}`), [parentId]);
+  const genieId = parent.data?.genie_id;
+  const names = useGenieNames([genieId]);
+  return html`<p class="asked-by" data-parent-run=${parentId}>
+    Asked by run${' '}<${Link} to=${`/runs/${parentId}`} class="mono">${parentId.slice(0, 8)}<//>${genieId && names[genieId] ? html` of <${Link} to=${`/genies/${genieId}`}>${names[genieId]}<//>` : null}
+  </p>`;
+}
+
+/** The runs this run asked for (ask_genie), in the order it asked: genie, status and cost, each linked. */
+function ChildRuns({ runs, names }) {
+  if (!runs?.length) return null;
+  return html`<div class="card run-children" data-children>
+    <h2>Genies it asked <span class="muted small">(${runs.length})</span></h2>
+    <table class="list">
+      <thead>
+        <tr>
+          <th>Genie</th>
+          <th>Status</th>
+          <th class="num">Cost</th>
+          <th>Run</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${runs.map(
+          (child) =>
+            html`<tr key=${child.run_id} data-run-id=${child.run_id}>
+              <td>
+                <${Link} to=${`/runs/${child.run_id}`} class="child-genie"><${GenieName} id=${child.genie_id} names=${names} /><//>
+              </td>
+              <td><${StatusBadge} status=${child.status} /></td>
+              <td class="num"><${Cost} value=${child.cost_usd} /></td>
+              <td><${Link} to=${`/runs/${child.run_id}`} class="mono small">${child.run_id.slice(0, 8)}<//></td>
+            </tr>`
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
 /** The statuses of a run that has not ended: it can be cancelled and is followed live. */
 const ACTIVE = ['queued', 'running', 'waiting_approval', 'waiting_budget'];
 
@@ -267,10 +460,19 @@ export function RunPage({ id }) {
   const [approvals, setApprovals] = useState([]);
   // What Claude is writing now ({turn, attempt, text}), until the step of its turn is saved.
   const [writing, setWriting] = useState(null);
-  // What the event stream does not carry: the genie version it ran with, webhook deliveries.
+  // What the event stream does not carry: the genie version it ran with, webhook deliveries, the runs it asked.
   const [detail, setDetail] = useState();
   const keepApproval = (approval) => setApprovals((seen) => [...seen.filter((a) => a.id !== approval.id), approval]);
-  const loadDetail = () => get(`/v1/runs/${id}`).then(setDetail, () => undefined);
+  // Only the latest request's answer is kept (an earlier one may come back later, with older children).
+  const detailAsked = useRef(0);
+  const loadDetail = () => {
+    const asked = ++detailAsked.current;
+    return get(`/v1/runs/${id}`).then(
+      (data) => asked === detailAsked.current && setDetail(data),
+      () => undefined
+    );
+  };
+  const lastStatus = useRef();
 
   useEffect(() => {
     setSteps([]);
@@ -280,6 +482,9 @@ export function RunPage({ id }) {
     const stop = followRun(id, (event, data) => {
       if (event === 'run') {
         const { live: now, ...current } = data;
+        // Its children (GET /v1/runs/{id}) change with it: a run it asked for ends, or it does.
+        if (lastStatus.current !== undefined && lastStatus.current !== current.status) void loadDetail();
+        lastStatus.current = current.status;
         setRun(current);
         setLive(now ?? undefined);
       } else if (event === 'text') {
@@ -299,6 +504,7 @@ export function RunPage({ id }) {
         approvalsChanged();
       } else if (event === 'step') {
         if (data.kind === 'model') setWriting((now) => (now && data.turn >= now.turn ? null : now));
+        if (data.tool === 'ask_genie') void loadDetail(); // a run it asked for has answered
         setSteps((seen) =>
           seen.some((s) => s.seq === data.seq) ? seen : [...seen, data].sort((a, b) => a.seq - b.seq)
         );
@@ -311,6 +517,19 @@ export function RunPage({ id }) {
   useEffect(() => {
     if (run?.genie_id) get(`/v1/worker-genies/${run.genie_id}`).then(setGenie, () => undefined);
   }, [run?.genie_id]);
+  // While it asks genies (or waits for one), the runs it asked for are looked at again every 2 s.
+  const children = detail?.children ?? [];
+  const asking =
+    ACTIVE.includes(run?.status) &&
+    (live?.phase === 'waiting_child' ||
+      live?.current_tools?.some((tool) => tool.startsWith('ask_genie')) ||
+      children.some((child) => ACTIVE.includes(child.status)));
+  useEffect(() => {
+    if (!asking) return undefined;
+    const timer = setInterval(loadDetail, 2000);
+    return () => clearInterval(timer);
+  }, [asking]);
+  const names = useGenieNames(children.map((child) => child.genie_id));
 
   const cancel = async () => {
     setCancelling(true);
@@ -330,6 +549,10 @@ export function RunPage({ id }) {
   const pending = approvals.filter((a) => a.status === 'pending');
   const decided = approvals.filter((a) => a.status !== 'pending');
   const version = detail?.genie_config?.version;
+  const parentId = run.parent_run_id ?? detail?.parent_run_id;
+  const childNames = Object.fromEntries(
+    children.filter((child) => names[child.genie_id]).map((child) => [child.run_id, names[child.genie_id]])
+  );
   return html`<section>
     <p class="crumbs">
       <${Link} to="/runs">Runs<//> ${genie ? html`/ <${Link} to=${`/genies/${genie.id}`}>${genie.name}<//>` : null}
@@ -344,6 +567,7 @@ export function RunPage({ id }) {
             value=${run.started_at ?? run.created_at}
           />
         </p>
+        ${parentId ? html`<${AskedBy} parentId=${parentId} />` : null}
       </div>
       <div class="buttons">
         <a class="button" href=${run.temporal_ui_url} target="_blank" rel="noopener">Open in Temporal UI ↗</a> ${active ? html`<button class="danger" onClick=${cancel} disabled=${cancelling}>${cancelling ? 'Cancelling…' : 'Cancel run'}</button>` : null}
@@ -383,6 +607,7 @@ export function RunPage({ id }) {
           </div>`
         : null
     }
+    <${ChildRuns} runs=${children} names=${names} />
     ${
       run.input !== null && run.input !== undefined && run.input !== ''
         ? html`<details class="card">
@@ -407,7 +632,7 @@ export function RunPage({ id }) {
       steps.length === 0 && !writing
         ? html`<p class="muted">${active ? 'Waiting for the first step…' : 'This run has no steps.'}</p>`
         : html`<ol class="steps">
-            ${steps.map((step) => html`<${Step} key=${step.seq} step=${step} />`)}
+            ${steps.map((step) => html`<${Step} key=${step.seq} step=${step} childNames=${childNames} />`)}
             ${writing ? html`<${Writing} key="writing" writing=${writing} />` : null}
           </ol>`
     }
