@@ -278,8 +278,21 @@ export async function findWebhookSigningSecrets(
 }
 
 /** Deletes the genie; its runs, steps and transcript go with it (ON DELETE CASCADE). */
+/**
+ * Deletes the genie (its runs, versions and memory go with it by cascade) and takes it off the
+ * owner's other genies' `delegates`, in one statement.
+ */
 export async function deleteGenie(db: Queryable, ownerId: string, id: string): Promise<boolean> {
-  return (await db('genies').where({ owner_id: ownerId, id }).delete()) > 0;
+  const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+    `WITH gone AS (DELETE FROM genies WHERE owner_id = :ownerId AND id = :id RETURNING id),
+          unlisted AS (
+            UPDATE genies SET delegates = delegates - :id::text
+             WHERE owner_id = :ownerId AND delegates @> jsonb_build_array(:id::text) AND EXISTS (SELECT 1 FROM gone)
+          )
+     SELECT id FROM gone`,
+    { ownerId, id }
+  );
+  return rows.length > 0;
 }
 
 /**

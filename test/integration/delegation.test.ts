@@ -122,6 +122,34 @@ it('shows the parent waiting_child while a child waits for approval, and goes on
   expect(await stepResult(run_id, toolSteps(done)[0].tool_use_id)).toMatchObject({ output: 'Saved it.' });
 });
 
+it('shows the parent waiting_child while a child waits for its monthly budget, until it is raised', async () => {
+  const thrifty = await createScriptedGenie(h, user, {
+    name: 'Thrifty',
+    model: 'test-model',
+    tools: [],
+    monthly_budget_usd: 0.001,
+  });
+  fake.script(thrifty.marker, [text('spent it', usage(1000, 100))]); // 3000 µ$: past its budget
+  const own = await startRun(h, user, thrifty.genie.id);
+  expect((await waitForRun(h, user, own.run_id)).status).toBe('succeeded');
+  const boss = await createScriptedGenie(h, user, { name: 'Spender', tools: [], delegates: [thrifty.genie.id] });
+  fake.scriptConversation(boss.marker, [toolUse([ask('Thrifty', 'Once more.')]), text('It answered.')]);
+
+  const { run_id } = await startRun(h, user, boss.genie.id);
+  const waiting = await waitForRun(h, user, run_id, { until: (r) => r.live?.phase === 'waiting_child' });
+  const childId = waiting.children[0].run_id;
+  expect((await waitForRun(h, user, childId, { until: (r) => r.status === 'waiting_budget' })).status).toBe(
+    'waiting_budget'
+  );
+  const raised = await h.call('PATCH', `/v1/worker-genies/${thrifty.genie.id}`, {
+    key: user.key,
+    body: { monthly_budget_usd: 1 },
+  });
+  expect(raised.status).toBe(200);
+  expect((await waitForRun(h, user, run_id)).status).toBe('succeeded');
+  expect((await waitForRun(h, user, childId)).status).toBe('succeeded');
+});
+
 it('cancels the children of a cancelled run', async () => {
   const gated = await createScriptedGenie(h, user, {
     name: 'Slow',
@@ -209,6 +237,15 @@ it('answers a call naming no delegate with an is_error result', async () => {
   expect(invalid.is_error).toBe(true);
   expect(invalid.output_preview).toContain('Invalid input for ask_genie');
   expect(run.children).toEqual([]);
+});
+
+it('takes a deleted genie off the delegates of the genies that could ask it', async () => {
+  const gone = await createScriptedGenie(h, user, { name: 'Gone soon' });
+  const stays = await createScriptedGenie(h, user, { name: 'Stays' });
+  const asker = await createScriptedGenie(h, user, { name: 'Asker', delegates: [gone.genie.id, stays.genie.id] });
+  expect((await h.call('DELETE', `/v1/worker-genies/${gone.genie.id}`, { key: user.key })).status).toBe(200);
+  const now = await h.call('GET', `/v1/worker-genies/${asker.genie.id}`, { key: user.key });
+  expect(now.body.data.delegates).toEqual([stays.genie.id]);
 });
 
 describe('delegates at save', () => {

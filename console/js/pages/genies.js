@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { get, patch, post } from '../api.js';
 import { BudgetBar, EmptyState, ErrorBox, go, html, Link, Loading, StatusBadge, Time, usd, useLoad } from '../ui.js';
 
@@ -83,15 +83,14 @@ function GenieRow({ genie, onChanged }) {
 function AccountSpend() {
   const loaded = useLoad(() => get('/v1/account'));
   const [account, setAccount] = useState();
-  const [value, setValue] = useState('');
+  // What the owner typed; until they type, the input shows the budget as loaded (no render without it).
+  const [typed, setValue] = useState();
   const [error, setError] = useState();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState('');
   const current = account ?? loaded.data;
   const budget = current?.monthly_budget_usd ?? null;
-  useEffect(() => {
-    if (loaded.data) setValue(loaded.data.monthly_budget_usd === null ? '' : String(loaded.data.monthly_budget_usd));
-  }, [loaded.data]);
+  const value = typed ?? (budget === null ? '' : String(budget));
 
   const save = async (monthly_budget_usd) => {
     setBusy(true);
