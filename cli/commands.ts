@@ -337,7 +337,13 @@ const COMMANDS: Record<string, Command> = {
     ctx.out(
       `${dim('●')} run ${run.id} ${status(run.status)} ${dim(`${run.trigger_type}, started ${ago(run.started_at ?? run.created_at)}${soFar}`)}`
     );
+    if (run.parent_run_id)
+      ctx.out(dim(`  asked by run ${run.parent_run_id} (npm run cli -- run ${run.parent_run_id})`));
     for (const step of run.steps) ctx.out(stepLine(step));
+    for (const child of run.children) {
+      const cost = child.cost_usd === null ? '' : ` ${dim(usd(child.cost_usd))}`;
+      ctx.out(`  ${dim('↳')} asked run ${child.run_id} ${status(child.status)}${cost}`);
+    }
     for (const approval of run.approvals ?? []) if (approval.status === 'pending') ctx.out(approvalLine(approval));
     if (!UNFINISHED.includes(run.status)) for (const line of ending(run)) ctx.out(line);
     ctx.out(dim(`Temporal UI: ${run.temporal_ui_url}`));

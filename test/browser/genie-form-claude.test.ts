@@ -171,26 +171,22 @@ describe('delegates, extended thinking and web search in the genie form', () => 
     await page.getByRole('heading', { name: 'Lead researcher' }).waitFor();
   }, 60_000);
 
-  it('lists a deleted delegate as such, shows the API’s refusal at the field, and saves once it is unticked', async () => {
+  it('shows the API’s refusal of a delegate deleted while the form was open, and saves once it is unticked', async () => {
     const archivistId = await createGenie('Archivist', 'Keeps the files.');
     const patched = await h.call('PATCH', `/v1/worker-genies/${genieId}`, {
       key: user.key,
       body: { delegates: [researcherId, archivistId] },
     });
     expect(patched.status).toBe(200);
-    expect((await h.call('DELETE', `/v1/worker-genies/${archivistId}`, { key: user.key })).status).toBe(200);
-
-    // The genie's page, open since Cancel, loads it again.
     await page.reload();
-    const gone = page.locator(`.facts [data-delegate="${archivistId}"]`);
-    await gone.waitFor();
-    expect(await gone.innerText()).toBe('(deleted genie)');
-    expect(await page.locator('.facts [data-delegates] a').allInnerTexts()).toEqual(['Researcher']);
+    await page.locator('.facts [data-delegates] a', { hasText: 'Archivist' }).waitFor();
 
     await openEdit(genieId);
     await delegate(archivistId).waitFor();
-    expect(await delegate(archivistId).innerText()).toContain('(deleted genie)');
     expect(await page.isChecked(`#delegate-${archivistId}`)).toBe(true);
+    // Deleted meanwhile: it is taken off the genie's delegates, but the open form still ticks it.
+    expect((await h.call('DELETE', `/v1/worker-genies/${archivistId}`, { key: user.key })).status).toBe(200);
+    expect((await getGenie(genieId)).delegates).toEqual([researcherId]);
     await page.getByRole('button', { name: 'Save changes' }).click();
     const fieldError = page.locator('#delegates-error');
     await fieldError.waitFor();
@@ -198,7 +194,6 @@ describe('delegates, extended thinking and web search in the genie form', () => 
     expect(await page.locator('fieldset.delegates #delegates-error').count()).toBe(1);
 
     await page.uncheck(`#delegate-${archivistId}`);
-    expect(await delegate(archivistId).count()).toBe(1); // still listed, to tick again
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Lead researcher' }).waitFor();
     expect((await getGenie(genieId)).delegates).toEqual([researcherId]);

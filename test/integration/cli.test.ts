@@ -256,6 +256,25 @@ describe('the genie CLI', () => {
     expect(noRubric.stderr).toContain('--min-score needs --rubric');
   }, 90_000);
 
+  it('shows the runs a run asked for (ask_genie), and on a child the run that asked it', async () => {
+    const helper = await createScriptedGenie(h, user, { name: 'Cli helper', tools: [] });
+    fake.script(helper.marker, [text('Helped.')]);
+    const asker = await createScriptedGenie(h, user, { name: 'Cli asker', tools: [], delegates: [helper.genie.id] });
+    fake.scriptConversation(asker.marker, [
+      toolUse([{ name: 'ask_genie', input: { genie: 'Cli helper', input: 'help' } }]),
+      text('Asked.'),
+    ]);
+    const { run_id } = await startRun(h, user, asker.genie.id);
+    const run = await waitForRun(h, user, run_id);
+    const childId = run.children[0].run_id;
+    const parent = await cli(['run', run_id]);
+    expect(parent.code).toBe(0);
+    expect(parent.stdout).toContain(`↳ asked run ${childId} succeeded`);
+    const child = await cli(['run', childId]);
+    expect(child.stdout).toContain(`asked by run ${run_id}`);
+    expect(child.stdout).toContain('delegated');
+  });
+
   it('exits 1 when the followed run does not succeed, saying why', async () => {
     const marker = `cli-refusal-${Date.now()}`;
     fake.script(marker, [stopWith('refusal')]);

@@ -248,6 +248,39 @@ it('takes a deleted genie off the delegates of the genies that could ask it', as
   expect(now.body.data.delegates).toEqual([stays.genie.id]);
 });
 
+it('asks no genie in an eval case: the recorded answer, or a refusal', async () => {
+  const helper = await createScriptedGenie(h, user, { name: 'Eval helper', tools: [] });
+  fake.script(helper.marker, [text('Helped once.')]);
+  const asker = await createScriptedGenie(h, user, { name: 'Eval asker', tools: [], delegates: [helper.genie.id] });
+  fake.scriptConversation(asker.marker, [toolUse([ask('Eval helper', 'help me')]), text('done')]);
+  const baseline = (await startRun(h, user, asker.genie.id)).run_id;
+  expect((await waitForRun(h, user, baseline)).status).toBe('succeeded');
+
+  const marker = `eval-asker-${Date.now()}`;
+  fake.scriptConversation(marker, [
+    toolUse([ask('Eval helper', 'help me'), ask('Eval helper', 'something new')]),
+    text('done again'),
+  ]);
+  const started = await h.call('POST', `/v1/worker-genies/${asker.genie.id}/evals`, {
+    key: user.key,
+    body: { changes: { soul_prompt: `Ask. ${marker}` }, runs: [baseline] },
+  });
+  expect(started.status).toBe(202);
+  const evalId = started.body.data.eval_id;
+  for (let i = 0; i < 300; i++) {
+    const res = await h.call('GET', `/v1/evals/${evalId}`, { key: user.key });
+    if (res.body.data.status !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const caseRun = await h.db('runs').where({ eval_id: evalId }).first();
+  const steps = await h.db('run_steps').where({ run_id: caseRun.id, kind: 'tool' }).orderBy('seq');
+  const bySource = Object.fromEntries(steps.map((step: any) => [step.source, step]));
+  expect(bySource.recorded.result).toMatchObject({ status: 'succeeded', output: 'Helped once.' });
+  expect(bySource.refused.is_error).toBe(true);
+  // The helper ran once: for the recorded run, never for the eval.
+  expect(await h.db('runs').where({ genie_id: helper.genie.id })).toHaveLength(1);
+});
+
 describe('delegates at save', () => {
   it('refuses another owner’s genie, an unknown id, the genie itself and a repeat', async () => {
     const other = await createUser('delegation-other');
