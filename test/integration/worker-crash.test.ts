@@ -61,3 +61,37 @@ it('finishes a run whose worker was killed mid-run, with no step or memory write
     await worker.stop();
   }
 }, 180_000);
+
+it('finishes a run that asked a genie when the worker was killed while the child ran: one child, one answer', async () => {
+  const child = await createScriptedGenie(h, user, { name: 'Crash child', tools: ['memory_write'] });
+  fake.script(child.marker, [
+    toolUse([{ name: 'memory_write', input: { key: 'child-once', value: 1 } }]),
+    { ...text('too late'), latencyMs: 30_000 }, // the worker dies while waiting for this
+    text('Child finished after the crash.'),
+  ]);
+  const parent = await createScriptedGenie(h, user, { name: 'Crash parent', tools: [], delegates: [child.genie.id] });
+  fake.scriptConversation(parent.marker, [
+    toolUse([{ name: 'ask_genie', input: { genie: 'Crash child', input: 'remember this' } }]),
+    text('Parent finished.'),
+  ]);
+  let worker = await startWorkerProcess(taskQueue, fake);
+  try {
+    const { run_id } = await startRun(h, user, parent.genie.id);
+    await waitForRun(h, user, run_id, { until: () => fake.requestsFor(child.marker).length === 2 });
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+
+    worker = await startWorkerProcess(taskQueue, fake);
+    const run = await waitForRun(h, user, run_id, { timeoutMs: 90_000 });
+    expect(run).toMatchObject({ status: 'succeeded', output: 'Parent finished.' });
+    expect(run.children).toHaveLength(1);
+    expect(run.children[0].status).toBe('succeeded');
+    expect(run.steps.filter((s: any) => s.tool === 'ask_genie')).toHaveLength(1);
+    expect(await h.db('runs').where({ parent_run_id: run_id })).toHaveLength(1);
+    const childRun = await waitForRun(h, user, run.children[0].run_id);
+    expect(childRun.output).toBe('Child finished after the crash.');
+    expect(await h.db('memory').where({ owner_id: user.id, key: 'child-once' })).toHaveLength(1);
+  } finally {
+    await worker.stop();
+  }
+}, 180_000);
