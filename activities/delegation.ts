@@ -6,7 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { delegationChain, listDelegates, runTreeCostMicroUsd } from '../db/repositories/delegation';
 import { loadRunContext } from '../db/repositories/run-context';
-import { saveStep, toolUsesOf, type RunStepRow } from '../db/repositories/run-records';
+import { saveStep, toolUsesOf } from '../db/repositories/run-records';
 import { cancelQueuedRun, findRun, recordRun } from '../db/repositories/runs';
 import {
   ASK_GENIE_TOOL,
@@ -17,18 +17,12 @@ import {
 } from '../domain/delegation';
 import { EVAL_REFUSAL } from '../domain/evals';
 import { isTerminal, RUN_ERROR } from '../domain/runs';
-import type {
-  AskGenieInput,
-  DelegationDone,
-  DelegationStart,
-  FinishDelegationInput,
-  ToolRunSummary,
-} from '../temporal/contract';
+import type { AskGenieInput, DelegationDone, DelegationStart, FinishDelegationInput } from '../temporal/contract';
 import type { ActivityDeps } from './deps';
 import { runNotFound, toolCallMissing } from './failures';
 import { untilRecorded } from './durable';
 import { invalidInput, toolError, type ToolOutcome } from './tools/registry';
-import { recordedAnswer, toolStepOf } from './tools/run-tool';
+import { recordedAnswer, summaryOf, toolStepOf } from './tools/run-tool';
 
 /** ask_genie's input. */
 const AskGenieInputSchema = z
@@ -50,11 +44,6 @@ export function askGenieTool(delegates: readonly DelegateView[]): Anthropic.Tool
     input_schema: { type: 'object', ...schema },
   };
 }
-
-const summaryOf = (step: Pick<RunStepRow, 'is_error' | 'output_preview'>): ToolRunSummary => ({
-  isError: step.is_error,
-  preview: step.output_preview ?? '',
-});
 
 /** The child run of one ask_genie call: the same id however often the call is retried or replayed. */
 function childRunIdOf(runId: string, toolUseId: string): string {
@@ -97,7 +86,7 @@ export function createDelegationActivities(deps: Pick<ActivityDeps, 'db'>) {
     }
     const parsed = AskGenieInputSchema.safeParse(block.input);
     if (!parsed.success) return answer(invalidInput(block.name, parsed.error));
-    const delegates = await listDelegates(db, ownerId, genie.delegates ?? []);
+    const delegates = await listDelegates(db, ownerId, genie.delegates);
     const delegate = findDelegate(delegates, parsed.data.genie);
     if (!delegate) {
       const names = delegates.map((d) => `"${d.name}"`).join(', ');

@@ -21,9 +21,9 @@ import { LiveText } from './live-text';
 import { preview } from './previews';
 import { systemPrompt } from './prompt';
 import { offeredTools } from './tools';
+import { ASK_GENIE_TOOL } from '../domain/delegation';
 import { askGenieTool } from './delegation';
 import { listDelegates } from '../db/repositories/delegation';
-import { ASK_GENIE_TOOL } from '../domain/delegation';
 
 /** Step preview of a reply: its text, or the tools it calls. */
 function replyPreview(content: ContentBlock[], stopReason: string): string {
@@ -212,15 +212,15 @@ export function createModelCalls(deps: ModelDeps) {
     if (wait) return { reply: budgetWaitTurn(wait) };
 
     // ask_genie, listing the delegates as they are now (only a genie with delegates is offered it).
-    const delegates = genie.delegates?.length ? await listDelegates(db, ownerId, genie.delegates) : [];
+    const askGenie = genie.delegates.length ? [askGenieTool(await listDelegates(db, ownerId, genie.delegates))] : [];
     const toolDefs: Anthropic.ToolUnion[] = [
-      ...toolDefinitions(tools, mcpTools, genie.delegates?.length ? [askGenieTool(delegates)] : []),
+      ...toolDefinitions(tools, mcpTools, askGenie),
       ...(genie.server_tools.includes('web_search') ? [webSearchTool(genie.web_search)] : []),
     ];
     const model = genie.model ?? settings.defaultModel;
     const messages = withConversationBreakpoint(await buildConversation(db, ownerId, runId));
     const system = systemPrompt(genie, run, [
-      ...(genie.delegates?.length ? [ASK_GENIE_TOOL] : []),
+      ...askGenie.map((t) => t.name),
       ...tools.map((t) => t.name),
       ...mcpTools.map((t) => t.name),
     ]);

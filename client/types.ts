@@ -12,7 +12,7 @@ import type {
 } from '../domain/schemas/genie';
 import type { DataTableName } from '../domain/data-tables';
 import type { APPROVAL_STATUSES } from '../domain/approvals';
-import type { RUN_STATUSES, TRIGGER_TYPES } from '../domain/runs';
+import type { RUN_STATUSES, RunTextDelta, RunTextReset, TRIGGER_TYPES } from '../domain/runs';
 import type { CredentialSchema, StoreCredentialSchema } from '../domain/schemas/credential';
 import type { AccountUpdateSchema } from '../domain/schemas/account';
 import type { EvalCreateSchema } from '../domain/schemas/eval';
@@ -75,18 +75,7 @@ export type CredentialList = z.infer<typeof R.CredentialListSchema>;
 export type MemoryList = z.infer<typeof R.MemoryListSchema>;
 export type ApiKeyList = z.infer<typeof R.ApiKeyListSchema>;
 
-/** A piece of the text Claude is writing in a turn (`text` event): it follows that turn's attempt's text so far. */
-export interface RunTextDelta {
-  turn: number;
-  /** The model call's attempt (1 first): a retried call writes its text again, after a `text_reset`. */
-  attempt: number;
-  delta: string;
-}
-/** The text of a turn's attempt is void (`text_reset` event: the call broke and is retried): drop it. */
-export interface RunTextReset {
-  turn: number;
-  attempt: number;
-}
+export type { RunTextDelta, RunTextReset } from '../domain/runs';
 
 /**
  * One event of `GET /v1/runs/{run_id}/stream`, its `data` parsed: the run for `status` (on connect

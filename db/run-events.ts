@@ -1,3 +1,4 @@
+import type { RunTextDelta, RunTextReset } from '../domain/runs';
 import type { Queryable } from './index';
 
 /**
@@ -6,20 +7,6 @@ import type { Queryable } from './index';
  * written. Every API process LISTENs and wakes the run streams it serves.
  */
 export const RUN_EVENTS_CHANNEL = 'genie_run_events';
-
-/** A piece of Claude's reply, as it is written: `delta` follows the turn's text of that attempt so far. */
-export interface RunTextDelta {
-  turn: number;
-  /** The model call's activity attempt (1 first): a retried call writes its text again. */
-  attempt: number;
-  delta: string;
-}
-
-/** The text of a turn's attempt is void (the call broke and is retried): readers drop it. */
-export interface RunTextReset {
-  turn: number;
-  attempt: number;
-}
 
 /**
  * What a notification on RUN_EVENTS_CHANNEL says: which run changed (readers fetch the rest), or,

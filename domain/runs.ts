@@ -125,3 +125,20 @@ export function addUsage(total: TokenUsage, turn: TokenUsage): void {
 
 /** Every token the run was billed for: input, output and both kinds of cache tokens. */
 export const totalTokens = (usage: TokenUsage): number => USAGE_FIELDS.reduce((sum, field) => sum + usage[field], 0);
+
+/**
+ * A piece of the text Claude is writing in a turn (the run stream's `text` event): `delta` follows
+ * that turn's text of that attempt so far. Live only: never stored, never replayed.
+ */
+export interface RunTextDelta {
+  turn: number;
+  /** The model call's attempt (1 first): a retried call writes its text again, after a `text_reset`. */
+  attempt: number;
+  delta: string;
+}
+
+/** The text of a turn's attempt is void (`text_reset`: the call broke and is retried): readers drop it. */
+export interface RunTextReset {
+  turn: number;
+  attempt: number;
+}

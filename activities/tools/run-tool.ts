@@ -24,7 +24,8 @@ import { offeredTools } from './index';
 import { listGenieMcpTools, runMcpTool } from './mcp';
 import { invalidInput, toolError, type ToolOutcome } from './registry';
 
-const summaryOf = (step: { is_error: boolean; output_preview: string | null }): ToolRunSummary => ({
+/** What the workflow learns of a tool call's recorded step. */
+export const summaryOf = (step: { is_error: boolean; output_preview: string | null }): ToolRunSummary => ({
   isError: step.is_error,
   preview: step.output_preview ?? '',
 });

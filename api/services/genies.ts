@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import * as genies from '../../db/repositories/genies';
 import { listRecentRuns, listUnfinishedRuns } from '../../db/repositories/runs';
 import { runsWaitingForBudget } from '../../db/repositories/budgets';
+import { listDelegates } from '../../db/repositories/delegation';
 import type { Db, Queryable } from '../../db';
 import { checkUrl, compilePolicy, FetchRefusedError, type FetchPolicy } from '../../fetch/ssrf';
 import { newWebhookSecret, sealWebhookSecret } from '../../security/webhook-secrets';
@@ -106,7 +107,7 @@ export class GenieService {
     if (selfId && delegates.includes(selfId)) {
       problems.push({ field: 'delegates', message: 'a genie cannot ask itself; list other genies' });
     }
-    const found = new Set(await genies.existingGenieIds(this.db, ownerId, delegates));
+    const found = new Set((await listDelegates(this.db, ownerId, delegates)).map((d) => d.id));
     const unknown = delegates.filter((id) => !found.has(id));
     if (unknown.length) {
       problems.push({ field: 'delegates', message: `you have no genie with id ${unknown.join(', ')}` });

@@ -94,12 +94,6 @@ export async function findGenie(db: Queryable, ownerId: string, id: string): Pro
   return db<GenieRow>('genies').where({ owner_id: ownerId, id }).first();
 }
 
-/** Which of `ids` are genies of the owner. */
-export async function existingGenieIds(db: Queryable, ownerId: string, ids: string[]): Promise<string[]> {
-  const rows: Array<{ id: string }> = await db('genies').where({ owner_id: ownerId }).whereIn('id', ids).select('id');
-  return rows.map((row) => row.id);
-}
-
 /** The genie row locked for update, inside a transaction. */
 export async function findGenieForUpdate(trx: Queryable, ownerId: string, id: string): Promise<GenieRow | undefined> {
   return trx<GenieRow>('genies').where({ owner_id: ownerId, id }).forUpdate().first();
