@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { text, toolUse, type FakeAnthropic, type FakeReply } from '../fakes/anthropic';
-import { startConsoleStack, type ConsoleStack } from '../support/browser';
+import { reshape, text, toolUse, type FakeAnthropic, type FakeReply } from '../fakes/anthropic';
+import { startConsoleStack, until, type ConsoleStack } from '../support/browser';
 import type { Harness, TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 
@@ -33,17 +33,7 @@ const ANSWER =
   'Chloé Novak at Lumen <b>Labs</b> opened every email; Ben Ortiz came from the ads and booked a demo. ' +
   'I saved all three to memory so the next digest starts from them, and I would call Ion Robotics first.';
 
-/** Polls `check` every 50 ms until it holds (the page's CSP allows no string evaluation). */
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const slow = (reply: FakeReply, chunkDelayMs: number): FakeReply =>
-  reply.kind === 'message' ? { ...reply, chunkDelayMs, latencyMs: 600 } : reply;
+const slow = (reply: FakeReply, chunkDelayMs: number): FakeReply => reshape(reply, { chunkDelayMs, latencyMs: 600 });
 
 it('shows Claude’s words as they are written, as plain text, then the saved step in their place', async () => {
   await page.goto(`${h.url}/`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { text, toolUse, type Block, type FakeAnthropic, type FakeReply } from '../fakes/anthropic';
-import { startConsoleStack, type ConsoleStack } from '../support/browser';
+import { reshape, text, toolUse, webSearch, type FakeAnthropic, type FakeReply } from '../fakes/anthropic';
+import { startConsoleStack, until, type ConsoleStack } from '../support/browser';
 import type { Harness, TestUser } from '../support/harness';
 import { TEST_PRICES, usage } from '../support/prices';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
@@ -35,62 +35,22 @@ const SCREENSHOT =
 const THOUGHT =
   'The user wants a paragraph about Paris with its population. I will ask <i>Researcher</i> for the number ' +
   'and Writer for the paragraph, both at once, then put them together.';
-const SEARCH = {
-  type: 'server_tool_use' as const,
-  id: 'srvtoolu_01',
-  name: 'web_search',
-  input: { query: 'Paris population 2024' },
-};
-const FOUND = {
-  type: 'web_search_tool_result' as const,
-  tool_use_id: 'srvtoolu_01',
-  content: [
-    {
-      type: 'web_search_result',
-      title: 'Paris — population figures',
-      url: 'https://example.com/paris',
-      encrypted_content: 'Eq…',
-    },
-    { type: 'web_search_result', title: 'Not a page', url: 'javascript:alert(1)', encrypted_content: 'Eq…' },
-  ],
-};
+const SEARCHED = webSearch('srvtoolu_01', 'Paris population 2024', [
+  { title: 'Paris — population figures', url: 'https://example.com/paris' },
+  { title: 'Not a page', url: 'javascript:alert(1)' },
+]);
 
 /** The writer's search: five pages, folded. */
-const MANY = [
-  {
-    type: 'server_tool_use' as const,
-    id: 'srvtoolu_02',
-    name: 'web_search',
-    input: { query: 'Paris in spring' },
-  },
-  {
-    type: 'web_search_tool_result' as const,
-    tool_use_id: 'srvtoolu_02',
-    content: [1, 2, 3, 4, 5].map((n) => ({
-      type: 'web_search_result',
-      title: `Spring ${n}`,
-      url: `https://e.com/${n}`,
-      encrypted_content: 'Eq…',
-    })),
-  },
-];
+const MANY = webSearch(
+  'srvtoolu_02',
+  'Paris in spring',
+  [1, 2, 3, 4, 5].map((n) => ({ title: `Spring ${n}`, url: `https://e.com/${n}` }))
+);
 
-/** `reply` with `blocks` before its own content. */
-const withFirst = (reply: FakeReply, blocks: Block[]): FakeReply =>
-  reply.kind === 'message' ? { ...reply, content: [...blocks, ...reply.content] } : reply;
 /** `reply`, answered after `latencyMs`. */
 const late = (reply: FakeReply, latencyMs: number): FakeReply => ({ ...reply, latencyMs });
 
 const badgesOf = (rows: ReturnType<Page['locator']>) => rows.locator('.badge').allInnerTexts();
-
-/** Polls `check` every 100 ms until it holds (the page's CSP allows no string evaluation). */
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 it('lists the genies a run asked, live, links parent and children both ways, folds thinking and shows a web search', async () => {
   await page.goto(`${h.url}/`);
@@ -111,10 +71,10 @@ it('lists the genies a run asked, live, links parent and children both ways, fol
     server_tools: ['web_search'],
   });
   fake.script(researcher.marker, [
-    late(withFirst(text('Paris has 2.1 million people.', usage(1000, 100)), [SEARCH, FOUND]), 5000),
+    late(reshape(text('Paris has 2.1 million people.', usage(1000, 100)), { before: SEARCHED }), 5000),
   ]);
   fake.script(writer.marker, [
-    late(withFirst(text('A short, bright paragraph about Paris.', usage(500, 50)), MANY), 5000),
+    late(reshape(text('A short, bright paragraph about Paris.', usage(500, 50)), { before: MANY }), 5000),
   ]);
   const lead = await createScriptedGenie(h, user, {
     name: 'Lead',
@@ -124,7 +84,7 @@ it('lists the genies a run asked, live, links parent and children both ways, fol
     delegates: [researcher.genie.id, writer.genie.id],
   });
   fake.scriptConversation(lead.marker, [
-    withFirst(
+    reshape(
       toolUse(
         [
           { name: 'ask_genie', input: { genie: 'Researcher', input: 'How many people live in Paris?' } },
@@ -132,7 +92,7 @@ it('lists the genies a run asked, live, links parent and children both ways, fol
         ],
         { usage: usage(100, 10) }
       ),
-      [{ type: 'thinking', thinking: THOUGHT, signature: 'sig' }]
+      { before: [{ type: 'thinking', thinking: THOUGHT, signature: 'sig' }] }
     ),
     text('Paris has 2.1 million people: a short, bright paragraph.', usage(100, 10)),
   ]);

@@ -145,6 +145,33 @@ export const text = (value: string, usage?: Partial<FakeUsage>): FakeReply => ({
   usage,
 });
 
+type MessageReply = Extract<FakeReply, { kind: 'message' }>;
+
+/**
+ * A message reply with more to it: `before`, blocks ahead of its content (a thinking block, a web
+ * search), and how it is paced when streamed. Any other reply is returned as it is.
+ */
+export function reshape(
+  reply: FakeReply,
+  more: { before?: Block[] } & Pick<MessageReply, 'latencyMs' | 'chunkDelayMs' | 'breakAfterChunks'>
+): FakeReply {
+  if (reply.kind !== 'message') return reply;
+  const { before = [], ...pacing } = more;
+  return { ...reply, ...pacing, content: [...before, ...reply.content] };
+}
+
+/** A search Claude's server-side web_search made: its `server_tool_use` block and its result block. */
+export function webSearch(id: string, query: string, pages: Array<{ title: string; url: string }>): Block[] {
+  return [
+    { type: 'server_tool_use', id, name: 'web_search', input: { query } },
+    {
+      type: 'web_search_tool_result',
+      tool_use_id: id,
+      content: pages.map((page) => ({ type: 'web_search_result', ...page, encrypted_content: 'Eq…' })),
+    },
+  ];
+}
+
 let toolUseCounter = 0;
 /** A reply that calls tools (several at once run in parallel). */
 export const toolUse = (

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FetchPolicy, Resolver } from '../../fetch/ssrf';
-import { text, toolUse, stopWith } from '../fakes/anthropic';
+import { reshape, text, toolUse, stopWith } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
 import { TestMcpServer } from '../support/mcp-server';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
@@ -306,8 +306,7 @@ describe('the genie CLI', () => {
     const { genie, marker } = await createScriptedGenie(h, user, { tools: ['memory_write'] });
     const first = 'Noting it down first.';
     const answer = 'Three leads want a call on Monday, and I saved them.';
-    const slow = (reply: ReturnType<typeof text>) =>
-      reply.kind === 'message' ? { ...reply, latencyMs: 1500, chunkDelayMs: 30 } : reply;
+    const slow = (reply: ReturnType<typeof text>) => reshape(reply, { latencyMs: 1500, chunkDelayMs: 30 });
     const script = () =>
       fake.script(marker, [
         slow(toolUse([{ name: 'memory_write', input: { key: 'k', value: 1 } }], { text: first })),

@@ -1,6 +1,6 @@
 import { parseKeys } from '../../security/encryption-keys';
 import { AesGcmPayloadCodec } from '../../security/payload-codec';
-import { text, toolUse, type FakeReply } from '../fakes/anthropic';
+import { reshape, text, toolUse, type FakeReply } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
 import { encryptedPayloadsIn } from '../support/history';
 import { TEST_PAYLOAD_KEYS } from '../support/keys';
@@ -41,7 +41,7 @@ const ANSWER =
 
 /** A reply whose text comes a word at a time, `delayMs` apart (and breaks off after `breakAfterChunks` words). */
 const slow = (reply: FakeReply, delayMs: number, breakAfterChunks?: number): FakeReply =>
-  reply.kind === 'message' ? { ...reply, chunkDelayMs: delayMs, latencyMs: 300, breakAfterChunks } : reply;
+  reshape(reply, { chunkDelayMs: delayMs, latencyMs: 300, breakAfterChunks });
 
 it('streams each turn’s text as it is written, all of it before the step that saves the turn', async () => {
   const { genie, marker } = await createScriptedGenie(h, user, { model: 'test-model', tools: ['memory_write'] });

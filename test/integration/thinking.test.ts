@@ -1,4 +1,4 @@
-import { text, toolUse, type FakeReply } from '../fakes/anthropic';
+import { reshape, text, toolUse } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { useStack } from '../support/stack';
@@ -25,7 +25,7 @@ it('asks for thinking with the budget, keeps thinking blocks with their signatur
   });
   expect(genie.thinking_budget_tokens).toBe(2048);
   const first = toolUse([{ name: 'memory_write', input: { key: 'k', value: 1 } }]);
-  const withThought: FakeReply = first.kind === 'message' ? { ...first, content: [THOUGHT, ...first.content] } : first;
+  const withThought = reshape(first, { before: [THOUGHT] });
   fake.scriptConversation(marker, [withThought, text('done thinking')]);
   const { run_id } = await startRun(h, user, genie.id);
   const run = await waitForRun(h, user, run_id);

@@ -121,30 +121,39 @@ describe.each([
     await fake.close();
   });
 
-  it('follows one run from the API request through the workflow and activities to web_fetch', async () => {
-    const user = await findOrCreateUserByEmail(db, `trace-${Date.now()}@example.test`);
+  /** A new user's API key, as request headers. */
+  async function signIn(prefix: string): Promise<Record<string, string>> {
+    const user = await findOrCreateUserByEmail(db, `${prefix}-${Date.now()}@example.test`);
     const { key } = await createApiKey(db, user.id, 'trace');
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    return { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  }
+
+  async function createGenie(headers: Record<string, string>, body: object): Promise<any> {
+    const res = await fetch(`${apiUrl}/v1/worker-genies`, { method: 'POST', headers, body: JSON.stringify(body) });
+    return ((await res.json()) as any).data;
+  }
+
+  /** Runs the genie and polls the run until it succeeded or failed. */
+  async function runToEnd(headers: Record<string, string>, genieId: string): Promise<any> {
+    const res = await fetch(`${apiUrl}/v1/worker-genies/${genieId}/run`, { method: 'POST', headers, body: '{}' });
+    const runId = ((await res.json()) as any).data.run_id;
+    let run: any;
+    for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = ((await (await fetch(`${apiUrl}/v1/runs/${runId}`, { headers })).json()) as any).data;
+    }
+    return run;
+  }
+
+  it('follows one run from the API request through the workflow and activities to web_fetch', async () => {
+    const headers = await signIn('trace');
     const marker = `trace-marker-${Date.now()}`;
     fake.script(marker, [
       toolUse([{ name: 'web_fetch', input: { url: `http://127.0.0.1:${echo.port}/echo` } }]),
       text('Fetched.'),
     ]);
-    const genie: any = await (
-      await fetch(`${apiUrl}/v1/worker-genies`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name: 'Traced', soul_prompt: `Fetch. ${marker}`, tools: ['web_fetch'] }),
-      })
-    ).json();
-    const started: any = await (
-      await fetch(`${apiUrl}/v1/worker-genies/${genie.data.id}/run`, { method: 'POST', headers, body: '{}' })
-    ).json();
-    let run: any;
-    for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      run = ((await (await fetch(`${apiUrl}/v1/runs/${started.data.run_id}`, { headers })).json()) as any).data;
-    }
+    const genie = await createGenie(headers, { name: 'Traced', soul_prompt: `Fetch. ${marker}`, tools: ['web_fetch'] });
+    const run = await runToEnd(headers, genie.id);
     expect(run.status).toBe('succeeded');
 
     // Spans are exported in batches (every 500 ms; workflow spans after their workflow task), by two
@@ -181,15 +190,7 @@ describe.each([
   }, 120_000);
 
   it('puts a run a genie asked for (ask_genie) in its parent’s trace, under the child workflow start', async () => {
-    const user = await findOrCreateUserByEmail(db, `trace-child-${Date.now()}@example.test`);
-    const { key } = await createApiKey(db, user.id, 'trace');
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const create = async (body: object) =>
-      (
-        (await (
-          await fetch(`${apiUrl}/v1/worker-genies`, { method: 'POST', headers, body: JSON.stringify(body) })
-        ).json()) as any
-      ).data;
+    const headers = await signIn('trace-child');
     const childMarker = `trace-child-${Date.now()}`;
     const parentMarker = `trace-parent-${Date.now()}`;
     fake.script(childMarker, [text('Asked and answered.')]);
@@ -197,21 +198,14 @@ describe.each([
       toolUse([{ name: 'ask_genie', input: { genie: 'Helper', input: 'help' } }]),
       text('Done.'),
     ]);
-    const child = await create({ name: 'Helper', soul_prompt: `Help. ${childMarker}`, tools: [] });
-    const parent = await create({
+    const child = await createGenie(headers, { name: 'Helper', soul_prompt: `Help. ${childMarker}`, tools: [] });
+    const parent = await createGenie(headers, {
       name: 'Asker',
       soul_prompt: `Ask. ${parentMarker}`,
       tools: [],
       delegates: [child.id],
     });
-    const started: any = await (
-      await fetch(`${apiUrl}/v1/worker-genies/${parent.id}/run`, { method: 'POST', headers, body: '{}' })
-    ).json();
-    let run: any;
-    for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(run?.status); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      run = ((await (await fetch(`${apiUrl}/v1/runs/${started.data.run_id}`, { headers })).json()) as any).data;
-    }
+    const run = await runToEnd(headers, parent.id);
     expect(run.status).toBe('succeeded');
     expect(run.children).toHaveLength(1);
 

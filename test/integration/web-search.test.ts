@@ -1,4 +1,4 @@
-import { toolUse, text, type FakeReply } from '../fakes/anthropic';
+import { reshape, toolUse, text, webSearch } from '../fakes/anthropic';
 import type { TestUser } from '../support/harness';
 import { createScriptedGenie, startRun, waitForRun } from '../support/runs';
 import { useStack } from '../support/stack';
@@ -13,19 +13,9 @@ beforeAll(async () => {
   user = await createUser('web-search');
 });
 
-const SEARCH = {
-  type: 'server_tool_use' as const,
-  id: 'srvtoolu_01',
-  name: 'web_search',
-  input: { query: 'acme pricing' },
-};
-const FOUND = {
-  type: 'web_search_tool_result' as const,
-  tool_use_id: 'srvtoolu_01',
-  content: [
-    { type: 'web_search_result', title: 'Acme prices', url: 'https://example.com/prices', encrypted_content: 'Eq…' },
-  ],
-};
+const SEARCHED = webSearch('srvtoolu_01', 'acme pricing', [
+  { title: 'Acme prices', url: 'https://example.com/prices' },
+]);
 
 it('offers web_search with its options, records each search as a server_tool step, sends it back, and prices it', async () => {
   const { genie, marker } = await createScriptedGenie(h, user, {
@@ -42,8 +32,7 @@ it('offers web_search with its options, records each search as a server_tool ste
   const first = toolUse([{ name: 'memory_write', input: { key: 'prices', value: 19 } }], {
     usage: { ...usage(1000, 100), server_tool_use: { web_search_requests: 1 } },
   });
-  const searched: FakeReply =
-    first.kind === 'message' ? { ...first, content: [SEARCH, FOUND, ...first.content] } : first;
+  const searched = reshape(first, { before: SEARCHED });
   fake.scriptConversation(marker, [searched, text('Acme charges 19.', usage(1000, 100))]);
   const { run_id } = await startRun(h, user, genie.id);
   const run = await waitForRun(h, user, run_id);
@@ -57,7 +46,7 @@ it('offers web_search with its options, records each search as a server_tool ste
     max_uses: 3,
   });
   const assistant = answer!.body.messages.find((m: any) => m.role === 'assistant');
-  expect(assistant.content.slice(0, 2)).toEqual([SEARCH, FOUND]);
+  expect(assistant.content.slice(0, 2)).toEqual(SEARCHED);
 
   const search = run.steps.find((s: any) => s.kind === 'server_tool');
   expect(search).toMatchObject({

@@ -41,6 +41,18 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * Polls `check` every 50 ms until it holds, or throws after `timeoutMs` (for what a locator cannot
+ * wait for: counts, texts changing; the console's CSP allows no string evaluation in the page).
+ */
+export async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A console test's stack: the fake model, the API, a worker, one signed-up user and a browser page. */
 export interface ConsoleStack {
   fake: FakeAnthropic;
